@@ -1,11 +1,13 @@
 // Lint TypeScript only; firmware Python is linted by ruff (test/lint/python.test.ts).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'build/**', '**/build/**', 'lab/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { languageOptions: { globals: globals.node } },
   {
     files: ['**/*.ts'],
     rules: {

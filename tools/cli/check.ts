@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { loadProject } from '../config/index.ts';
+import { estimatePayloadBytes } from '../config/checks.ts';
+import { defineCommand } from './command.ts';
+import { formatIssue, issueJson } from './report.ts';
+import { table } from './table.ts';
+
+export const checkCommand = defineCommand({
+  command: 'check',
+  describe: 'Validate the project file: schema, secrets, boards, topics, QoS, intervals, payload size',
+  builder: (y) =>
+    y
+      .example('$0 check', 'Validate ./mpy-iot.json (or .yaml)')
+      .example('$0 check -p classroom.yaml --json', 'Validate another file; problems as JSON (exit 2 if any)'),
+  async run(args, { io, out }) {
+    const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });
+    out.redactor.absorb(project.redactor);
+    const rows = project.devices.map((d) => ({
+      name: d.name,
+      board: d.board.id,
+      broker: d.mqtt.url,
+      topics: d.telemetry.topics,
+      intervalSeconds: d.telemetry.intervalSeconds,
+      payloadBytes: estimatePayloadBytes(d),
+      payloadBudget: d.board.maxPayloadBytes,
+    }));
+    if (out.json) {
+      out.document({ ok: true, file: project.file, devices: rows, warnings: project.warnings.map(issueJson) });
+      return;
+    }
+    const c = out.color;
+    out.line(`${c.green('✓')} ${path.relative(io.cwd, project.file) || project.file}: ${rows.length} device${rows.length > 1 ? 's' : ''}, no errors`);
+    out.line(table(['device', 'board', 'broker', 'topics', 'every', 'payload'], rows.map((r) => [r.name, r.board, r.broker, r.topics.join(' '), `${r.intervalSeconds} s`, `≤${r.payloadBytes}/${r.payloadBudget} B`]), c));
+    if (project.warnings.length > 0) {
+      out.line(`\n${project.warnings.length} warning${project.warnings.length > 1 ? 's' : ''}:`);
+      for (const w of project.warnings) for (const line of formatIssue(w, out, io.cwd)) out.line(line);
+    }
+  },
+});

@@ -1,0 +1,64 @@
+// The CLI's only window on the world: streams, colour, and the redactor every line passes through.
+import pc from 'picocolors';
+import { Redactor } from '../config/secrets.ts';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** stdout is an interactive terminal (live tables, progress bars). */
+  isTTY: boolean;
+}
+
+export interface Output {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  readonly color: ReturnType<typeof pc.createColors>;
+  /** Secrets of the loaded project; commands add to it as soon as they load one. */
+  readonly redactor: Redactor;
+  /** A human line on stdout (suppressed in --json mode). */
+  line(text?: string): void;
+  /** A warning or progress note on stderr (kept in --json mode, where stdout is for the document). */
+  note(text: string): void;
+  /** The machine-readable result of a --json run, one document on stdout. */
+  document(value: unknown): void;
+}
+
+export function createOutput(io: CliIo, flags: { json: boolean; verbose: boolean; color: boolean }): Output {
+  const redactor = new Redactor();
+  const color = pc.createColors(flags.color);
+  return {
+    json: flags.json,
+    verbose: flags.verbose,
+    color,
+    redactor,
+    line(text = '') {
+      if (!flags.json) io.stdout(redactor.redact(text) + '\n');
+    },
+    note(text) {
+      io.stderr(redactor.redact(text) + '\n');
+    },
+    document(value) {
+      io.stdout(JSON.stringify(redactor.redactJson(value), null, 2) + '\n');
+    },
+  };
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    env: process.env,
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}
+
+/** Colour unless NO_COLOR is set, --no-color was given, or output is not a terminal. */
+export function wantsColor(io: CliIo, flag: boolean | undefined): boolean {
+  if (flag !== undefined) return flag;
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return io.isTTY;
+}

@@ -1,0 +1,79 @@
+// The command table and the one place that turns outcomes into output and exit codes.
+import yargs from 'yargs';
+import { InputError } from '../errors.ts';
+import { boardsCommand } from './boards.ts';
+import { buildCommand } from './build.ts';
+import { checkCommand } from './check.ts';
+import type { Command, GlobalArgs } from './command.ts';
+import { demoCommand } from './demo.ts';
+import { initCommand } from './init.ts';
+import { createOutput, processIo, wantsColor, type CliIo } from './io.ts';
+import { reportError } from './report.ts';
+
+export const commands: Command<never>[] = [
+  demoCommand,
+  initCommand,
+  boardsCommand,
+  checkCommand,
+  buildCommand,
+] as Command<never>[];
+
+function parser(argv: string[]) {
+  let y = yargs(argv)
+    .scriptName('mpy-iot')
+    .usage('$0 <command> [options]\n\nMicroPython IoT toolchain: one project file → firmware for a fleet of ESP32/ESP8266 boards.')
+    .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output (one JSON document on stdout)', global: true })
+    .option('verbose', { type: 'boolean', default: false, describe: 'More detail, including error causes', global: true })
+    .option('color', { type: 'boolean', describe: 'Force colours on or off (NO_COLOR is respected)', global: true })
+    .option('project', { alias: 'p', type: 'string', describe: 'Project file or folder (default: ./mpy-iot.json or ./mpy-iot.yaml)', global: true, requiresArg: true })
+    .epilog('Exit codes: 0 ok, 1 verification failed, 2 bad input, 3 device or transport error.\nDocs: README.md; project file schema: schema/project.schema.json')
+    .strict()
+    .demandCommand(1, 'Pick a command (see the list above).')
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100));
+  for (const c of commands) y = y.command(c.command, c.describe, c.builder);
+  return y;
+}
+
+/** Runs the CLI in-process; returns the exit code. Tests call this with captured streams. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  let parsed: GlobalArgs & { _: (string | number)[] };
+  let helpText = '';
+  let parseError: Error | undefined;
+  try {
+    parsed = await new Promise((resolve, reject) => {
+      parser(argv)
+        .exitProcess(false)
+        .fail((message, error) => reject(error ?? new InputError(message)))
+        .parse(argv, {}, (error, args, output) => {
+          helpText = output;
+          if (error) reject(error);
+          else resolve(args as never);
+        });
+    });
+  } catch (error) {
+    parseError = error as Error;
+    parsed = { json: argv.includes('--json'), verbose: false, color: undefined, project: undefined, _: [] };
+  }
+  const out = createOutput(io, { json: Boolean(parsed.json), verbose: Boolean(parsed.verbose), color: wantsColor(io, parsed.color) });
+  if (parseError) {
+    if (helpText) io.stderr(helpText + '\n\n');
+    const error = parseError instanceof InputError ? parseError : new InputError(parseError.message, [], { hint: 'run `mpy-iot --help` for the commands and their options' });
+    return reportError(error, out, io.cwd);
+  }
+  if (helpText) {
+    io.stdout(helpText + '\n');
+    return 0;
+  }
+  const name = String(parsed._[0]);
+  const command = commands.find((c) => c.command.split(' ')[0] === name);
+  if (!command) return reportError(new InputError(`unknown command '${name}'`), out, io.cwd);
+  try {
+    return (await command.run(parsed as never, { io, out })) ?? 0;
+  } catch (error) {
+    return reportError(error, out, io.cwd);
+  }
+}

@@ -1,0 +1,111 @@
+// Applies defaults: the built-in ones (below; test/config/defaults.test.ts keeps them equal to the
+// `default` annotations of schema/project.schema.json), then the project's `defaults`, then the device.
+import path from 'node:path';
+import type { BoardRegistry } from '../boards/index.ts';
+import type { InputIssue } from '../errors.ts';
+import { joinPath } from '../shared/jsonPath.ts';
+import type { DeviceSettings, ProjectFile, ResolvedDevice } from './types.ts';
+
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Objects merge key by key; lists and scalars replace (a device's `topics` replaces the default list). */
+export function mergeSettings<T>(base: T, override: unknown): T {
+  if (!isObject(base) || !isObject(override)) return (override === undefined ? base : override) as T;
+  const out: Json = { ...base };
+  for (const [key, value] of Object.entries(override)) out[key] = mergeSettings(out[key], value);
+  return out as T;
+}
+
+const DEFAULT_WATCHDOG_SECONDS = 30;
+
+/**
+ * Resolves every device. Fields that must exist after merging (board, wifi.ssid, mqtt.url) are
+ * reported as issues at the device's path rather than thrown, so `check` lists all of them.
+ */
+export function resolveDevices(
+  project: ProjectFile,
+  boards: BoardRegistry,
+  projectDir: string,
+): { devices: ResolvedDevice[]; issues: InputIssue[] } {
+  const issues: InputIssue[] = [];
+  const devices: ResolvedDevice[] = [];
+  project.devices.forEach((entry, index) => {
+    const at = (...segments: (string | number)[]): string => joinPath('devices', index, ...segments);
+    const s = mergeSettings(project.defaults ?? {}, entry) as DeviceSettings & { name: string };
+    const missing = (field: string, hint: string): void => {
+      issues.push({ path: at(...field.split('.')), message: `missing required field '${field}'`, hint, severity: 'error' });
+    };
+
+    if (!s.board) missing('board', 'set "board" in defaults or on the device (see `mpy-iot boards`)');
+    if (!s.wifi?.ssid) missing('wifi.ssid', 'set wifi.ssid in defaults or on the device');
+    if (!s.mqtt?.url) missing('mqtt.url', 'set mqtt.url, e.g. "mqtt://192.168.1.10:1883", in defaults or on the device');
+    const board = s.board ? boards.find(s.board) : undefined;
+    if (s.board && !board) {
+      const suggestion = boards.suggest(s.board);
+      issues.push({
+        path: at('board'),
+        value: s.board,
+        message: `unknown board '${s.board}'${suggestion ? ` — did you mean '${suggestion}'?` : ''}`,
+        hint: `known boards: ${boards.boards.map((b) => b.id).join(', ')} (aliases in \`mpy-iot boards\`)`,
+        severity: 'error',
+      });
+    }
+    if (!board || !s.wifi?.ssid || !s.mqtt?.url) return;
+
+    const url = new URL(s.mqtt.url);
+    const tls = url.protocol === 'mqtts:';
+    const tlsFile = (file: string | undefined): string | null => (file ? path.resolve(projectDir, file) : null);
+    const led = s.led === false
+      ? { pin: null, activeLow: false }
+      : typeof s.led === 'number'
+        ? { pin: s.led, activeLow: board.led.activeLow }
+        : s.led
+          ? { pin: s.led.pin, activeLow: s.led.activeLow ?? board.led.activeLow }
+          : { ...board.led };
+    const watchdog = s.watchdog === false
+      ? null
+      : { timeoutSeconds: (typeof s.watchdog === 'object' ? s.watchdog.timeoutSeconds : undefined) ?? DEFAULT_WATCHDOG_SECONDS };
+    const t = s.telemetry ?? {};
+    devices.push({
+      name: entry.name,
+      index,
+      board,
+      wifi: { ssid: s.wifi.ssid, password: s.wifi.password ?? '', timeoutSeconds: s.wifi.timeoutSeconds ?? 20 },
+      mqtt: {
+        url: s.mqtt.url,
+        host: url.hostname,
+        port: url.port ? Number(url.port) : tls ? 8883 : 1883,
+        tls,
+        clientId: s.mqtt.clientId ?? 'mpy-iot-{mac}',
+        username: s.mqtt.username ?? null,
+        password: s.mqtt.password ?? null,
+        keepaliveSeconds: s.mqtt.keepaliveSeconds ?? 60,
+        qos: (s.mqtt.qos ?? 0) as 0 | 1,
+        statusTopic: s.mqtt.statusTopic ?? '$devices/{deviceId}/state',
+        replyTopic: s.mqtt.replyTopic ?? '$devices/{deviceId}/events/reply',
+        tlsFiles: { ca: tlsFile(s.mqtt.tls?.ca), cert: tlsFile(s.mqtt.tls?.cert), key: tlsFile(s.mqtt.tls?.key) },
+      },
+      identity: {
+        macFormat: s.identity?.macFormat ?? 'hex',
+        deviceId: s.identity?.deviceId ?? entry.name,
+        registryId: s.identity?.registryId ?? null,
+      },
+      telemetry: {
+        intervalSeconds: t.intervalSeconds ?? 10,
+        topics: t.topics ?? ['DATA/{mac}'],
+        students: t.students ?? [],
+        group: t.group ?? '',
+        sensor: t.sensor ?? 'internal',
+        sensorPin: t.sensorPin ?? null,
+        extras: t.extras ?? [],
+        offlineBuffer: t.offlineBuffer ?? 10,
+      },
+      listen: s.listen ?? ['RESULT'],
+      led,
+      watchdog,
+    });
+  });
+  return { devices, issues };
+}

@@ -1,0 +1,59 @@
+// The files `mpy-iot init` writes: the MQTT lab as a project (pure; the CLI writes them).
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packagePaths } from '../paths.ts';
+import type { ProjectFile } from '../config/types.ts';
+
+export interface ScaffoldFile {
+  path: string;
+  contents: string;
+  /** Shown in the summary: what the user does with it. */
+  purpose: string;
+}
+
+export interface ScaffoldOptions {
+  /** Folder the files go to: decides the relative `$schema` path. */
+  targetDir: string;
+  board?: string;
+  /** Values written to .env (the defaults point at a broker on this computer). */
+  env?: { WIFI_SSID: string; WIFI_PASSWORD: string; MQTT_HOST: string };
+}
+
+export function labProject(schemaRef: string, board: string): ProjectFile {
+  return {
+    $schema: schemaRef,
+    project: 'mqtt-lab',
+    defaults: {
+      board,
+      wifi: { ssid: '${WIFI_SSID}', password: '${WIFI_PASSWORD}' },
+      mqtt: { url: 'mqtt://${MQTT_HOST}:1883', qos: 0 },
+      telemetry: { intervalSeconds: 10, topics: ['DATA/{mac}'] },
+      listen: ['RESULT'],
+    },
+    devices: [{ name: 'team-1', telemetry: { students: ['Иванов И.И', 'Петрова А.С'], group: 'БАГ-18-01' } }],
+  };
+}
+
+export function scaffoldLab(options: ScaffoldOptions): ScaffoldFile[] {
+  const schemaRef = toPosix(path.relative(options.targetDir, path.join(packagePaths.schema, 'project.schema.json')));
+  const env = options.env ?? { WIFI_SSID: 'lab-wifi', WIFI_PASSWORD: 'change-me-please', MQTT_HOST: '127.0.0.1' };
+  const envText = (values: Record<string, string>): string =>
+    [
+      '# Secrets and per-site settings for mpy-iot.json (referenced as ${NAME}).',
+      '# Keep .env out of version control; share .env.example instead.',
+      ...Object.entries(values).map(([k, v]) => `${k}=${v}`),
+      '',
+    ].join('\n');
+  return [
+    { path: 'mpy-iot.json', contents: JSON.stringify(labProject(schemaRef, options.board ?? 'esp32'), null, 2) + '\n', purpose: 'the project: boards, Wi-Fi, broker, topics, students' },
+    { path: 'telemetry.schema.json', contents: readFileSync(path.join(packagePaths.schema, 'telemetry.lab.schema.json'), 'utf8'), purpose: 'JSON Schema every payload is verified against' },
+    { path: '.env.example', contents: envText({ WIFI_SSID: 'your-network', WIFI_PASSWORD: 'your-wifi-password', MQTT_HOST: '192.168.1.10' }), purpose: 'the variables the project needs (commit this one)' },
+    { path: '.env', contents: envText(env), purpose: 'your values: edit Wi-Fi and broker address (never commit)' },
+    { path: '.gitignore', contents: '.env\nbuild/\n', purpose: 'keeps secrets and builds out of git' },
+  ];
+}
+
+function toPosix(p: string): string {
+  const posix = p.split(path.sep).join('/');
+  return posix.startsWith('.') ? posix : `./${posix}`;
+}

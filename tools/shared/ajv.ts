@@ -1,0 +1,60 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { InputIssue } from '../errors.ts';
+import { pointerToPath, valueAtPointer } from './jsonPath.ts';
+
+// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** Compiles a schema with the options every mpy-iot schema uses (all errors, formats, strict). */
+export function compileSchema<T>(schema: object): ValidateFunction<T> {
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  return ajv.compile<T>(schema);
+}
+
+/**
+ * ajv errors → issues users can act on: one per location, the most specific message kept.
+ * `oneOf`/`anyOf` summaries are dropped when a more precise error exists at or below the same path.
+ */
+export function ajvIssues(errors: ErrorObject[] | null | undefined, document: unknown): InputIssue[] {
+  if (!errors) return [];
+  const specific = errors.filter(
+    (e) => !['oneOf', 'anyOf', 'if'].includes(e.keyword) || !errors.some((o) => o !== e && o.instancePath.startsWith(e.instancePath) && !['oneOf', 'anyOf', 'if'].includes(o.keyword)),
+  );
+  const seen = new Set<string>();
+  const issues: InputIssue[] = [];
+  for (const error of specific) {
+    const pointer = error.keyword === 'additionalProperties'
+      ? `${error.instancePath}/${String((error.params as { additionalProperty: string }).additionalProperty)}`
+      : error.instancePath;
+    const key = `${pointer}|${error.keyword}|${error.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push({
+      path: pointerToPath(pointer),
+      message: describe(error),
+      value: valueAtPointer(document, pointer),
+      severity: 'error',
+    });
+  }
+  return issues;
+}
+
+function describe(error: ErrorObject): string {
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return 'unknown field';
+    case 'required':
+      return `missing required field '${String(p.missingProperty)}'`;
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}`;
+    case 'type':
+      return `must be ${String(p.type)}`;
+    default:
+      return error.message ?? error.keyword;
+  }
+}
