@@ -99,7 +99,7 @@ function checkDevice(device: ResolvedDevice): InputIssue[] {
 
   const iotCoreTopics = telemetry.topics.filter(isIotCoreTopic);
   if (telemetry.intervalSeconds < IOT_CORE_MIN_INTERVAL_S && iotCoreTopics.length > 0) {
-    error(at('telemetry', 'intervalSeconds'), `interval ${telemetry.intervalSeconds} s is below 1 s, but ${iotCoreTopics[0]} is an IoT Core topic (at most 1 message per second per device)`, 'use "intervalSeconds": 1 or more', telemetry.intervalSeconds);
+    error(at('telemetry', 'intervalSeconds'), `interval ${telemetry.intervalSeconds} s is below 1 s, but ${expandBuildTime(iotCoreTopics[0] ?? '', device)} is an IoT Core topic (at most 1 message per second per device)`, 'use "intervalSeconds": 1 or more', telemetry.intervalSeconds);
   }
   if (mqtt.host === IOT_CORE_HOST) issues.push(...checkIotCoreProfile(device, at));
 

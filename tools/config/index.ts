@@ -75,7 +75,7 @@ export function loadProject(options: LoadOptions = {}): LoadedProject {
     const resolved = resolveDevices(project, boards, dir);
     devices = resolved.devices;
     issues.push(...resolved.issues);
-    if (resolved.issues.length === 0) issues.push(...checkProject(project, devices));
+    issues.push(...checkProject(project, devices));
   }
 
   const reported = issues.map((issue) => redactIssue({ ...issue, file }, redactor));

@@ -11,14 +11,14 @@ export function parseProjectText(text: string, file: string): unknown {
     try {
       return JSON.parse(text);
     } catch (cause) {
-      const where = jsonErrorPosition(text, (cause as Error).message);
+      const where = jsonErrorPosition(text, (cause as Error).message) || yamlErrorPosition(text);
       throw new InputError(`${file}${where}: not valid JSON`, [], {
         cause,
         hint: 'check for a missing comma or quote, or a trailing comma, near that position',
       });
     }
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
@@ -39,6 +39,12 @@ export function readProjectFile(file: string): unknown {
     throw new InputError(`cannot read project file ${file}`, [], { cause, hint: 'run `mpy-iot init` to create one, or pass --project PATH' });
   }
   return parseProjectText(text.replace(/^\uFEFF/, ''), file);
+}
+
+/** JSON is YAML 1.2 flow syntax, so the YAML parser can locate what Node 20's JSON errors leave unsaid. */
+function yamlErrorPosition(text: string): string {
+  const pos = parseDocument(text, { prettyErrors: true }).errors[0]?.linePos?.[0];
+  return pos ? `:${pos.line}:${pos.col}` : '';
 }
 
 /** Node's JSON errors say "at position N" (or line/column on newer versions); report line:col. */

@@ -18,6 +18,8 @@ export interface CompileOptions {
    * .mpy header only records an arch when native code is present). Archs this mpy-cross build does
    * not know (rv32imc) compile without -march: fine for bytecode, while native code is then
    * rejected by mpy-cross with a compile error instead of producing a wrong binary.
+   * Native code from this mpy-cross carries .mpy sub-version 0, which MicroPython ≥ 1.21 refuses
+   * ("incompatible .mpy file"); bytecode has no such check and loads on 1.19 through 1.27.
    */
   arch?: MpyArch | null;
 }
@@ -124,18 +126,21 @@ function runMpyCross(args: string[], source: string): Promise<RawRun> {
   });
 }
 
-const guardedEvents = ['uncaughtException', 'unhandledRejection'] as const;
-type ListenerSnapshot = Map<(typeof guardedEvents)[number], Set<unknown>>;
+const guardedEvents = ['uncaughtException', 'unhandledRejection'];
+type Listener = (...args: unknown[]) => void;
+type ListenerSnapshot = Map<string, Set<Listener>>;
+// Seen as a plain emitter so both events share one code path (process's typed overloads do not take a union).
+const processEvents: NodeJS.EventEmitter = process;
 
 function snapshotProcessListeners(): ListenerSnapshot {
-  return new Map(guardedEvents.map((event) => [event, new Set<unknown>(process.listeners(event))]));
+  return new Map(guardedEvents.map((event) => [event, new Set(processEvents.listeners(event) as Listener[])]));
 }
 
 function removeAddedProcessListeners(before: ListenerSnapshot): void {
   for (const event of guardedEvents) {
     const existing = before.get(event) ?? new Set();
-    for (const listener of process.listeners(event)) {
-      if (!existing.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    for (const listener of processEvents.listeners(event) as Listener[]) {
+      if (!existing.has(listener)) processEvents.removeListener(event, listener);
     }
   }
 }

@@ -1,0 +1,53 @@
+// Runs the CLI in-process with captured streams, and makes throwaway project folders.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after } from 'node:test';
+import { main } from '../../tools/cli/main.ts';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON (for --json runs). */
+  json<T = Record<string, unknown>>(): T;
+}
+
+export async function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; isTTY?: boolean }): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    cwd: options.cwd,
+    env: options.env ?? {},
+    isTTY: options.isTTY ?? false,
+  });
+  return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
+}
+
+/** A temp folder with the given files (objects are written as JSON); removed after the test file. */
+export function tempDir(files: Record<string, string | object> = {}): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mpy-iot-test-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [name, contents] of Object.entries(files)) {
+    const target = path.join(dir, name);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, typeof contents === 'string' ? contents : JSON.stringify(contents, null, 2));
+  }
+  return dir;
+}
+
+/** A valid lab project; tests override parts of it. */
+export function labProjectJson(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    defaults: {
+      board: 'esp32',
+      wifi: { ssid: 'lab-wifi', password: 'wifi-secret-123' },
+      mqtt: { url: 'mqtt://127.0.0.1:1883' },
+      telemetry: { topics: ['DATA/{mac}'] },
+    },
+    devices: [{ name: 'team-1', telemetry: { students: ['Иванов И.И'], group: 'БАГ-18-01' } }],
+    ...overrides,
+  };
+}
