@@ -18,8 +18,8 @@ export interface CompileOptions {
    * .mpy header only records an arch when native code is present). Archs this mpy-cross build does
    * not know (rv32imc) compile without -march: fine for bytecode, while native code is then
    * rejected by mpy-cross with a compile error instead of producing a wrong binary.
-   * Native code from this mpy-cross carries .mpy sub-version 0, which MicroPython ≥ 1.21 refuses
-   * ("incompatible .mpy file"); bytecode has no such check and loads on 1.19 through 1.27.
+   * Native code from this mpy-cross carries .mpy sub-version 0, which newer firmware refuses
+   * (verified on 1.27: "incompatible .mpy file"); bytecode has no such check and loads there fine.
    */
   arch?: MpyArch | null;
 }
@@ -37,6 +37,9 @@ export type CompileResult = { ok: true; mpy: Uint8Array } | { ok: false; errors:
 /** -march values accepted by this mpy-cross build (from its usage text), limited to our boards. */
 export const supportedArchs: ReadonlySet<MpyArch> = new Set<MpyArch>(['xtensa', 'xtensawin']);
 
+/** Name of the input inside mpy-cross's in-memory file system; the caller's name may hold folders that do not exist there. */
+const virtualInputName = 'input.py';
+
 /** Compiles one Python file to .mpy bytes, or reports where and why it does not compile. */
 export function compilePython(fileName: string, source: string, options: CompileOptions = {}): Promise<CompileResult> {
   const args: string[] = [];
@@ -49,9 +52,6 @@ export function compilePython(fileName: string, source: string, options: Compile
     return { ok: false, errors: [parseFailure(fileName, [...run.err, ...run.out])] };
   });
 }
-
-/** Name of the input inside mpy-cross's in-memory file system; the caller's name may hold folders that do not exist there. */
-const virtualInputName = 'input.py';
 
 interface RawRun {
   status: number;
