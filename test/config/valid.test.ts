@@ -107,3 +107,13 @@ test('init scaffolds a project that checks clean and refuses to overwrite', asyn
   assert.equal(again.code, 2);
   assert.match(again.stderr, /refusing to overwrite mpy-iot\.json/);
 });
+
+test('init --board esp8266 scaffolds a project that builds (simulated sensor, .mpy runtime)', async () => {
+  const dir = tempDir();
+  assert.equal((await runCli(['init', 'lab', '--board', 'd1_mini'], { cwd: dir })).code, 0);
+  const build = await runCli(['build', '--json'], { cwd: path.join(dir, 'lab') });
+  assert.equal(build.code, 0, build.stderr);
+  const [only] = build.json<{ builds: { board: string; manifest: { mpy: boolean } }[] }>().builds;
+  assert.equal(only?.board, 'esp8266');
+  assert.equal(only?.manifest.mpy, true);
+});

@@ -13,7 +13,7 @@ export const initCommand = defineCommand<{ dir: string; board: string }>({
       .positional('dir', { type: 'string', default: '.', describe: 'Folder to create the project in (created if missing)' })
       .option('board', { type: 'string', default: 'esp32', describe: 'Board of the example device (see `mpy-iot boards`)' })
       .example('$0 init lab', 'Scaffold the lab in ./lab, then: cd lab && mpy-iot build')
-      .example('$0 init --board esp8266', 'Scaffold here for an ESP8266 (remember: it has no internal temperature sensor)'),
+      .example('$0 init --board esp8266', 'Scaffold here for an ESP8266 (no internal sensor: starts with a simulated one)'),
   async run(args, { io, out }) {
     const boards = loadBoards();
     const board = boards.find(args.board);
@@ -22,7 +22,7 @@ export const initCommand = defineCommand<{ dir: string; board: string }>({
       throw new InputError(`unknown board '${args.board}'${guess ? ` — did you mean '${guess}'?` : ''}`, [], { hint: `known boards: ${boards.boards.map((b) => b.id).join(', ')}` });
     }
     const dir = path.resolve(io.cwd, args.dir);
-    const files = scaffoldLab({ targetDir: dir, board: board.id });
+    const files = scaffoldLab({ targetDir: dir, board });
     const existing = files.filter((f) => existsSync(path.join(dir, f.path)));
     if (existing.length > 0) {
       throw new InputError(`refusing to overwrite ${existing.map((f) => f.path).join(', ')} in ${dir}`, [], {
@@ -39,7 +39,7 @@ export const initCommand = defineCommand<{ dir: string; board: string }>({
     out.line(`${c.green('✓')} created the MQTT lab project in ${path.relative(io.cwd, dir) || '.'}/`);
     for (const f of files) out.line(`  ${f.path.padEnd(22)} ${c.dim(f.purpose)}`);
     if (board.temperature.source === null) {
-      out.line(c.yellow(`\n  note: ${board.id} has no internal temperature sensor: set telemetry.sensor to "simulated" or an external sensor.`));
+      out.line(c.yellow(`\n  note: ${board.id} has no internal temperature sensor, so the project uses "sensor": "simulated"; wire a DHT22 or DS18B20 and set telemetry.sensor and sensorPin for real readings.`));
     }
     out.line('\nNext:');
     if (path.relative(io.cwd, dir)) out.line(`  cd ${path.relative(io.cwd, dir)}`);

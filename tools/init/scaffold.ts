@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packagePaths } from '../paths.ts';
+import type { BoardProfile } from '../boards/types.ts';
 import type { ProjectFile } from '../config/types.ts';
 
 export interface ScaffoldFile {
@@ -14,12 +15,13 @@ export interface ScaffoldFile {
 export interface ScaffoldOptions {
   /** Folder the files go to: decides the relative `$schema` path. */
   targetDir: string;
-  board?: string;
+  board?: BoardProfile;
   /** Values written to .env (the defaults point at a broker on this computer). */
   env?: { WIFI_SSID: string; WIFI_PASSWORD: string; MQTT_HOST: string };
 }
 
-export function labProject(schemaRef: string, board: string): ProjectFile {
+/** `sensor` is "simulated" for boards without an internal sensor (ESP8266), so the scaffold builds as is. */
+export function labProject(schemaRef: string, board: string, sensor: 'internal' | 'simulated' = 'internal'): ProjectFile {
   return {
     $schema: schemaRef,
     project: 'mqtt-lab',
@@ -27,7 +29,7 @@ export function labProject(schemaRef: string, board: string): ProjectFile {
       board,
       wifi: { ssid: '${WIFI_SSID}', password: '${WIFI_PASSWORD}' },
       mqtt: { url: 'mqtt://${MQTT_HOST}:1883', qos: 0 },
-      telemetry: { intervalSeconds: 10, topics: ['DATA/{mac}'] },
+      telemetry: { intervalSeconds: 10, topics: ['DATA/{mac}'], sensor },
       listen: ['RESULT'],
     },
     devices: [{ name: 'team-1', telemetry: { students: ['Иванов И.И', 'Петрова А.С'], group: 'БАГ-18-01' } }],
@@ -45,7 +47,7 @@ export function scaffoldLab(options: ScaffoldOptions): ScaffoldFile[] {
       '',
     ].join('\n');
   return [
-    { path: 'mpy-iot.json', contents: JSON.stringify(labProject(schemaRef, options.board ?? 'esp32'), null, 2) + '\n', purpose: 'the project: boards, Wi-Fi, broker, topics, students' },
+    { path: 'mpy-iot.json', contents: JSON.stringify(labProject(schemaRef, options.board?.id ?? 'esp32', options.board?.temperature.source === null ? 'simulated' : 'internal'), null, 2) + '\n', purpose: 'the project: boards, Wi-Fi, broker, topics, students' },
     { path: 'telemetry.schema.json', contents: readFileSync(path.join(packagePaths.schema, 'telemetry.lab.schema.json'), 'utf8'), purpose: 'JSON Schema every payload is verified against' },
     { path: '.env.example', contents: envText({ WIFI_SSID: 'your-network', WIFI_PASSWORD: 'your-wifi-password', MQTT_HOST: '192.168.1.10' }), purpose: 'the variables the project needs (commit this one)' },
     { path: '.env', contents: envText(env), purpose: 'your values: edit Wi-Fi and broker address (never commit)' },
