@@ -9,6 +9,7 @@ export type PyValue = string | number | boolean | null | readonly PyValue[] | { 
  * Encodes a value as a MicroPython literal expression on a single line:
  * str → '…' (single quotes), integer → decimal, other finite number → float literal that reads
  * back to the same double, boolean → True/False, null → None, array → tuple, plain object → dict.
+ * (Floats are exact when MicroPython parses the source; mpy-cross v6 parses floats a few ULP off.)
  *
  * Objects keep JavaScript's key order (insertion order, except that integer-like keys come first);
  * note that MicroPython dicts do not promise to iterate in that order anyway.
