@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFirmware, type FirmwareVm } from './firmware-vm.ts';
+import { APP_PRELUDE, startFirmware, type FirmwareVm } from './firmware-vm.ts';
 
 // A fake app with the hooks commands.handle needs; handle() output is printed as JSON lines.
 const PRELUDE = `
@@ -135,4 +135,26 @@ for i in range(400):
 print(n, bad)
 `);
   assert.deepEqual(out, ['400 0']);
+});
+
+test('the app implements the hooks: status fields, set_interval reschedules, led without a pin is an error', async () => {
+  const vm = await startFirmware({ LED_PIN: null, TELEMETRY_INTERVAL_MS: 5000 });
+  const out = vm.py(`${APP_PRELUDE}
+a.step()
+from mpyiot import commands
+print(commands.handle(a, b'{"id": "s", "cmd": "status"}', 512).decode())
+print(commands.handle(a, b'{"id": "i", "cmd": "set_interval", "args": {"seconds": 2.5}}', 512).decode())
+print(a.interval, time.ticks_diff(a.deadline, clk[0]))
+print(commands.handle(a, b'{"id": "l", "cmd": "led", "args": {"state": "on"}}', 512).decode())
+`).filter((l) => !l.startsWith('[mpy-iot]'));
+  const status = JSON.parse(out.at(-4)!);
+  assert.deepEqual(Object.keys(status.result).sort(),
+    ['buffered', 'connects', 'dropped', 'heap', 'interval', 'ip', 'mac', 'rssi', 'seq', 'uptime']);
+  assert.equal(status.result.ip, '127.0.0.1');
+  assert.equal(status.result.interval, 5);
+  assert.equal(status.result.seq, 1);
+  assert.equal(status.result.mac, 'aabbcc0dee0f');
+  assert.equal(out.at(-3), '{"id": "i", "cmd": "set_interval", "ok": true, "result": {"interval": 2.5}}');
+  assert.equal(out.at(-2), '2500 2500');
+  assert.equal(out.at(-1), '{"id": "l", "cmd": "led", "ok": false, "error": "no LED on this board (LED_PIN is None)"}');
 });

@@ -1,0 +1,4 @@
+# mpy-iot: runs first on every boot; main.py starts the device loop.
+import gc
+
+gc.collect()

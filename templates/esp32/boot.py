@@ -1,0 +1,4 @@
+# mpy-iot (ESP32 family): runs first on every boot; main.py starts the device loop.
+import gc
+
+gc.collect()
