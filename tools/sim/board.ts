@@ -1,0 +1,326 @@
+// A virtual board: a worker running the build in MicroPython, and the host side of its world
+// (sockets, Wi-Fi, sensors, LED, resets). Used by tests, `mpy-iot simulate` and `mpy-iot demo`.
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { loadBoards, type BoardProfile } from '../boards/index.ts';
+import { DeviceError } from '../errors.ts';
+import { readBuild, type BuildImage } from './buildImage.ts';
+import { ipForName, macForName } from './identity.ts';
+import { DATA_BYTES, HEADER_BYTES, SIGNAL, SLOT, SLOT_COUNT } from './protocol.mjs';
+import { interpreterModule, simulatorModules, workerFile } from './runtime.ts';
+import { HostSockets, type ConnectTarget, type SocketReply } from './sockets.ts';
+import { temperatureAt, type TemperatureScenario } from './temperature.ts';
+import { VirtualWifi, type AccessPoint } from './wifi.ts';
+
+export type ResetCause = 'power_on' | 'hard' | 'soft' | 'watchdog' | 'deepsleep';
+
+export interface VirtualBoardOptions {
+  /** Board name (console prefix, MAC seed); default: the build's device name. */
+  name?: string;
+  /** The access point in range; default: one that accepts any credentials. */
+  accessPoint?: AccessPoint | null;
+  /** How long joining Wi-Fi takes. */
+  wifiConnectDelayMs?: number;
+  /** Where the board's TCP connections really go (e.g. `--broker` redirects the configured broker). */
+  connectTarget?: ConnectTarget;
+  temperature?: TemperatureScenario;
+  /** MicroPython heap; default: the board profile's. */
+  heapBytes?: number;
+  /** Console lines kept in memory (the newest). */
+  consoleLimit?: number;
+}
+
+export interface ConsoleLine {
+  board: string;
+  line: string;
+  stream: 'stdout' | 'stderr';
+  at: number;
+}
+
+export interface ResetEvent {
+  cause: ResetCause;
+  at: number;
+}
+
+/** Events: 'console' (ConsoleLine), 'led' (boolean), 'reset' (ResetEvent), 'boot', 'idle', 'exception', 'crashed' (Error), 'stopped'. */
+export class VirtualBoard extends EventEmitter {
+  readonly name: string;
+  readonly mac: string;
+  readonly board: BoardProfile;
+  readonly console: ConsoleLine[] = [];
+  readonly resets: ResetEvent[] = [];
+  led: boolean | null = null;
+  bootCount = 0;
+  readonly startedAt = Date.now();
+
+  private worker: Worker | null = null;
+  private readonly sab = new SharedArrayBuffer(HEADER_BYTES + DATA_BYTES);
+  private readonly ctrl = new Int32Array(this.sab, 0, SLOT_COUNT);
+  private readonly data = new Uint8Array(this.sab, HEADER_BYTES);
+  private readonly sockets: HostSockets;
+  private readonly wifi: VirtualWifi;
+  private files: Record<string, Uint8Array>;
+  private temperatureReads = 0;
+  private stopping: Promise<void> | null = null;
+  private lastCause: ResetCause = 'power_on';
+
+  constructor(
+    private readonly image: BuildImage,
+    private readonly options: VirtualBoardOptions,
+    board: BoardProfile,
+  ) {
+    super();
+    this.name = options.name ?? image.manifest.device;
+    this.mac = macForName(this.name);
+    this.board = board;
+    this.files = { ...image.files };
+    this.sockets = new HostSockets(options.connectTarget);
+    this.wifi = new VirtualWifi(options.accessPoint ?? null, options.wifiConnectDelayMs ?? 300, ipForName(this.name));
+    Atomics.store(this.ctrl, SLOT.wifiUp, 1);
+  }
+
+  /** Boots (or re-boots after a reset) a fresh interpreter over the board's files. */
+  async boot(cause: ResetCause): Promise<void> {
+    this.bootCount += 1;
+    for (const slot of [SLOT.signal, SLOT.stallMs, SLOT.reply, SLOT.wake]) Atomics.store(this.ctrl, slot, 0);
+    const worker = new Worker(workerFile, {
+      workerData: {
+        sab: this.sab,
+        wasmModule: await interpreterModule(),
+        boot: {
+          mac: this.mac,
+          resetCause: cause,
+          bootCount: this.bootCount,
+          heapBytes: this.options.heapBytes ?? this.board.heapBytes,
+          board: {
+            id: this.board.id,
+            chip: this.board.chip,
+            temperatureSource: this.board.temperature.source,
+            // ESP8266's fixed hardware watchdog period (its WDT() takes no timeout).
+            fixedWatchdogMs: 6000,
+          },
+          files: this.files,
+          shims: simulatorModules(),
+        },
+      },
+      // The interpreter needs little JavaScript heap; keep each board's isolate small.
+      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
+    });
+    this.worker = worker;
+    worker.on('message', (message: WorkerMessage) => this.onMessage(worker, message));
+    worker.on('error', (error) => this.emit('crashed', error));
+  }
+
+  private onMessage(worker: Worker, message: WorkerMessage): void {
+    switch (message.t) {
+      case 'console': {
+        const entry: ConsoleLine = { board: this.name, line: message.line, stream: message.stream, at: Date.now() };
+        this.console.push(entry);
+        if (this.console.length > (this.options.consoleLimit ?? 5000)) this.console.shift();
+        this.emit('console', entry);
+        break;
+      }
+      case 'call':
+        void this.answer(message.op, message.args);
+        break;
+      case 'pin':
+        if (message.pin === this.ledPin) {
+          this.led = message.value !== this.ledActiveLow;
+          this.emit('led', this.led);
+        }
+        break;
+      case 'event':
+        this.emit(message.kind, message);
+        break;
+      case 'reset':
+        void this.afterReset(worker, message.cause, message.files);
+        break;
+      case 'stopped':
+        void worker.terminate();
+        this.emit('stopped');
+        break;
+      case 'crashed':
+        this.emit('crashed', new DeviceError(`virtual board ${this.name} crashed: ${message.message}`));
+        break;
+    }
+  }
+
+  private async afterReset(worker: Worker, cause: string, files: Record<string, Uint8Array>): Promise<void> {
+    await worker.terminate();
+    // A reset drops the board's TCP connections; the broker notices at once (and sends the will).
+    this.sockets.closeAll();
+    this.files = files;
+    const next: ResetCause = cause === 'soft_reboot' ? this.lastCause : (cause as ResetCause);
+    this.lastCause = next;
+    const event: ResetEvent = { cause: next, at: Date.now() };
+    this.resets.push(event);
+    this.emit('reset', event);
+    if (!this.stopping) await this.boot(next);
+  }
+
+  private get ledPin(): number | null {
+    return this.image.config.LED_PIN;
+  }
+
+  private get ledActiveLow(): boolean {
+    return this.image.config.LED_ACTIVE_LOW;
+  }
+
+  private async answer(op: string, args: unknown[]): Promise<void> {
+    let reply: SocketReply | { r: number; s?: string };
+    try {
+      reply = await this.dispatch(op, args);
+    } catch (error) {
+      reply = { r: -1, s: `EIO` };
+      this.emit('crashed', new DeviceError(`host call ${op} failed`, { cause: error }));
+    }
+    const json = JSON.stringify({ r: reply.r, ...(reply.s === undefined ? {} : { s: reply.s }), ...('d' in reply && reply.d ? { d: reply.d.toString('base64') } : {}) });
+    const { written } = new TextEncoder().encodeInto(json, this.data);
+    Atomics.store(this.ctrl, SLOT.replyLength, written);
+    Atomics.store(this.ctrl, SLOT.reply, 1);
+    Atomics.notify(this.ctrl, SLOT.reply);
+  }
+
+  private async dispatch(op: string, args: unknown[]): Promise<SocketReply | { r: number; s?: string }> {
+    const [a, b, c, d, e, f] = args as [unknown, unknown, unknown, unknown, unknown, unknown];
+    const wifiReady = (): boolean => this.wifi.status() === 'GOT_IP';
+    switch (op) {
+      case 'wifi_connect':
+        this.wifi.connect(String(a), String(b));
+        return { r: 0 };
+      case 'wifi_disconnect':
+        this.wifi.disconnect();
+        this.sockets.cutAll('ECONNABORTED');
+        return { r: 0 };
+      case 'wifi_status':
+        return { r: 0, s: this.wifi.status() };
+      case 'wifi_rssi':
+        return { r: this.wifi.rssi() };
+      case 'wifi_ifconfig':
+        return { r: 0, s: `${this.wifi.ip},255.255.255.0,192.168.4.1,192.168.4.1` };
+      case 'wifi_essid':
+        return { r: 0, s: this.wifi.essid };
+      case 'wifi_scan':
+        return { r: 0, s: this.options.accessPoint?.ssid ?? '' };
+      case 'resolve':
+        return wifiReady() ? this.sockets.resolve(String(a)) : { r: -1, s: 'EHOSTUNREACH' };
+      case 'sock_open':
+        return this.sockets.open();
+      case 'sock_connect':
+        return wifiReady() ? this.sockets.connect(Number(a), String(b), Number(c), Number(d)) : { r: -1, s: 'EHOSTUNREACH' };
+      case 'sock_tls':
+        return this.sockets.startTls(Number(a), String(b), Number(c), Buffer.from(String(d), 'hex'), Buffer.from(String(e), 'hex'), Buffer.from(String(f), 'hex'));
+      case 'sock_send':
+        return this.sockets.send(Number(a), Buffer.from(String(b), 'hex'));
+      case 'sock_recv':
+        return this.sockets.recv(Number(a), Math.min(Number(b), 64 * 1024), Number(c));
+      case 'sock_close':
+        return this.sockets.close(Number(a));
+      case 'temperature': {
+        const value = temperatureAt(this.options.temperature ?? 'room', Date.now() - this.startedAt, this.temperatureReads++);
+        return value === null ? { r: 0, s: 'EIO' } : { r: value };
+      }
+      default:
+        return { r: -1, s: 'EINVAL' };
+    }
+  }
+
+  /** Wi-Fi goes out of range: connections die; `restoreWifi` brings it back. */
+  dropWifi(): void {
+    this.wifi.drop();
+    Atomics.store(this.ctrl, SLOT.wifiUp, 0);
+    this.sockets.cutAll('ECONNABORTED');
+  }
+
+  restoreWifi(): void {
+    this.wifi.restore();
+    Atomics.store(this.ctrl, SLOT.wifiUp, 1);
+  }
+
+  /** Cuts every TCP connection of the board (as if the broker vanished or the link broke). */
+  cutConnections(): void {
+    this.sockets.cutAll('ECONNRESET');
+  }
+
+  /** The board's next blocking call hangs this long (a stuck driver): the watchdog's test. */
+  stall(ms: number): void {
+    Atomics.store(this.ctrl, SLOT.stallMs, ms);
+  }
+
+  /** Presses the reset button (EN): reboots with reset_cause() == HARD_RESET. */
+  hardReset(): void {
+    this.signal(SIGNAL.reset);
+  }
+
+  /** Ctrl-C: raises KeyboardInterrupt in the running program. */
+  interrupt(): void {
+    this.signal(SIGNAL.interrupt);
+  }
+
+  private signal(bits: number): void {
+    Atomics.or(this.ctrl, SLOT.signal, bits);
+    Atomics.store(this.ctrl, SLOT.wake, 1);
+    Atomics.notify(this.ctrl, SLOT.wake);
+    Atomics.notify(this.ctrl, SLOT.reply);
+  }
+
+  /** Resolves with the first console line (from now or already printed) matching `pattern`. */
+  waitForLine(pattern: RegExp, timeoutMs = 10_000, options: { fromStart?: boolean } = {}): Promise<string> {
+    const seen = options.fromStart ? this.console.find((l) => pattern.test(l.line)) : undefined;
+    if (seen) return Promise.resolve(seen.line);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.off('console', onLine);
+        const tail = this.console.slice(-15).map((l) => `  ${l.line}`).join('\n');
+        reject(new DeviceError(`${this.name}: no console line matching ${pattern} within ${timeoutMs} ms; last lines:\n${tail}`));
+      }, timeoutMs);
+      const onLine = (entry: ConsoleLine): void => {
+        if (!pattern.test(entry.line)) return;
+        clearTimeout(timer);
+        this.off('console', onLine);
+        resolve(entry.line);
+      };
+      this.on('console', onLine);
+    });
+  }
+
+  /** Stops the interpreter and closes every connection (idempotent). */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const worker = this.worker;
+      if (worker) {
+        const stopped = new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 2000);
+          worker.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        this.signal(SIGNAL.stop);
+        await stopped;
+        await worker.terminate();
+      }
+      this.sockets.closeAll();
+    })();
+    return this.stopping;
+  }
+}
+
+type WorkerMessage =
+  | { t: 'console'; line: string; stream: 'stdout' | 'stderr' }
+  | { t: 'call'; op: string; args: unknown[] }
+  | { t: 'pin'; pin: number; value: boolean }
+  | { t: 'event'; kind: string; [key: string]: unknown }
+  | { t: 'reset'; cause: string; files: Record<string, Uint8Array> }
+  | { t: 'stopped' }
+  | { t: 'crashed'; message: string };
+
+/** Starts a virtual board over `build/<device>/` (as written by `mpy-iot build`). */
+export async function startVirtualBoard(buildDir: string, options: VirtualBoardOptions = {}): Promise<VirtualBoard> {
+  const image = readBuild(buildDir);
+  const board = loadBoards().find(image.manifest.board);
+  if (!board) throw new DeviceError(`build ${buildDir} is for board '${image.manifest.board}', which this version does not know`);
+  const vb = new VirtualBoard(image, options, board);
+  await vb.boot('power_on');
+  return vb;
+}

@@ -1,0 +1,131 @@
+# Virtual-board `machine`: the documented MicroPython API, backed by the simulator host.
+import _host
+
+PWRON_RESET = 1
+HARD_RESET = 2
+WDT_RESET = 3
+DEEPSLEEP_RESET = 4
+SOFT_RESET = 5
+_CAUSES = {"power_on": PWRON_RESET, "hard": HARD_RESET, "watchdog": WDT_RESET,
+           "deepsleep": DEEPSLEEP_RESET, "soft": SOFT_RESET}
+_ESP8266 = _host.chip() == "ESP8266"
+_freq = 80000000 if _ESP8266 else 160000000
+
+
+def reset_cause():
+    return _CAUSES.get(_host.reset_cause(), PWRON_RESET)
+
+
+def reset():
+    # A software restart: the chip reports it as SOFT_RESET on the next boot.
+    _host.reset("soft")
+
+
+def soft_reset():
+    _host.reset("soft_reboot")
+
+
+def deepsleep(ms=0):
+    _host.sleep_ms(ms)
+    _host.reset("deepsleep")
+
+
+def lightsleep(ms=0):
+    _host.sleep_ms(ms)
+
+
+def idle():
+    pass
+
+
+def freq(hz=None):
+    global _freq
+    if hz is None:
+        return _freq
+    _freq = hz
+
+
+def unique_id():
+    mac = bytes.fromhex(_host.mac())
+    # ESP32 returns the 6-byte MAC; ESP8266 a 4-byte chip id.
+    return mac[2:] if _ESP8266 else mac
+
+
+def disable_irq():
+    return 0
+
+
+def enable_irq(state=0):
+    pass
+
+
+class WDT:
+    def __init__(self, id=0, timeout=None):
+        if _ESP8266 and timeout is not None:
+            # ESP8266's watchdog period is fixed: its WDT() takes no keyword arguments.
+            raise TypeError("function doesn't take keyword arguments")
+        _host.wdt_start(0 if _ESP8266 else (5000 if timeout is None else timeout))
+
+    def feed(self):
+        _host.wdt_feed()
+
+
+class Pin:
+    IN = 1
+    OUT = 3
+    OPEN_DRAIN = 7
+    PULL_UP = 2
+    PULL_DOWN = 1
+    IRQ_RISING = 1
+    IRQ_FALLING = 2
+
+    def __init__(self, id, mode=-1, pull=-1, value=None):
+        self._id = id
+        self._v = 0
+        self.init(mode, pull, value)
+
+    def init(self, mode=-1, pull=-1, value=None):
+        if value is not None:
+            self.value(value)
+
+    def value(self, v=None):
+        if v is None:
+            return self._v
+        self._v = 1 if v else 0
+        _host.pin(self._id, self._v)
+
+    def __call__(self, v=None):
+        return self.value(v)
+
+    def on(self):
+        self.value(1)
+
+    def off(self):
+        self.value(0)
+
+    def irq(self, handler=None, trigger=3):
+        return None
+
+
+class ADC:
+    ATTN_0DB = 0
+    ATTN_11DB = 3
+    WIDTH_12BIT = 3
+
+    def __init__(self, pin, atten=None):
+        self._pin = pin
+
+    def atten(self, a):
+        pass
+
+    def width(self, w):
+        pass
+
+    def read(self):
+        return 1024 if _ESP8266 else 2048
+
+    def read_u16(self):
+        return 32768
+
+    def read_uv(self):
+        return 1650000

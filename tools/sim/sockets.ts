@@ -1,0 +1,210 @@
+// Host side of a virtual board's sockets: real TCP (and TLS) connections whose blocking
+// operations the worker waits for. Errors are reported by errno name so the board's Python
+// raises OSError with its own interpreter's errno values.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import tls from 'node:tls';
+
+export interface SocketReply {
+  /** Result: bytes moved, 0 for end of stream, or -1 with `s` holding the errno name. */
+  r: number;
+  s?: string;
+  d?: Buffer;
+}
+
+export type ConnectTarget = (host: string, port: number) => { host: string; port: number };
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
+const NODE_TO_ERRNO: Record<string, string> = {
+  ECONNREFUSED: 'ECONNREFUSED',
+  ECONNRESET: 'ECONNRESET',
+  ETIMEDOUT: 'ETIMEDOUT',
+  EHOSTUNREACH: 'EHOSTUNREACH',
+  ENETUNREACH: 'EHOSTUNREACH',
+  EPIPE: 'ECONNRESET',
+  ECONNABORTED: 'ECONNABORTED',
+};
+const fail = (name: string): SocketReply => ({ r: -1, s: name });
+
+class HostSocket {
+  stream: net.Socket | null = null;
+  chunks: Buffer[] = [];
+  ended = false;
+  error: string | null = null;
+  private waiter: (() => void) | null = null;
+
+  attach(stream: net.Socket): void {
+    this.stream = stream;
+    stream.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.wake();
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      this.error = NODE_TO_ERRNO[err.code ?? ''] ?? 'ECONNRESET';
+      this.wake();
+    });
+    stream.on('close', () => {
+      this.ended = true;
+      this.wake();
+    });
+  }
+
+  wake(): void {
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.();
+  }
+
+  /** Resolves when data, end, error, or the timeout (ms; negative = none) comes first. */
+  waitForData(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = timeoutMs >= 0 ? setTimeout(() => this.wake(), timeoutMs) : null;
+      this.waiter = () => {
+        if (timer) clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  take(max: number): Buffer {
+    const all = Buffer.concat(this.chunks);
+    const out = all.subarray(0, max);
+    this.chunks = all.length > max ? [all.subarray(max)] : [];
+    return out;
+  }
+}
+
+export class HostSockets {
+  private readonly sockets = new Map<number, HostSocket>();
+  private nextId = 1;
+
+  constructor(private readonly target: ConnectTarget = (host, port) => ({ host, port })) {}
+
+  open(): SocketReply {
+    const id = this.nextId++;
+    this.sockets.set(id, new HostSocket());
+    return { r: id };
+  }
+
+  async resolve(host: string): Promise<{ r: number; s?: string }> {
+    if (net.isIP(host)) return { r: 0, s: host };
+    try {
+      const { address } = await lookup(host === 'localhost' ? '127.0.0.1' : host, { family: 4 });
+      return { r: 0, s: address };
+    } catch {
+      return { r: -1, s: 'EHOSTUNREACH' };
+    }
+  }
+
+  connect(id: number, host: string, port: number, timeoutMs: number): Promise<SocketReply> {
+    const sock = this.sockets.get(id);
+    if (!sock) return Promise.resolve(fail('EBADF'));
+    if (sock.stream) return Promise.resolve(fail('EISCONN'));
+    const to = this.target(host, port);
+    return new Promise((resolve) => {
+      const stream = net.connect({ host: to.host, port: to.port });
+      const limit = timeoutMs > 0 ? timeoutMs : DEFAULT_CONNECT_TIMEOUT_MS;
+      const timer = setTimeout(() => {
+        stream.destroy();
+        resolve(fail('ETIMEDOUT'));
+      }, limit);
+      stream.once('connect', () => {
+        clearTimeout(timer);
+        stream.setNoDelay(true);
+        sock.attach(stream);
+        resolve({ r: 0 });
+      });
+      stream.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        resolve(fail(NODE_TO_ERRNO[err.code ?? ''] ?? 'ECONNREFUSED'));
+      });
+    });
+  }
+
+  /** Upgrades a connected socket to TLS with the certificates the firmware loaded. */
+  startTls(id: number, servername: string, verifyMode: number, ca: Buffer, cert: Buffer, key: Buffer): Promise<SocketReply> {
+    const sock = this.sockets.get(id);
+    if (!sock?.stream) return Promise.resolve(fail('ENOTCONN'));
+    // mbedTLS with CERT_REQUIRED and no CA loaded cannot verify anything: the handshake fails.
+    if (verifyMode === 2 && ca.length === 0) return Promise.resolve(fail('MBEDTLS_ERR_X509_CERT_VERIFY_FAILED'));
+    const raw = sock.stream;
+    raw.removeAllListeners('data').removeAllListeners('end').removeAllListeners('error').removeAllListeners('close');
+    return new Promise((resolve) => {
+      const secure = tls.connect({
+        socket: raw,
+        servername: net.isIP(servername) ? undefined : servername || undefined,
+        ca: ca.length ? toPem(ca, 'CERTIFICATE') : undefined,
+        cert: cert.length ? toPem(cert, 'CERTIFICATE') : undefined,
+        key: key.length ? toPem(key, 'KEY') : undefined,
+        rejectUnauthorized: verifyMode === 2,
+        checkServerIdentity: net.isIP(servername) || !servername ? () => undefined : tls.checkServerIdentity,
+      });
+      secure.once('secureConnect', () => {
+        sock.attach(secure);
+        resolve({ r: 0 });
+      });
+      secure.once('error', (err) => resolve(fail(`TLS: ${err.message}`)));
+    });
+  }
+
+  send(id: number, data: Buffer): SocketReply {
+    const sock = this.sockets.get(id);
+    if (!sock?.stream) return fail('ENOTCONN');
+    if (sock.error) return fail(sock.error);
+    if (sock.ended || sock.stream.destroyed) return fail('ECONNRESET');
+    sock.stream.write(data);
+    return { r: data.length };
+  }
+
+  async recv(id: number, max: number, timeoutMs: number): Promise<SocketReply> {
+    const sock = this.sockets.get(id);
+    if (!sock?.stream) return fail('ENOTCONN');
+    if (sock.chunks.length === 0 && !sock.ended && !sock.error) {
+      if (timeoutMs === 0) return fail('EAGAIN');
+      await sock.waitForData(timeoutMs);
+    }
+    if (sock.chunks.length > 0) {
+      const d = sock.take(max);
+      return { r: d.length, d };
+    }
+    if (sock.error) return fail(sock.error);
+    if (sock.ended) return { r: 0 };
+    return fail(timeoutMs === 0 ? 'EAGAIN' : 'ETIMEDOUT');
+  }
+
+  close(id: number): SocketReply {
+    this.sockets.get(id)?.stream?.destroy();
+    this.sockets.delete(id);
+    return { r: 0 };
+  }
+
+  /** Every connection dies at once (broker cut, Wi-Fi loss, board reset). */
+  cutAll(reason: string): void {
+    for (const sock of this.sockets.values()) {
+      sock.error = reason;
+      sock.stream?.destroy();
+      sock.wake();
+    }
+  }
+
+  closeAll(): void {
+    for (const id of [...this.sockets.keys()]) this.close(id);
+  }
+
+  get openCount(): number {
+    return this.sockets.size;
+  }
+}
+
+/** Node's TLS takes PEM; boards may hold DER (ESP8266 must). */
+function toPem(data: Buffer, kind: 'CERTIFICATE' | 'KEY'): string {
+  const text = data.toString('latin1');
+  if (text.includes('-----BEGIN')) return text;
+  if (kind === 'CERTIFICATE') return new X509Certificate(data).toString();
+  return createPrivateKey({ key: data, format: 'der', type: 'pkcs1' }).export({ format: 'pem', type: 'pkcs1' }).toString();
+}
