@@ -1,38 +1,111 @@
 # The device loop: boot -> Wi-Fi -> MQTT -> (watchdog, messages, telemetry, pings, gc).
 # Message callbacks only queue work; publishing happens in step(), never inside umqtt.
+#
+# Memory: an ESP8266 has ~30 KB of heap after boot and .mpy bytecode is loaded into that heap. Only
+# what every loop needs stays resident (this module, session, jsontext, log). Code for rare moments
+# (start-up, (re)connecting, commands, RESULT, hardware sensors) lives in modules that load() imports
+# for one use and forgets, so the GC frees their code again.
 import gc
 import time
-from mpyiot import VERSION, commands, result, sched, topics, wifi
-from mpyiot.backoff import backoff_ms, rand
-from mpyiot.buffer import Buffer
+from micropython import const
 from mpyiot.jsontext import telemetry
 from mpyiot.log import error, exc, info, warn
-from mpyiot.session import Session
 
-LOOP_MS = 50
-REBOOT_PAUSE_MS = 1000
-CRASH_PAUSE_MS = 10000
-OUTBOX = 4
-REFUSED = (None, "bad protocol version", "client id rejected", "server unavailable",
-           "bad user name or password", "not authorized")
-CAUSES = (("PWRON_RESET", "power_on"), ("HARD_RESET", "hard"), ("WDT_RESET", "watchdog"),
-          ("DEEPSLEEP_RESET", "deepsleep"), ("SOFT_RESET", "soft"))
+_LOOP_MS = const(50)
+_REBOOT_PAUSE_MS = const(1000)
+_CRASH_PAUSE_MS = const(10000)
+_OUTBOX = const(4)
 
 
-def boot_reason():
-    import machine
-    rc = machine.reset_cause()
-    for name, text in CAUSES:
-        if getattr(machine, name, None) == rc:
-            return text
-    return str(rc)
+def load(name):
+    # mpyiot.<name> for one use: it is removed from sys.modules (and the package) right away, so once
+    # the caller lets go of it the GC frees its code. Keep no function of it: a function (or closure)
+    # keeps its module's globals, and so all of its code, alive.
+    import sys
+    import mpyiot
+    full = "mpyiot." + name
+    new = full not in sys.modules
+    m = __import__(full, None, None, (name,))
+    if new:
+        del sys.modules[full]
+        if hasattr(mpyiot, name):
+            delattr(mpyiot, name)
+    return m
 
 
-def why(e):
-    a = e.args[0] if e.args else None
-    if type(e).__name__ == "MQTTException" and type(a) is int and 0 < a < 6:
-        return "broker refused: " + REFUSED[a]
-    return exc(e)
+def rand():
+    import random
+    return random.getrandbits(16) / 65536
+
+
+def advance(deadline, now, interval):
+    # Next = previous deadline + interval (not now + interval): no drift. Whole periods
+    # already missed are skipped, keeping the phase. Returns (next, periods skipped).
+    late = time.ticks_diff(now, deadline) - interval
+    k = late // interval + 1 if late >= 0 else 0
+    return time.ticks_add(deadline, (k + 1) * interval), k
+
+
+def match(flt, topic):
+    # MQTT topic filter with + and #; wildcards at the start do not match $-topics.
+    f = flt.split("/")
+    t = topic.split("/")
+    if t[0][:1] == "$" and f[0] in ("+", "#"):
+        return False
+    for i in range(len(f)):
+        if f[i] == "#":
+            return True
+        if i >= len(t) or f[i] not in ("+", t[i]):
+            return False
+    return len(f) == len(t)
+
+
+def rssi(w):
+    try:
+        return w.status("rssi")
+    except Exception:
+        return None
+
+
+def simulated(ticks):
+    # Smooth 20–25 °C: a 10-minute sine plus a small bounded random walk. Here rather than in
+    # mpyiot.sensor so that the simulated sensor (the ESP8266 default) does not keep that module loaded.
+    import math
+    import random
+    w = [0.0]
+
+    def read():
+        w[0] = max(-0.5, min(0.5, w[0] + (random.getrandbits(8) - 127.5) / 1275))
+        return 22.5 + 2 * math.sin(ticks() * 2 * math.pi / 600000) + w[0]
+    return read
+
+
+class Buffer:
+    # Bounded FIFO of payloads kept while offline; the oldest is dropped first.
+    def __init__(self, cap):
+        self.cap = cap
+        self.items = []
+        self.dropped = 0
+
+    def add(self, item):
+        if len(self.items) >= self.cap:
+            self.dropped += 1
+            if not self.items:
+                return
+            self.items.pop(0)
+        self.items.append(item)
+
+    def flush(self, send):
+        # Oldest first; an item leaves only once send() returned (if it raises, the rest stay).
+        n = 0
+        while self.items:
+            send(self.items[0])
+            self.items.pop(0)
+            n += 1
+        return n
+
+    def __len__(self):
+        return len(self.items)
 
 
 class App:
@@ -49,39 +122,13 @@ class App:
         self.reboot_at = self.wdt = self.pin = None
 
     def start(self):
-        import machine
-        from mpyiot import sensor
-        cfg = self.cfg
-        if cfg.WATCHDOG_MS:
-            self.wdt = machine.WDT(timeout=cfg.WATCHDOG_MS) if cfg.WDT_HAS_TIMEOUT else machine.WDT()
-        if cfg.LED_PIN is not None:
-            self.pin = machine.Pin(cfg.LED_PIN, machine.Pin.OUT)
-            self.show(False)
-        self.wlan = wifi.sta()
-        mac = self.mac = topics.fmt_mac(self.wlan.config("mac"), cfg.MAC_FORMAT)
-
-        def x(t):
-            return topics.expand(t, mac)
-        self.tele = [x(t).encode() for t in cfg.TELEMETRY_TOPICS]
-        self.reply_t = x(cfg.REPLY_TOPIC).encode()
-        self.cmd_t = [x(t) for t in cfg.COMMAND_TOPICS]
-        self.res_t = x(cfg.RESULT_TOPIC) if cfg.RESULT_TOPIC else None
-        subs = []
-        for t in self.cmd_t + [self.res_t] + [x(t) for t in cfg.LISTEN]:
-            if t and t not in subs:
-                subs.append(t)
-        boot = boot_reason()
-        self.sess = Session(cfg, x(cfg.MQTT_CLIENT_ID), x(cfg.STATUS_TOPIC), subs, self.on_msg, boot,
-                            self.ticks)
-        self.read = sensor.reader(cfg)
-        self.last = self.deadline = self.retry_at = self.ticks()
-        info("app", "mpy-iot %s name=%s board=%s mac=%s boot=%s" % (VERSION, cfg.NAME, cfg.BOARD, mac, boot))
+        load("start").start(self)
 
     def run(self):
         self.start()
         while True:
             self.step()
-            self.sleep_ms(LOOP_MS)
+            self.sleep_ms(_LOOP_MS)
 
     def step(self):
         now = self.ticks()
@@ -90,7 +137,6 @@ class App:
         self.feed()
         s = self.sess
         if s.connected and not self.wlan.isconnected():
-            warn("wifi", "connection lost: " + wifi.reason(self.wlan.status()))
             self.lost(None)
         if not s.connected and time.ticks_diff(now, self.retry_at) >= 0:
             self.connect()
@@ -102,8 +148,8 @@ class App:
                     self.outbox.pop(0)
             except Exception as e:
                 self.lost(e)
-        if sched.due(self.deadline, now):
-            self.deadline, k = sched.advance(self.deadline, now, self.interval)
+        if time.ticks_diff(now, self.deadline) >= 0:
+            self.deadline, k = advance(self.deadline, now, self.interval)
             if k:
                 warn("telemetry", "behind schedule, %d period(s) skipped" % k)
             self.now_flag = True
@@ -117,35 +163,11 @@ class App:
         gc.collect()
 
     def connect(self):
-        cfg = self.cfg
-        comp = "wifi"
-        try:
-            if not wifi.connect(self.wlan, cfg.WIFI_SSID, cfg.WIFI_PASSWORD, cfg.WIFI_TIMEOUT_MS, self.feed,
-                                self.ticks, self.sleep_ms):
-                raise OSError("Wi-Fi not connected")
-            comp = "mqtt"
-            self.sess.connect()
-            self.show(True)
-            n = self.buf.flush(self.send)
-            if n:
-                info("telemetry", "sent %d buffered payload(s), %d dropped so far" % (n, self.buf.dropped))
-            self.attempt = 0
-        except Exception as e:
-            self.sess.close()
-            self.show(False)
-            d = backoff_ms(self.attempt, cfg.BACKOFF_BASE_MS, cfg.BACKOFF_MAX_MS, self.rand)
-            self.attempt += 1
-            self.retry_at = time.ticks_add(self.ticks(), d)
-            warn(comp, "connect failed (%s); retry %d in %d ms" % (why(e), self.attempt, d))
+        load("link").connect(self)
 
     def lost(self, e):
-        if e:
-            warn("mqtt", "connection lost: " + exc(e))
-        self.sess.close()
-        self.show(False)
-        self.attempt = 1
-        d = backoff_ms(0, self.cfg.BACKOFF_BASE_MS, self.cfg.BACKOFF_MAX_MS, self.rand)
-        self.retry_at = time.ticks_add(self.ticks(), d)
+        # e is None when Wi-Fi went down, else the exception that broke the MQTT connection.
+        load("link").lost(self, e)
 
     def sample(self):
         cfg = self.cfg
@@ -156,14 +178,16 @@ class App:
         except Exception as e:
             warn("telemetry", "sensor %s failed, nothing published: %s" % (cfg.SENSOR, exc(e)))
             return
-        vals = {"seq": self.seq, "uptime": self.up // 1000}
         ex = []
         for k in cfg.EXTRAS:
-            v = vals.get(k)
-            if k == "rssi":
-                v = wifi.rssi(self.wlan)
-            elif k == "heap":
-                v = gc.mem_free()
+            if k == "seq":
+                v = self.seq
+            elif k == "uptime":
+                v = self.up // 1000
+            elif k == "rssi":
+                v = rssi(self.wlan)
+            else:
+                v = gc.mem_free() if k == "heap" else None
             ex.append((k, v))
         p = telemetry(t, list(cfg.STUDENTS), cfg.GROUP, ex)
         self.seq += 1
@@ -185,16 +209,16 @@ class App:
         try:
             t = topic.decode()
             for f in self.cmd_t:
-                if topics.match(f, t):
-                    r = commands.handle(self, msg, self.cfg.MAX_COMMAND_BYTES)
-                    if len(self.outbox) >= OUTBOX:
+                if match(f, t):
+                    r = load("commands").handle(self, msg, self.cfg.MAX_COMMAND_BYTES)
+                    if len(self.outbox) >= _OUTBOX:
                         self.outbox.pop(0)
                         warn("command", "too many pending replies, oldest dropped")
                     self.outbox.append(r)
                     info("command", "reply " + r.decode())
                     return
-            if self.res_t and topics.match(self.res_t, t):
-                return result.show(msg, self.cfg.GROUP)
+            if self.res_t and match(self.res_t, t):
+                return load("result").show(msg, self.cfg.GROUP)
             try:
                 m = msg[:200].decode()
             except Exception:
@@ -236,12 +260,12 @@ class App:
         self.show(state is True or state == "on")
 
     def reboot(self):
-        self.reboot_at = time.ticks_add(self.ticks(), REBOOT_PAUSE_MS)
+        self.reboot_at = time.ticks_add(self.ticks(), _REBOOT_PAUSE_MS)
 
     def status(self):
         w = self.wlan
         ms = self.interval
-        return {"ip": w.ifconfig()[0] if w.isconnected() else None, "rssi": wifi.rssi(w),
+        return {"ip": w.ifconfig()[0] if w.isconnected() else None, "rssi": rssi(w),
                 "heap": gc.mem_free(), "uptime": self.up // 1000, "seq": self.seq,
                 "interval": ms // 1000 if ms % 1000 == 0 else ms / 1000, "buffered": len(self.buf),
                 "dropped": self.buf.dropped, "connects": self.sess.connects, "mac": self.mac}
@@ -252,11 +276,11 @@ def main(cfg):
     try:
         a.run()
     except Exception as e:
-        error("app", "crashed: %s; reset in %d s" % (exc(e), CRASH_PAUSE_MS // 1000))
+        error("app", "crashed: %s; reset in %d s" % (exc(e), _CRASH_PAUSE_MS // 1000))
         try:
             import sys
             sys.print_exception(e)
         except Exception:
             pass
-        time.sleep_ms(CRASH_PAUSE_MS)
+        time.sleep_ms(_CRASH_PAUSE_MS)
         a.reset()

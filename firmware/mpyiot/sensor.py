@@ -1,6 +1,7 @@
-# Temperature readers: reader(cfg) returns a function giving °C; it raises on a sensor
-# failure (the app logs a WARN and publishes nothing that cycle).
+# Hardware temperature readers: reader(cfg) returns a function giving °C; it raises on a sensor
+# failure (the app logs a WARN and publishes nothing that cycle). Not imported for SENSOR "simulated".
 import time
+from mpyiot.app import simulated
 from mpyiot.log import warn
 
 
@@ -41,15 +42,3 @@ def reader(cfg):
     elif kind != "simulated":
         warn("sensor", "unknown SENSOR %s; using simulated values" % kind)
     return simulated(time.ticks_ms)
-
-
-def simulated(ticks):
-    # Smooth 20–25 °C: a 10-minute sine plus a small bounded random walk.
-    import math
-    import random
-    w = [0.0]
-
-    def read():
-        w[0] = max(-0.5, min(0.5, w[0] + (random.getrandbits(8) - 127.5) / 1275))
-        return 22.5 + 2 * math.sin(ticks() * 2 * math.pi / 600000) + w[0]
-    return read

@@ -1,5 +1,6 @@
-# Station Wi-Fi. Reasons come from network.STAT_* looked up with getattr: ESP32 and ESP8266
+# Station Wi-Fi connect. Reasons come from network.STAT_* looked up with getattr: ESP32 and ESP8266
 # define different sets and numbers. Fatal ones (1) end an attempt before its timeout.
+# Loaded through app.load() only while connecting or explaining a lost connection.
 import time
 from mpyiot.log import info, warn
 
@@ -13,13 +14,6 @@ REASONS = (
     ("CONNECTING", "timed out while connecting", 0),
     ("IDLE", "idle", 0),
 )
-
-
-def sta():
-    import network
-    w = network.WLAN(network.STA_IF)
-    w.active(True)
-    return w
 
 
 def _find(st):
@@ -55,10 +49,3 @@ def connect(w, ssid, password, timeout_ms, feed, ticks, sleep_ms):
         sleep_ms(100)
     warn("wifi", "not connected: " + reason(w.status()))
     return False
-
-
-def rssi(w):
-    try:
-        return w.status("rssi")
-    except Exception:
-        return None

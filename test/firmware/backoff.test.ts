@@ -5,7 +5,7 @@ import { startFirmware } from './firmware-vm.ts';
 test('backoff grows exponentially from base, is capped at max, and is deterministic for a given rand', async () => {
   const vm = await startFirmware();
   const out = vm.py(`
-from mpyiot.backoff import backoff_ms
+from mpyiot.link import backoff_ms
 print([backoff_ms(n, 1000, 60000, lambda: 0.0) for n in range(10)])
 print([backoff_ms(n, 1000, 60000, lambda: 0.999999) for n in range(10)])
 print([backoff_ms(n, 1000, 60000, lambda: 0.5) for n in (0, 3, 6, 1000)])
@@ -18,7 +18,8 @@ print([backoff_ms(n, 1000, 60000, lambda: 0.5) for n in (0, 3, 6, 1000)])
 test('jitter stays within [cap/2, cap] with the real random source', async () => {
   const vm = await startFirmware();
   const out = vm.py(`
-from mpyiot.backoff import backoff_ms, rand
+from mpyiot.link import backoff_ms
+from mpyiot.app import rand
 bad = 0
 seen = set()
 for i in range(2000):

@@ -5,7 +5,7 @@ import { APP_PRELUDE, startFirmware } from './firmware-vm.ts';
 test('the offline buffer keeps the newest N, drops the oldest first and counts drops', async () => {
   const vm = await startFirmware();
   const out = vm.py(`
-from mpyiot.buffer import Buffer
+from mpyiot.app import Buffer
 b = Buffer(3)
 for i in range(7):
     b.add(i)
@@ -22,7 +22,7 @@ print(z.items, z.dropped)
 test('a failing send keeps the unsent items, oldest first', async () => {
   const vm = await startFirmware();
   const out = vm.py(`
-from mpyiot.buffer import Buffer
+from mpyiot.app import Buffer
 b = Buffer(5)
 for i in range(4):
     b.add(i)

@@ -226,13 +226,18 @@ export interface FirmwareVm extends MicroPythonSession {
 export async function startFirmware(overrides: Record<string, PyValue> = {}): Promise<FirmwareVm> {
   const mp = await startMicroPython();
   mp.mount(firmwareDir, '/lib');
+  installFakes(mp, overrides);
+  return { ...mp, py: (code: string) => mp.run(code) };
+}
+
+/** Writes the fake hardware modules to /fakes and config.py to /, and puts /lib and /fakes on sys.path. */
+export function installFakes(mp: MicroPythonSession, overrides: Record<string, PyValue> = {}): void {
   mp.writeFile('/fakes/network.py', FAKE_NETWORK);
   mp.writeFile('/fakes/machine.py', FAKE_MACHINE);
   mp.writeFile('/fakes/umqtt/__init__.py', '');
   mp.writeFile('/fakes/umqtt/simple.py', FAKE_UMQTT);
   mp.writeFile('/config.py', configPy(overrides));
   mp.run('import sys\nif "/lib" not in sys.path: sys.path.append("/lib")\nsys.path.append("/fakes")');
-  return { ...mp, py: (code: string) => mp.run(code) };
 }
 
 /** Python prelude: an App on a fake clock (no real sleeping: this port busy-waits). */

@@ -66,7 +66,7 @@ test('DHT and DS18B20 read through their drivers; a failure raises for the app t
 test('simulated (and the fallback for a board with no internal sensor) is smooth and within 20–25 °C', async () => {
   const v = await vm();
   const out = v.py(`
-from mpyiot.sensor import simulated
+from mpyiot.app import simulated
 clk = [0]
 r = simulated(lambda: clk[0])
 vals = []
