@@ -38,8 +38,8 @@ test('idiomatic MicroPython passes as is', () => {
   assert.deepEqual(lint(source), []);
 });
 
-test('firmware/ and templates/ are lint-clean', (t) => {
-  const files = readPythonFiles(packageRoot, ['firmware', 'templates']);
+test('firmware/, templates/ and the simulator Python modules are lint-clean', (t) => {
+  const files = readPythonFiles(packageRoot, ['firmware', 'templates', 'tools/sim/python']);
   t.diagnostic(`${files.length} Python files linted`);
   const problems = lintPythonSources(files).map(formatPythonDiagnostic);
   if (problems.length > 0) assert.fail(`ruff reported ${problems.length} problem(s):\n${problems.join('\n')}`);

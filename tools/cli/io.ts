@@ -9,6 +9,12 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** stdout is an interactive terminal (live tables, progress bars). */
   isTTY: boolean;
+  /**
+   * Long-running commands register what Ctrl-C (SIGINT/SIGTERM) should do: stop cleanly and
+   * summarize. With no handler registered, Ctrl-C exits at once (exit 130) as usual.
+   * Returns a function that removes the handler.
+   */
+  onInterrupt?: (handler: () => void) => () => void;
 }
 
 export interface Output {
@@ -23,6 +29,8 @@ export interface Output {
   note(text: string): void;
   /** The machine-readable result of a --json run, one document on stdout. */
   document(value: unknown): void;
+  /** One event of a streaming command's --json output (one JSON object per line). */
+  event(value: unknown): void;
 }
 
 export function createOutput(io: CliIo, flags: { json: boolean; verbose: boolean; color: boolean }): Output {
@@ -42,11 +50,28 @@ export function createOutput(io: CliIo, flags: { json: boolean; verbose: boolean
     document(value) {
       io.stdout(JSON.stringify(redactor.redactJson(value), null, 2) + '\n');
     },
+    event(value) {
+      io.stdout(JSON.stringify(redactor.redactJson(value)) + '\n');
+    },
   };
 }
 
 export function processIo(): CliIo {
+  const handlers = new Set<() => void>();
+  let interrupted = false;
+  const onSignal = (): void => {
+    // A second Ctrl-C while shutting down, or one nobody handles, exits at once.
+    if (interrupted || handlers.size === 0) process.exit(130);
+    interrupted = true;
+    for (const handler of handlers) handler();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   return {
+    onInterrupt: (handler) => {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),

@@ -9,6 +9,7 @@ import { demoCommand } from './demo.ts';
 import { initCommand } from './init.ts';
 import { createOutput, processIo, wantsColor, type CliIo } from './io.ts';
 import { reportError } from './report.ts';
+import { simulateCommand } from './simulate.ts';
 
 export const commands: Command<never>[] = [
   demoCommand,
@@ -16,6 +17,7 @@ export const commands: Command<never>[] = [
   boardsCommand,
   checkCommand,
   buildCommand,
+  simulateCommand,
 ] as Command<never>[];
 
 function parser(argv: string[]) {

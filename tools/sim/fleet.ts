@@ -1,0 +1,111 @@
+// A fleet of virtual boards for a project: which builds to run, is each build current, where
+// their broker really is, and the fault schedule (Wi-Fi drop, broker cut).
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedProject } from '../config/index.ts';
+import type { ResolvedDevice } from '../config/types.ts';
+import { InputError } from '../errors.ts';
+import { configHash, type Manifest } from '../render/build.ts';
+import { startVirtualBoard, type VirtualBoard, type VirtualBoardOptions } from './board.ts';
+import type { TemperatureScenario } from './temperature.ts';
+
+export interface FleetOptions {
+  /** Device names; empty = every device. */
+  devices?: string[];
+  /** Boards per device (the copies get `#2`, `#3`… names and their own MACs). */
+  count?: number;
+  /** Send the boards' MQTT connections here instead of the project's broker. */
+  brokerUrl?: string;
+  buildDir?: string;
+  temperature?: TemperatureScenario;
+  wifiConnectDelayMs?: number;
+}
+
+export interface FleetBoardSpec {
+  device: ResolvedDevice;
+  name: string;
+  buildDir: string;
+  options: VirtualBoardOptions;
+}
+
+/** Checks every selected build exists and matches the project; throws InputError telling what to run. */
+export function planFleet(project: LoadedProject, options: FleetOptions = {}): FleetBoardSpec[] {
+  const names = options.devices ?? [];
+  const selected = names.length === 0 ? project.devices : names.map((name) => {
+    const device = project.devices.find((d) => d.name === name);
+    if (!device) throw new InputError(`no device named '${name}' in the project`, [], { hint: `devices: ${project.devices.map((d) => d.name).join(', ')}` });
+    return device;
+  });
+  const buildRoot = path.resolve(project.dir, options.buildDir ?? 'build');
+  const redirect = options.brokerUrl ? new URL(options.brokerUrl) : null;
+  if (redirect && redirect.protocol !== 'mqtt:') throw new InputError(`--broker ${options.brokerUrl}: only mqtt:// brokers can stand in for the project's`, [], { hint: 'use e.g. --broker mqtt://127.0.0.1:1883' });
+  const specs: FleetBoardSpec[] = [];
+  for (const device of selected) {
+    const buildDir = path.join(buildRoot, device.name);
+    assertFresh(device, buildDir);
+    for (let copy = 1; copy <= (options.count ?? 1); copy++) {
+      specs.push({
+        device,
+        name: copy === 1 ? device.name : `${device.name}#${copy}`,
+        buildDir,
+        options: {
+          accessPoint: { ssid: device.wifi.ssid, password: device.wifi.password },
+          ...(options.temperature ? { temperature: options.temperature } : {}),
+          ...(options.wifiConnectDelayMs === undefined ? {} : { wifiConnectDelayMs: options.wifiConnectDelayMs }),
+          ...(redirect
+            ? { connectTarget: (host: string, port: number) => (port === device.mqtt.port ? { host: redirect.hostname, port: Number(redirect.port || 1883) } : { host, port }) }
+            : {}),
+        },
+      });
+    }
+  }
+  return specs;
+}
+
+function assertFresh(device: ResolvedDevice, buildDir: string): void {
+  const manifestPath = path.join(buildDir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new InputError(`device '${device.name}' has no build in ${buildDir}`, [], { hint: 'run `mpy-iot build` first' });
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  if (manifest.configHash !== configHash(device)) {
+    throw new InputError(`the build of '${device.name}' is stale: the project changed since it was built`, [], { hint: 'run `mpy-iot build` again' });
+  }
+}
+
+export interface FaultSchedule {
+  wifiDropAtMs?: number;
+  wifiDownForMs?: number;
+  brokerCutAtMs?: number;
+}
+
+export interface RunningFleet {
+  boards: VirtualBoard[];
+  stop(): Promise<void>;
+}
+
+/** Starts every board (in parallel) and arms the faults; `onBoard` sees each board before it boots further. */
+export async function startFleet(specs: FleetBoardSpec[], faults: FaultSchedule = {}, onBoard?: (board: VirtualBoard) => void): Promise<RunningFleet> {
+  const boards = await Promise.all(
+    specs.map(async (spec) => {
+      const board = await startVirtualBoard(spec.buildDir, { ...spec.options, name: spec.name });
+      onBoard?.(board);
+      return board;
+    }),
+  );
+  const timers: NodeJS.Timeout[] = [];
+  if (faults.wifiDropAtMs !== undefined) {
+    timers.push(setTimeout(() => {
+      for (const b of boards) b.dropWifi();
+      timers.push(setTimeout(() => boards.forEach((b) => b.restoreWifi()), faults.wifiDownForMs ?? 5000));
+    }, faults.wifiDropAtMs));
+  }
+  if (faults.brokerCutAtMs !== undefined) timers.push(setTimeout(() => boards.forEach((b) => b.cutConnections()), faults.brokerCutAtMs));
+  return {
+    boards,
+    async stop() {
+      for (const t of timers) clearTimeout(t);
+      await Promise.all(boards.map((b) => b.stop()));
+    },
+  };
+}
