@@ -104,7 +104,7 @@ export class VirtualBoard extends EventEmitter {
         },
       },
       // The interpreter needs little JavaScript heap; keep each board's isolate small.
-      resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
+      resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
     });
     this.worker = worker;
     worker.on('message', (message: WorkerMessage) => this.onMessage(worker, message));
