@@ -6,7 +6,7 @@ import { loadBoards, type BoardProfile } from '../boards/index.ts';
 import { DeviceError } from '../errors.ts';
 import { readBuild, type BuildImage } from './buildImage.ts';
 import { ipForName, macForName } from './identity.ts';
-import { DATA_BYTES, HEADER_BYTES, SIGNAL, SLOT, SLOT_COUNT } from './protocol.mjs';
+import { DATA_BYTES, HEADER_BYTES, READY_BASE, READY_SLOTS, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
 import { interpreterModule, simulatorModules, workerFile } from './runtime.ts';
 import { HostSockets, type ConnectTarget, type SocketReply } from './sockets.ts';
 import { temperatureAt, type TemperatureScenario } from './temperature.ts';
@@ -74,9 +74,8 @@ export class VirtualBoard extends EventEmitter {
     this.mac = macForName(this.name);
     this.board = board;
     this.files = { ...image.files };
-    this.sockets = new HostSockets(options.connectTarget);
+    this.sockets = new HostSockets(options.connectTarget, new Int32Array(this.sab, READY_BASE * 4, READY_SLOTS));
     this.wifi = new VirtualWifi(options.accessPoint ?? null, options.wifiConnectDelayMs ?? 300, ipForName(this.name));
-    Atomics.store(this.ctrl, SLOT.wifiUp, 1);
   }
 
   /** Boots (or re-boots after a reset) a fresh interpreter over the board's files. */
@@ -187,13 +186,13 @@ export class VirtualBoard extends EventEmitter {
     switch (op) {
       case 'wifi_connect':
         this.wifi.connect(String(a), String(b));
+        this.publishWifi();
         return { r: 0 };
       case 'wifi_disconnect':
         this.wifi.disconnect();
+        this.publishWifi();
         this.sockets.cutAll('ECONNABORTED');
         return { r: 0 };
-      case 'wifi_status':
-        return { r: 0, s: this.wifi.status() };
       case 'wifi_rssi':
         return { r: this.wifi.rssi() };
       case 'wifi_ifconfig':
@@ -225,16 +224,26 @@ export class VirtualBoard extends EventEmitter {
     }
   }
 
+  /**
+   * Keeps the station status the worker reads current; a join in progress settles after the
+   * connect delay, so look again then.
+   */
+  private publishWifi(): void {
+    const status = this.wifi.status();
+    Atomics.store(this.ctrl, SLOT.wifiStatus, WIFI_STATUS.indexOf(status));
+    if (status === 'CONNECTING') setTimeout(() => this.publishWifi(), (this.options.wifiConnectDelayMs ?? 300) + 5).unref();
+  }
+
   /** Wi-Fi goes out of range: connections die; `restoreWifi` brings it back. */
   dropWifi(): void {
     this.wifi.drop();
-    Atomics.store(this.ctrl, SLOT.wifiUp, 0);
+    this.publishWifi();
     this.sockets.cutAll('ECONNABORTED');
   }
 
   restoreWifi(): void {
     this.wifi.restore();
-    Atomics.store(this.ctrl, SLOT.wifiUp, 1);
+    this.publishWifi();
   }
 
   /** Cuts every TCP connection of the board (as if the broker vanished or the link broke). */

@@ -11,11 +11,22 @@ export const SLOT = Object.freeze({
   signal: 2,
   /** Milliseconds the worker must stall at its next sleep or call (fault injection for the watchdog). */
   stallMs: 3,
-  /** 1 while the virtual access point is in range, 0 while Wi-Fi is dropped. */
-  wifiUp: 4,
   /** Notified to wake a sleeping worker early (signals). */
   wake: 5,
+  /** The station's status as an index into WIFI_STATUS, kept current by the host. */
+  wifiStatus: 6,
 });
+
+/** Station states, in the order of their codes in SLOT.wifiStatus. */
+export const WIFI_STATUS = Object.freeze(['IDLE', 'CONNECTING', 'GOT_IP', 'WRONG_PASSWORD', 'NO_AP_FOUND']);
+
+/**
+ * First of READY_SLOTS slots telling whether any socket whose id % READY_SLOTS is that slot has
+ * something to read (data, end or error). A non-blocking recv on a socket whose slot is 0 answers
+ * EAGAIN without a host round trip: idle boards poll umqtt's check_msg() 20 times a second.
+ */
+export const READY_BASE = 8;
+export const READY_SLOTS = 16;
 
 export const SIGNAL = Object.freeze({
   stop: 1,
@@ -23,8 +34,8 @@ export const SIGNAL = Object.freeze({
   interrupt: 4,
 });
 
-export const SLOT_COUNT = 8;
+export const SLOT_COUNT = READY_BASE + READY_SLOTS;
 export const HEADER_BYTES = SLOT_COUNT * 4;
-/** Largest reply (JSON with base64 data): a recv never returns more than this allows. */
-export const DATA_BYTES = 256 * 1024;
-export const MAX_RECV_BYTES = 64 * 1024;
+export const MAX_RECV_BYTES = 32 * 1024;
+/** Largest reply: JSON around base64 of MAX_RECV_BYTES. */
+export const DATA_BYTES = 48 * 1024;

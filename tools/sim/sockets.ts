@@ -28,6 +28,11 @@ const NODE_TO_ERRNO: Record<string, string> = {
 const fail = (name: string): SocketReply => ({ r: -1, s: name });
 
 class HostSocket {
+  constructor(
+    readonly id: number,
+    private readonly changed: (id: number) => void,
+  ) {}
+
   stream: net.Socket | null = null;
   chunks: Buffer[] = [];
   ended = false;
@@ -54,7 +59,12 @@ class HostSocket {
     });
   }
 
+  get readable(): boolean {
+    return this.chunks.length > 0 || this.ended || this.error !== null;
+  }
+
   wake(): void {
+    this.changed(this.id);
     const waiter = this.waiter;
     this.waiter = null;
     waiter?.();
@@ -83,11 +93,25 @@ export class HostSockets {
   private readonly sockets = new Map<number, HostSocket>();
   private nextId = 1;
 
-  constructor(private readonly target: ConnectTarget = (host, port) => ({ host, port })) {}
+  /**
+   * @param readiness shared slots the worker reads to answer non-blocking reads of idle sockets
+   *   itself: slot `id % readiness.length` is 1 while any socket mapped to it has something to read.
+   */
+  constructor(
+    private readonly target: ConnectTarget = (host, port) => ({ host, port }),
+    private readonly readiness: Int32Array = new Int32Array(1),
+  ) {}
+
+  private readonly updateReadiness = (id: number): void => {
+    const slot = id % this.readiness.length;
+    let ready = 0;
+    for (const sock of this.sockets.values()) if (sock.id % this.readiness.length === slot && sock.readable) ready = 1;
+    Atomics.store(this.readiness, slot, ready);
+  };
 
   open(): SocketReply {
     const id = this.nextId++;
-    this.sockets.set(id, new HostSocket());
+    this.sockets.set(id, new HostSocket(id, this.updateReadiness));
     return { r: id };
   }
 
@@ -170,6 +194,7 @@ export class HostSockets {
     }
     if (sock.chunks.length > 0) {
       const d = sock.take(max);
+      this.updateReadiness(id);
       return { r: d.length, d };
     }
     if (sock.error) return fail(sock.error);
@@ -180,6 +205,7 @@ export class HostSockets {
   close(id: number): SocketReply {
     this.sockets.get(id)?.stream?.destroy();
     this.sockets.delete(id);
+    this.updateReadiness(id);
     return { r: 0 };
   }
 

@@ -60,10 +60,10 @@ class _WLAN:
             raise ValueError("unknown status param")
         if self._if != STA_IF or not self._active:
             return STAT_IDLE
-        return globals()["STAT_" + _host.call("wifi_status").s]
+        return globals()["STAT_" + _host.wifi_status()]
 
     def isconnected(self):
-        return self._if == STA_IF and self._active and _host.call("wifi_status").s == "GOT_IP"
+        return self._if == STA_IF and self._active and _host.wifi_status() == "GOT_IP"
 
     def ifconfig(self, config=None):
         if config is not None:

@@ -5,7 +5,7 @@
 // block this thread with Atomics.wait while the host does the real work, so an idle board costs
 // no CPU. A reset ends this worker; the host starts a new one with the files this one leaves.
 import { parentPort, workerData } from 'node:worker_threads';
-import { HEADER_BYTES, SIGNAL, SLOT, SLOT_COUNT } from '../protocol.mjs';
+import { HEADER_BYTES, READY_BASE, READY_SLOTS, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from '../protocol.mjs';
 
 const { sab, wasmModule, boot } = workerData;
 const ctrl = new Int32Array(sab, 0, SLOT_COUNT);
@@ -57,6 +57,7 @@ function sleepMs(ms) {
 /** A blocking call into the host: the reply arrives in the shared buffer as JSON. */
 function hostCall(op, ...args) {
   checkSignals();
+  if (op === 'sock_recv' && args[2] === 0 && Atomics.load(ctrl, READY_BASE + (args[0] % READY_SLOTS)) === 0) return { r: -1, s: 'EAGAIN' };
   Atomics.store(ctrl, SLOT.reply, 0);
   post({ t: 'call', op, args });
   while (Atomics.wait(ctrl, SLOT.reply, 0, 50) === 'timed-out') checkSignals();
@@ -75,7 +76,7 @@ const host = {
   temperature_source: () => boot.board.temperatureSource ?? '',
   reset_cause: () => boot.resetCause,
   boot_count: () => boot.bootCount,
-  wifi_up: () => Atomics.load(ctrl, SLOT.wifiUp) === 1,
+  wifi_status: () => WIFI_STATUS[Atomics.load(ctrl, SLOT.wifiStatus)],
   now_ms: () => Date.now(),
   wdt_start: (timeoutMs) => {
     watchdog = { timeoutMs: Number(timeoutMs) || boot.board.fixedWatchdogMs, fedAt: Date.now() };
