@@ -1,0 +1,94 @@
+// Who is connecting: username/password against the users list or the IoT Core entities, or a TLS
+// client certificate. Pure decisions; index.ts turns a refusal into a CONNACK code and an event.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { normalizeFingerprint, type IotCoreModel } from './iot-core.ts';
+import type { Identity, UserCredential } from './types.ts';
+
+/** What the TLS layer learned about the client's certificate. */
+export interface PeerCertificate {
+  fingerprint256: string;
+  cn: string | null;
+  /** The chain verifies against the listener's `ca`. */
+  verified: boolean;
+}
+
+export interface Credentials {
+  username?: string;
+  password?: Buffer;
+  cert?: PeerCertificate;
+}
+
+/** CONNACK return codes (MQTT 3.1.1 table 3.1): 4 bad user name or password, 5 not authorized. */
+export type AuthResult = { ok: true; identity?: Identity } | { ok: false; returnCode: 4 | 5; rule: string };
+
+/** Compares digests so neither the length nor the content of a secret leaks through timing. */
+function samePassword(given: Buffer, expected: string): boolean {
+  const digest = (b: Buffer | string): Buffer => createHash('sha256').update(b).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+const refuse = (returnCode: 4 | 5, rule: string): AuthResult => ({ ok: false, returnCode, rule });
+
+export function createAuthenticator(options: { users?: UserCredential[]; iotCore?: IotCoreModel }): (c: Credentials) => AuthResult {
+  const users = new Map((options.users ?? []).map((u) => [u.username, u.password]));
+  const model = options.iotCore;
+
+  const userLogin = (username: string, password: Buffer | undefined): AuthResult => {
+    const expected = users.get(username);
+    if (expected === undefined) return refuse(4, `unknown user '${username}'`);
+    if (password === undefined) return refuse(4, `user '${username}' gave no password`);
+    if (!samePassword(password, expected)) return refuse(4, `wrong password for user '${username}'`);
+    return { ok: true, identity: { kind: 'user', id: username, via: 'password' } };
+  };
+
+  if (!model) {
+    return ({ username, password }) => {
+      if (users.size === 0) return { ok: true };
+      if (username === undefined) return refuse(5, 'this broker has a users list: anonymous clients are refused');
+      return userLogin(username, password);
+    };
+  }
+
+  const entityLogin = (username: string, password: Buffer): AuthResult | null => {
+    const device = model.devices.get(username);
+    const registry = model.registries.get(username);
+    const entity = device ?? registry;
+    if (!entity) return null;
+    const what = `${device ? 'device' : 'registry'} '${username}'`;
+    if (entity.password === undefined) return refuse(4, `IoT Core: ${what} has no password registered; it must log in with its certificate`);
+    if (!samePassword(password, entity.password)) return refuse(4, `IoT Core: wrong password for ${what}`);
+    return { ok: true, identity: identityOf(device ? 'device' : 'registry', username, 'password') };
+  };
+
+  const identityOf = (kind: 'device' | 'registry', id: string, via: 'password' | 'certificate'): Identity =>
+    kind === 'device' ? { kind, id, registryId: model.devices.get(id)?.registryId ?? null, via } : { kind, id, via };
+
+  const certLogin = (cert: PeerCertificate): AuthResult => {
+    const pinned = model.byFingerprint.get(normalizeFingerprint(cert.fingerprint256));
+    if (pinned) return { ok: true, identity: identityOf(pinned.kind, pinned.id, 'certificate') };
+    // A CN is only a claim: it counts when our CA vouches for it, never on a self-signed certificate.
+    if (cert.verified && cert.cn !== null) {
+      if (model.devices.has(cert.cn)) return { ok: true, identity: identityOf('device', cert.cn, 'certificate') };
+      if (model.registries.has(cert.cn)) return { ok: true, identity: identityOf('registry', cert.cn, 'certificate') };
+    }
+    const cn = cert.cn === null ? 'no CN' : `CN '${cert.cn}'`;
+    return refuse(
+      5,
+      `IoT Core: the client certificate (${cn}, ${cert.verified ? 'signed by our CA' : 'not signed by our CA'}) matches no registered` +
+        ' fingerprint, and only a CA-signed certificate whose CN is a device or registry id is accepted by name',
+    );
+  };
+
+  return ({ username, password, cert }) => {
+    // IoT Core: "the password takes precedence over the certificate" — a wrong password is not rescued by a good certificate.
+    if (username !== undefined && password !== undefined) {
+      const entity = entityLogin(username, password);
+      if (entity) return entity;
+      if (users.has(username)) return userLogin(username, password);
+      return refuse(4, `IoT Core: '${username}' is not a known device or registry id`);
+    }
+    if (cert) return certLogin(cert);
+    if (username !== undefined) return refuse(4, `IoT Core: '${username}' gave no password and presented no client certificate`);
+    return refuse(5, 'IoT Core refuses anonymous clients: log in as a device or registry id with its password, or present a client certificate');
+  };
+}
