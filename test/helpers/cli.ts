@@ -13,15 +13,30 @@ export interface CliRun {
   json<T = Record<string, unknown>>(): T;
 }
 
-export async function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; isTTY?: boolean }): Promise<CliRun> {
+/** `interrupt`: aborting it acts as Ctrl-C for commands that run until interrupted. `onStdout` sees output as it comes. */
+export async function runCli(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; isTTY?: boolean; interrupt?: AbortSignal; onStdout?: (text: string) => void },
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
-    stdout: (t) => (stdout += t),
+    stdout: (t) => {
+      stdout += t;
+      options.onStdout?.(t);
+    },
     stderr: (t) => (stderr += t),
     cwd: options.cwd,
     env: options.env ?? {},
     isTTY: options.isTTY ?? false,
+    ...(options.interrupt
+      ? {
+          onInterrupt: (handler: () => void) => {
+            options.interrupt!.addEventListener('abort', handler, { once: true });
+            return () => options.interrupt!.removeEventListener('abort', handler);
+          },
+        }
+      : {}),
   });
   return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }

@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { InputError } from '../errors.ts';
 import { boardsCommand } from './boards.ts';
+import { brokerCommand } from './broker.ts';
 import { buildCommand } from './build.ts';
 import { checkCommand } from './check.ts';
 import type { Command, GlobalArgs } from './command.ts';
@@ -18,6 +19,7 @@ export const commands: Command<never>[] = [
   checkCommand,
   buildCommand,
   simulateCommand,
+  brokerCommand,
 ] as Command<never>[];
 
 function parser(argv: string[]) {

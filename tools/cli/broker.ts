@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { iotCoreFromProject, parseUsersFile, startBroker, type BrokerEvent, type BrokerOptions } from '../broker/index.ts';
+import { loadProject } from '../config/index.ts';
+import { InputError } from '../errors.ts';
+import { defineCommand } from './command.ts';
+
+interface BrokerArgs {
+  port: number;
+  host: string;
+  'ws-port': number | undefined;
+  users: string | undefined;
+  'iot-core': boolean;
+  'tls-cert': string | undefined;
+  'tls-key': string | undefined;
+  'tls-ca': string | undefined;
+  'tls-port': number;
+}
+
+export const brokerCommand = defineCommand<BrokerArgs>({
+  command: 'broker',
+  describe: 'Run the embedded MQTT broker (TCP, WebSocket, users, IoT-Core topic rules, TLS/mTLS)',
+  builder: (y) =>
+    y
+      .option('port', { type: 'number', default: 1883, describe: 'TCP port (0 = any free port)' })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on (0.0.0.0 for the classroom network)' })
+      .option('ws-port', { type: 'number', describe: 'Also accept MQTT over WebSocket on this port (browsers)' })
+      .option('users', { type: 'string', requiresArg: true, describe: 'File of username:password lines; anonymous clients are then refused' })
+      .option('iot-core', { type: 'boolean', default: false, describe: "Behave like Yandex IoT Core, with the project's devices and registries as identities" })
+      .option('tls-cert', { type: 'string', requiresArg: true, describe: 'Server certificate (PEM) for an mqtts:// listener' })
+      .option('tls-key', { type: 'string', requiresArg: true, describe: 'Server private key (PEM)' })
+      .option('tls-ca', { type: 'string', requiresArg: true, describe: 'CA that signs client certificates (enables mTLS)' })
+      .option('tls-port', { type: 'number', default: 8883, describe: 'Port of the mqtts:// listener' })
+      .implies('tls-cert', 'tls-key')
+      .implies('tls-key', 'tls-cert')
+      .example('$0 broker', 'Plain broker on 127.0.0.1:1883 until Ctrl-C')
+      .example('$0 broker --host 0.0.0.0 --ws-port 9001', 'Reachable by the classroom boards, and by browsers over WebSocket')
+      .example('$0 broker --iot-core --tls-cert s.pem --tls-key s.key --tls-ca ca.pem', 'IoT Core rules; devices log in by password or certificate'),
+  async run(args, { io, out }) {
+    const read = (file: string, option: string): Buffer => {
+      try {
+        return readFileSync(path.resolve(io.cwd, file));
+      } catch (cause) {
+        throw new InputError(`${option}: cannot read ${file}`, [], { cause });
+      }
+    };
+    const options: BrokerOptions = { host: args.host, port: args.port, onEvent: (e) => report(e) };
+    if (args['ws-port'] !== undefined) options.wsPort = args['ws-port'];
+    if (args.users) options.users = parseUsersFile(read(args.users, '--users').toString('utf8'), args.users);
+    if (args['tls-cert'] && args['tls-key']) {
+      options.tls = { port: args['tls-port'], cert: read(args['tls-cert'], '--tls-cert'), key: read(args['tls-key'], '--tls-key'), ...(args['tls-ca'] ? { ca: read(args['tls-ca'], '--tls-ca'), requestClientCert: true } : {}) };
+    }
+    if (args['iot-core']) {
+      const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });
+      out.redactor.absorb(project.redactor);
+      options.iotCore = iotCoreFromProject(project.devices);
+    }
+    const c = out.color;
+    const report = (event: BrokerEvent): void => {
+      if (out.json) return out.event({ ...event, at: new Date().toISOString() });
+      const time = c.dim(new Date().toLocaleTimeString());
+      switch (event.type) {
+        case 'listening':
+          return out.line(`${c.green('✓')} listening on ${event.url}`);
+        case 'client-connected':
+          return out.line(`${time} ${c.green('+')} ${event.clientId}${event.identity ? ` as ${event.identity.kind} ${event.identity.id}` : ''} from ${event.remote}`);
+        case 'client-disconnected':
+          return out.line(`${time} ${c.dim('-')} ${event.clientId}`);
+        case 'refused':
+          return out.line(`${time} ${c.red('✖')} ${event.clientId}: ${event.action}${event.topic ? ` ${event.topic}` : ''} refused — ${event.rule}`);
+        case 'client-error':
+          return out.line(`${time} ${c.yellow('!')} ${event.clientId}: ${event.message}`);
+      }
+    };
+    const broker = await startBroker(options);
+    if (!out.json) out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
+    await new Promise<void>((resolve) => {
+      const remove = io.onInterrupt?.(resolve);
+      if (!remove) resolve();
+    });
+    await broker.close();
+    if (!out.json) out.note('broker stopped');
+  },
+});
