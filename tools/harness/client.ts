@@ -1,0 +1,102 @@
+// MQTT client plumbing shared by watch, verify, sendCommand and publish: one place that turns
+// transport failures into DeviceError (exit 3) with a hint the user can act on.
+import { randomBytes } from 'node:crypto';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { DeviceError } from '../errors.ts';
+
+export type MqttOptions = IClientOptions;
+
+/** A client id that never collides with a board's or another tool run's. */
+export function toolClientId(role: string): string {
+  return `mpy-iot-${role}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Hides the password in a URL before it goes into an error message. */
+export function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+/** Transport or CONNACK failure → DeviceError naming the broker, with a hint. */
+export function brokerError(error: unknown, url: string, doing = 'connect to'): DeviceError {
+  const e = error as { code?: unknown } | undefined;
+  const where = safeUrl(url);
+  const code = e?.code;
+  let hint: string | undefined;
+  if (code === 'ECONNREFUSED') hint = 'nothing accepts connections there: start a broker (`mpy-iot broker`) or check the URL and port';
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') hint = 'the host name does not resolve: check the URL';
+  else if (code === 4 || code === 134) hint = 'the broker refused the user name or password';
+  else if (code === 5 || code === 135) hint = 'the broker refused this client: check credentials, certificates and topic permissions';
+  else if (code === 'ETIMEDOUT' || code === 'ECONNRESET') hint = 'the broker did not answer: check the URL, port, TLS (mqtts://) and firewall';
+  const message = e instanceof Error ? e.message : String(error);
+  return new DeviceError(`could not ${doing} ${where}: ${message}`, { cause: error, ...(hint ? { hint } : {}) });
+}
+
+/**
+ * Connects once (no automatic reconnect) and resolves when CONNACK arrives; rejects with a
+ * DeviceError on refusal, transport error or timeout. For short jobs (send, result).
+ */
+export function connectOnce(url: string, options: MqttOptions = {}, timeoutMs = 10_000): Promise<MqttClient> {
+  const client = mqtt.connect(url, {
+    clientId: toolClientId('cli'),
+    clean: true,
+    protocolVersion: 4,
+    connectTimeout: timeoutMs,
+    ...options,
+    reconnectPeriod: 0,
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(Object.assign(new Error(`no CONNACK within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
+    const fail = (error: unknown): void => {
+      clearTimeout(timer);
+      client.removeAllListeners('connect');
+      client.end(true);
+      reject(brokerError(error, url));
+    };
+    client.once('error', fail);
+    client.once('close', () => fail(new Error('connection closed before CONNACK')));
+    client.once('connect', () => {
+      clearTimeout(timer);
+      client.removeListener('error', fail);
+      client.removeAllListeners('close');
+      // Later transport errors surface through the operation in progress, not as an unhandled 'error'.
+      client.on('error', () => undefined);
+      resolve(client);
+    });
+  });
+}
+
+export interface PublishOptions {
+  url: string;
+  topic: string;
+  payload: Buffer | string;
+  qos?: 0 | 1;
+  mqttOptions?: MqttOptions;
+  timeoutMs?: number;
+}
+
+/** Connect, publish one message (QoS 1 by default: resolved once the broker acknowledged it), disconnect. */
+export async function publishOnce(options: PublishOptions): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const client = await connectOnce(options.url, options.mqttOptions, timeoutMs);
+  try {
+    await withTimeout(client.publishAsync(options.topic, options.payload, { qos: options.qos ?? 1 }), timeoutMs, `no PUBACK for ${options.topic} within ${timeoutMs} ms`);
+  } catch (error) {
+    throw error instanceof DeviceError ? error : brokerError(error, options.url, `publish to ${options.topic} on`);
+  } finally {
+    await client.endAsync(true);
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeviceError(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

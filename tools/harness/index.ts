@@ -1,0 +1,12 @@
+// The harness as a library: subscriptions from a project, payload validation and per-board stats,
+// live watching, verdicts, reports, grading and command round trips. Nothing here prints.
+export { watchTargets, topicFilter, normalizeMac, filterMatches, filterCovers, type WatchTargets } from './topics.ts';
+export { loadPayloadValidator, payloadValidator, DEFAULT_SCHEMA_PATH, type PayloadValidator } from './schema.ts';
+export { TelemetryTracker, DEFAULT_MAX_PAYLOAD_BYTES, type TrackerOptions } from './tracker.ts';
+export { startWatch, Watch, type WatchOptions, type WatchEvents, type ConnectionState } from './watch.ts';
+export { evaluate, verify, deviceLabel, type VerifyOptions } from './verdict.ts';
+export { toJUnitXml, toJsonReport, xmlEscape, type JsonReport } from './report.ts';
+export { gradeGroups, resultPayload, type GroupGrade, type GradeOptions } from './grade.ts';
+export { sendCommand, newRequestId, type SendCommandOptions, type CommandRoundTrip, type CommandReply } from './command.ts';
+export { connectOnce, publishOnce, brokerError, safeUrl, type MqttOptions, type PublishOptions } from './client.ts';
+export type * from './types.ts';

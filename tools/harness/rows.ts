@@ -1,0 +1,80 @@
+// Row bookkeeping of the tracker and its conversion to the plain DeviceStats handed out.
+import { poolIntervals, poolSeq, type Stream } from './stream.ts';
+import type { DeviceStats, DeviceStatus, Identity, InvalidKind } from './types.ts';
+
+/** One board (key) as the tracker keeps it: counters plus one Stream per topic. */
+export interface Row {
+  key: string;
+  byMac: boolean;
+  device: string | null;
+  candidates: string[] | undefined;
+  payloadGroup: string | null;
+  streams: Map<string, Stream>;
+  messages: number;
+  valid: number;
+  invalid: number;
+  invalidByKind: Partial<Record<InvalidKind, number>>;
+  firstError: DeviceStats['firstError'];
+  firstSeen: number | null;
+  lastSeen: number | null;
+  lastPayload: unknown;
+  dirty: boolean;
+}
+
+export interface StatusInfo {
+  key: string;
+  device: string | null;
+  status: 'online' | 'offline';
+  at: number;
+  boot: string | null;
+  connects: number | null;
+}
+
+export function newRow(identity: Identity): Row {
+  return {
+    key: identity.key, byMac: identity.byMac === true, device: identity.device ?? null, candidates: identity.candidates,
+    payloadGroup: null, streams: new Map(), messages: 0, valid: 0, invalid: 0, invalidByKind: {}, firstError: null,
+    firstSeen: null, lastSeen: null, lastPayload: undefined, dirty: false,
+  };
+}
+
+export function rowStats(row: Row, status: StatusInfo | undefined, group: string | null): DeviceStats {
+  return {
+    key: row.key, device: row.device, group, topics: [...row.streams.keys()],
+    messages: row.messages, valid: row.valid, invalid: row.invalid, invalidByKind: { ...row.invalidByKind },
+    firstError: row.firstError, firstSeen: row.firstSeen, lastSeen: row.lastSeen,
+    interval: poolIntervals(row.streams.values()), seq: poolSeq(row.streams.values()),
+    ...statusFields(status), lastPayload: row.lastPayload ?? null,
+  };
+}
+
+/** A board heard only on its status topic (online, but no telemetry yet). */
+export function statusOnlyStats(info: StatusInfo, group: string | null): DeviceStats {
+  return {
+    key: info.key, device: info.device, group, topics: [], messages: 0, valid: 0, invalid: 0, invalidByKind: {},
+    firstError: null, firstSeen: null, lastSeen: null, interval: poolIntervals([]), seq: null,
+    ...statusFields(info), lastPayload: null,
+  };
+}
+
+function statusFields(info: StatusInfo | undefined): Pick<DeviceStats, 'status' | 'statusAt' | 'boot' | 'connects'> {
+  const status: DeviceStatus = info?.status ?? 'unknown';
+  return { status, statusAt: info?.at ?? null, boot: info?.boot ?? null, connects: info?.connects ?? null };
+}
+
+/** A board on both a {mac} topic and an id topic has two rows; count it once per device. */
+export function countBoards(rows: Iterable<Row>): number {
+  const macs = new Map<string, number>();
+  const byId = new Set<string>();
+  let anonymous = 0;
+  for (const row of rows) {
+    if (row.messages === 0) continue;
+    if (row.device === null) anonymous++;
+    else if (row.byMac) macs.set(row.device, (macs.get(row.device) ?? 0) + 1);
+    else byId.add(row.device);
+  }
+  let boards = anonymous;
+  for (const count of macs.values()) boards += count;
+  for (const device of byId) if (!macs.has(device)) boards++;
+  return boards;
+}

@@ -1,0 +1,132 @@
+// Live watching: an mqtt.js client feeding the tracker. Reconnects and resubscribes by itself;
+// never prints. Events: 'message' (MessageResult, every message), 'device' (DeviceStats of the rows
+// that changed, coalesced every `updateMs`), 'connection' ('connected' | 'reconnecting' | 'offline'),
+// 'error' (DeviceError; only emitted when someone listens, so a transient broker failure cannot
+// crash a caller that did not subscribe to it).
+import { EventEmitter } from 'node:events';
+import mqtt, { type MqttClient } from 'mqtt';
+import { DeviceError, InputError } from '../errors.ts';
+import { brokerError, safeUrl, toolClientId, type MqttOptions } from './client.ts';
+import { TelemetryTracker, type TrackerOptions } from './tracker.ts';
+import type { DeviceStats, MessageResult, Snapshot } from './types.ts';
+
+export interface WatchOptions extends Omit<TrackerOptions, 'startedAt'> {
+  url: string;
+  /** Extra client options (credentials, TLS, clientId…); reconnect is always on. */
+  mqttOptions?: MqttOptions;
+  /** Subscription QoS (QoS 1 telemetry arrives as QoS 1); default 1. */
+  qos?: 0 | 1;
+  /** How often 'device' events are flushed; default 250 ms. */
+  updateMs?: number;
+}
+
+export type ConnectionState = 'connected' | 'reconnecting' | 'offline';
+
+export interface WatchEvents {
+  message: [MessageResult];
+  device: [DeviceStats];
+  connection: [ConnectionState];
+  error: [DeviceError];
+}
+
+export class Watch extends EventEmitter<WatchEvents> {
+  readonly tracker: TelemetryTracker;
+  readonly filters: string[];
+  readonly url: string;
+  /** The last transport error, for a timeout message. */
+  lastError: DeviceError | undefined;
+  private readonly client: MqttClient;
+  private readonly timer: NodeJS.Timeout;
+  private subscribed = false;
+  private readonly readyWaiters: (() => void)[] = [];
+  private stopped: Promise<Snapshot> | undefined;
+
+  constructor(options: WatchOptions) {
+    super();
+    this.url = options.url;
+    this.tracker = new TelemetryTracker(options);
+    this.filters = this.tracker.targets.filters;
+    if (this.filters.length === 0) {
+      throw new InputError('nothing to watch: no project devices and no topics', [], { hint: "pass a project, or --topic 'DATA/+'" });
+    }
+    const qos = options.qos ?? 1;
+    this.client = mqtt.connect(options.url, {
+      clientId: toolClientId('watch'),
+      clean: true,
+      protocolVersion: 4,
+      keepalive: 30,
+      connectTimeout: 10_000,
+      ...options.mqttOptions,
+      reconnectPeriod: options.mqttOptions?.reconnectPeriod || 1000,
+      // We subscribe on every 'connect' ourselves (clean sessions forget subscriptions).
+      resubscribe: false,
+    });
+    this.client.on('message', (topic, payload) => {
+      const result = this.tracker.ingest(topic, payload, Date.now());
+      if (this.listenerCount('message') > 0) this.emit('message', result);
+    });
+    this.client.on('connect', () => {
+      this.emit('connection', 'connected');
+      this.client.subscribe(Object.fromEntries(this.filters.map((f) => [f, { qos }])), (error, granted) => {
+        if (error) return this.fail(brokerError(error, this.url, 'subscribe on'));
+        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+        if (refused.length > 0) this.fail(new DeviceError(`${safeUrl(this.url)} refused the subscription to ${refused.join(', ')}`, { hint: 'the broker does not allow this client to read these topics: check its ACL or credentials' }));
+        this.subscribed = true;
+        for (const resolve of this.readyWaiters.splice(0)) resolve();
+      });
+    });
+    this.client.on('reconnect', () => this.emit('connection', 'reconnecting'));
+    this.client.on('offline', () => this.emit('connection', 'offline'));
+    this.client.on('error', (error) => this.fail(brokerError(error, this.url)));
+    this.timer = setInterval(() => this.flush(), options.updateMs ?? 250);
+    this.timer.unref();
+  }
+
+  /** Resolves once subscribed; rejects with a DeviceError (the last transport error) after timeoutMs. */
+  ready(timeoutMs = Infinity): Promise<void> {
+    if (this.subscribed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+          this.readyWaiters.splice(this.readyWaiters.indexOf(done), 1);
+          const cause = this.lastError;
+          reject(new DeviceError(`not subscribed to ${safeUrl(this.url)} within ${timeoutMs} ms${cause ? `: ${cause.message}` : ''}`, { cause, hint: cause?.hint ?? 'is the broker running and reachable?' }));
+        }, timeoutMs)
+        : undefined;
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.readyWaiters.push(done);
+    });
+  }
+
+  snapshot(): Snapshot {
+    return this.tracker.snapshot();
+  }
+
+  /** Disconnects, emits the last 'device' updates and returns the final snapshot. Idempotent. */
+  stop(): Promise<Snapshot> {
+    this.stopped ??= (async () => {
+      clearInterval(this.timer);
+      await this.client.endAsync(true);
+      this.flush();
+      return this.tracker.snapshot();
+    })();
+    return this.stopped;
+  }
+
+  private flush(): void {
+    if (this.listenerCount('device') === 0) return;
+    for (const stats of this.tracker.takeChanged()) this.emit('device', stats);
+  }
+
+  private fail(error: DeviceError): void {
+    this.lastError = error;
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+}
+
+export function startWatch(options: WatchOptions): Watch {
+  return new Watch(options);
+}
