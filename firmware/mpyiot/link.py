@@ -47,8 +47,8 @@ def mqtt(s):
         c.subscribe(t, q)
     s.connects += 1
     s.connected = True
-    s.publish(s.status, obj([("status", "online"), ("name", cfg.NAME), ("boot", s.boot),
-                             ("connects", s.connects)]))
+    s.publish(s.status, obj([("status", "online"), ("name", cfg.NAME), ("mac", s.mac),
+                             ("boot", s.boot), ("connects", s.connects)]))
     info("mqtt", "connected, subscribed to %d topics" % len(s.topics))
 
 

@@ -21,6 +21,7 @@ class Session:
         self.boot = boot
         self.ticks = ticks
         self.c = None
+        self.mac = ""
         self.connected = False
         self.connects = self.last = 0
         self.ping_ms = cfg.MQTT_KEEPALIVE_S * 500

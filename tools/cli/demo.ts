@@ -1,38 +1,84 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startBroker } from '../broker/index.ts';
 import { loadProject } from '../config/index.ts';
+import { evaluate, gradeGroups, publishOnce, resultPayload, sendCommand, startWatch, topicFilter } from '../harness/index.ts';
 import { demoProject } from '../init/demo.ts';
 import { buildProject } from '../render/build.ts';
+import { formatDuration, parseDuration } from '../shared/duration.ts';
+import { planFleet, startFleet } from '../sim/fleet.ts';
 import { defineCommand } from './command.ts';
-import { table } from './table.ts';
+import { printVerdict, snapshotTable } from './harnessView.ts';
 
-export const demoCommand = defineCommand<{ keep: boolean }>({
+interface DemoArgs {
+  duration: string;
+  keep: boolean;
+}
+
+export const demoCommand = defineCommand<DemoArgs>({
   command: 'demo',
-  describe: 'Run the whole pipeline on an example class of 3 boards, with nothing to set up',
+  describe: 'The whole pipeline with nothing to set up: broker, build, 3 virtual boards, verification',
   builder: (y) =>
     y
-      .option('keep', { type: 'boolean', default: false, describe: 'Keep the temporary project and build folder and print where it is' })
-      .example('$0 demo', 'Example project → check → build for ESP32, ESP8266 and a second group'),
+      .option('duration', { type: 'string', default: '15s', describe: 'How long to watch the boards' })
+      .option('keep', { type: 'boolean', default: false, describe: 'Keep the example project and its build, and print where' })
+      .example('$0 demo', 'Embedded broker + an example class of ESP32, ESP8266 and a second group, verified live')
+      .example('$0 demo --duration 30s --verbose', 'Longer, with every board console line'),
   async run(args, { io, out }) {
+    const durationMs = parseDuration(args.duration, '--duration');
+    const c = out.color;
+    const step = (text: string): void => out.note(`${c.cyan('▸')} ${text}`);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mpy-iot-demo-'));
+    const broker = await startBroker({ port: 0 });
+    let stopFleet: (() => Promise<void>) | null = null;
     try {
-      writeFileSync(path.join(dir, 'mpy-iot.json'), JSON.stringify(demoProject(), null, 2));
+      step(`embedded broker on ${broker.url}`);
+      writeFileSync(path.join(dir, 'mpy-iot.json'), JSON.stringify(demoProject(broker.url), null, 2));
       const project = loadProject({ project: dir, cwd: io.cwd, env: {} });
       out.redactor.absorb(project.redactor);
       const builds = await buildProject(project);
-      const summary = builds.map((b) => ({ device: b.device, board: b.board, files: b.manifest.files.length, bytes: b.totalBytes, mpy: b.manifest.mpy }));
+      step(`built ${builds.map((b) => `${b.device} (${b.board}${b.manifest.mpy ? ', .mpy' : ''})`).join(', ')}`);
+
+      const watch = startWatch({ url: broker.url, devices: project.devices });
+      await watch.ready(10_000);
+      const fleet = await startFleet(planFleet(project), {}, (board) => {
+        if (out.verbose && !out.json) board.on('console', (l) => out.note(c.dim(`${board.name.padEnd(6)} │ ${l.line}`)));
+      });
+      stopFleet = fleet.stop;
+      step(`started ${fleet.boards.length} virtual boards; watching for ${formatDuration(durationMs)}`);
+
+      await sleep(durationMs / 2);
+      const team1 = project.devices[0]!;
+      const ping = await sendCommand({ url: broker.url, deviceId: team1.identity.deviceId, command: 'ping', timeoutMs: 5000, replyTopic: topicFilter(team1.mqtt.replyTopic, team1) });
+      step(`ping team-1: ${JSON.stringify(ping.reply)} in ${ping.rttMs.toFixed(0)} ms`);
+      const [grade] = gradeGroups(watch.snapshot(), project.devices.filter((d) => d.telemetry.group === team1.telemetry.group), { passedMessage: 'демо: зачтено' });
+      await publishOnce({ url: broker.url, topic: 'RESULT', payload: resultPayload(grade!) });
+      step(`RESULT for ${grade!.group} published`);
+      await sleep(durationMs / 2);
+
+      const heard = fleet.boards
+        .filter((b) => b.console.some((l) => /result for my group/.test(l.line)))
+        .map((b) => b.name);
+      const snapshot = await watch.stop();
+      const verdict = evaluate(snapshot, { expectDevices: fleet.boards.length, minMessages: 2, requireOnline: true });
+      const healthy = verdict.devices.filter((d) => d.passed).length;
       if (out.json) {
-        out.document({ ok: true, dir: args.keep ? dir : null, devices: summary });
-        return;
+        out.document({ ok: verdict.passed, healthyDevices: healthy, verdict, ping: { reply: ping.reply, rttMs: ping.rttMs }, resultHeardBy: heard, devices: snapshot.devices });
+      } else {
+        out.line(snapshotTable(snapshot, out, verdict));
+        out.line();
+        printVerdict(verdict, out);
+        out.line(`  ping round trip ${ping.rttMs.toFixed(0)} ms; RESULT printed by ${heard.join(', ') || 'no board'}`);
+        if (args.keep) out.line(c.dim(`  project and build kept in ${dir}`));
       }
-      const c = out.color;
-      out.line(`${c.green('✓')} example class checked and built (${builds.length} boards):`);
-      out.line(table(['device', 'board', 'files', 'bytes', 'runtime'], summary.map((s) => [s.device, s.board, String(s.files), String(s.bytes), s.mpy ? '.mpy' : '.py']), c));
-      out.line(c.dim('\nNext in this pipeline: embedded broker, virtual boards and payload verification (see README).'));
-      if (args.keep) out.line(`project and build kept in ${dir}`);
+      return verdict.passed ? 0 : 1;
     } finally {
+      await stopFleet?.();
+      await broker.close();
       if (!args.keep) rmSync(dir, { recursive: true, force: true });
     }
   },
 });
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

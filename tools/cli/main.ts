@@ -10,7 +10,12 @@ import { demoCommand } from './demo.ts';
 import { initCommand } from './init.ts';
 import { createOutput, processIo, wantsColor, type CliIo } from './io.ts';
 import { reportError } from './report.ts';
+import { resultCommand } from './result.ts';
+import { sendCommandCli } from './send.ts';
 import { simulateCommand } from './simulate.ts';
+import { verifyCommand } from './verify.ts';
+import { watchCommand } from './watch.ts';
+import { gradeCommand } from './grade.ts';
 
 export const commands: Command<never>[] = [
   demoCommand,
@@ -20,6 +25,11 @@ export const commands: Command<never>[] = [
   buildCommand,
   simulateCommand,
   brokerCommand,
+  watchCommand,
+  verifyCommand,
+  sendCommandCli,
+  resultCommand,
+  gradeCommand,
 ] as Command<never>[];
 
 function parser(argv: string[]) {

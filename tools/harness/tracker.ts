@@ -5,7 +5,7 @@ import type { ResolvedDevice } from '../config/types.ts';
 import { loadPayloadValidator } from './schema.ts';
 import { countBoards, newRow, rowStats, statusOnlyStats, type Row, type StatusInfo } from './rows.ts';
 import { SeqState, Stream } from './stream.ts';
-import { watchTargets, type WatchTargets } from './topics.ts';
+import { normalizeMac, watchTargets, type WatchTargets } from './topics.ts';
 import type { DeviceStats, Identity, InvalidKind, MessageResult, PayloadError, Snapshot, Totals } from './types.ts';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -46,6 +46,8 @@ export class TelemetryTracker {
   private readonly rows = new Map<string, Row>();
   private readonly routes = new Map<string, Route>();
   private readonly statusByKey = new Map<string, StatusInfo>();
+  /** MAC → project device, from births that carry both (a board's status topic names it by id). */
+  private readonly deviceByMac = new Map<string, string>();
   private readonly statusByDevice = new Map<string, StatusInfo>();
   private readonly deviceGroup = new Map<string, string>();
   /** group → the one project device with it (null when several share the group). */
@@ -99,6 +101,7 @@ export class TelemetryTracker {
       row = this.rows.get(identity.key) ?? null;
       if (!row) {
         row = newRow(identity);
+        if (row.byMac && row.device === null) row.device = this.deviceByMac.get(row.key) ?? null;
         this.rows.set(identity.key, row);
       }
       stream = row.streams.get(topic) ?? null;
@@ -184,6 +187,13 @@ export class TelemetryTracker {
     // A birth names its device: that settles which project device a shared {mac} topic belongs to.
     if (device === null && typeof value.name === 'string' && identity.candidates?.includes(value.name)) device = value.name;
     const online = value.status === 'online';
+    // The birth's MAC links this device to its row on a shared {mac} topic (e.g. two boards of one group).
+    if (device !== null && typeof value.mac === 'string' && value.mac !== '') {
+      const mac = normalizeMac(value.mac);
+      this.deviceByMac.set(mac, device);
+      const row = this.rows.get(mac);
+      if (row && row.byMac && row.device === null) row.device = device;
+    }
     const connects = typeof value.connects === 'number' ? value.connects : null;
     const info: StatusInfo = { key: identity.key, device, status: online ? 'online' : 'offline', at, boot: typeof value.boot === 'string' ? value.boot : null, connects };
     const previous = this.statusByKey.get(identity.key);

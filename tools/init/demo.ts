@@ -1,13 +1,13 @@
 import type { ProjectFile } from '../config/types.ts';
 
 /** The demo class: an ESP32 and an ESP8266 of one group, and an ESP32 of another group. */
-export function demoProject(): ProjectFile {
+export function demoProject(brokerUrl: string): ProjectFile {
   return {
     project: 'mpy-iot demo',
     defaults: {
       wifi: { ssid: 'mpy-iot-demo', password: 'demo-password' },
-      mqtt: { url: 'mqtt://127.0.0.1:1883', qos: 1 },
-      telemetry: { intervalSeconds: 2, topics: ['DATA/{mac}', '$devices/{deviceId}/events'], extras: ['seq', 'uptime'] },
+      mqtt: { url: brokerUrl, qos: 1 },
+      telemetry: { intervalSeconds: 2, topics: ['DATA/{mac}'], extras: ['seq', 'uptime'] },
       listen: ['RESULT'],
     },
     devices: [

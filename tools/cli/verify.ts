@@ -1,0 +1,63 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ExitCode, InputError } from '../errors.ts';
+import { toJsonReport, toJUnitXml, verify } from '../harness/index.ts';
+import { parseDuration } from '../shared/duration.ts';
+import { defineCommand } from './command.ts';
+import { brokerUrl, optionalProject, printVerdict, snapshotTable } from './harnessView.ts';
+import { harnessOptions, type HarnessArgs } from './watch.ts';
+
+interface VerifyArgs extends HarnessArgs {
+  duration: string;
+  'expect-devices': number | undefined;
+  'min-messages': number;
+  'max-invalid': number;
+  'require-online': boolean;
+  report: string[] | undefined;
+}
+
+export const verifyCommand = defineCommand<VerifyArgs>({
+  command: 'verify',
+  describe: 'Check telemetry for a while: pass (exit 0) or fail (exit 1) with the reasons',
+  builder: (y) =>
+    harnessOptions(y)
+      .option('duration', { type: 'string', default: '30s', describe: 'How long to listen' })
+      .option('expect-devices', { type: 'number', describe: 'At least this many boards must send telemetry (default: every project device)' })
+      .option('min-messages', { type: 'number', default: 1, describe: 'Payloads each device must send' })
+      .option('max-invalid', { type: 'number', default: 0, describe: 'Invalid payloads allowed per device' })
+      .option('require-online', { type: 'boolean', default: false, describe: 'Fail devices whose last status is offline' })
+      .option('report', { type: 'string', array: true, requiresArg: true, describe: 'Write a report: *.xml (JUnit) or *.json (repeatable)' })
+      .example('$0 verify --duration 30s --min-messages 3', 'Every project device sends 3 valid payloads within 30 s')
+      .example('$0 verify --expect-devices 12 --report junit.xml --report report.json', 'A classroom of 12, with reports for CI'),
+  async run(args, { io, out }) {
+    const durationMs = parseDuration(args.duration, '--duration');
+    for (const file of args.report ?? []) {
+      if (!/\.(xml|json)$/i.test(file)) throw new InputError(`--report ${file}: the name must end in .xml (JUnit) or .json`);
+    }
+    const project = optionalProject(args.project, io.cwd, io.env, out);
+    const url = brokerUrl(args.broker, project);
+    if (!out.json) out.note(out.color.dim(`verifying on ${url} for ${args.duration}…`));
+    const result = await verify({
+      url,
+      durationMs,
+      ...(project ? { devices: project.devices } : {}),
+      ...(args.topic ? { topics: args.topic } : {}),
+      ...(args.schema ? { schemaPath: path.resolve(io.cwd, args.schema) } : {}),
+      ...(args['expect-devices'] === undefined ? {} : { expectDevices: args['expect-devices'] }),
+      minMessages: args['min-messages'],
+      maxInvalid: args['max-invalid'],
+      requireOnline: args['require-online'],
+    });
+    for (const file of args.report ?? []) {
+      const target = path.resolve(io.cwd, file);
+      writeFileSync(target, file.toLowerCase().endsWith('.xml') ? toJUnitXml(result) : JSON.stringify(toJsonReport(result), null, 2) + '\n');
+    }
+    if (out.json) out.document({ ok: result.verdict.passed, ...toJsonReport(result) });
+    else {
+      out.line(snapshotTable(result.snapshot, out, result.verdict));
+      printVerdict(result.verdict, out);
+    }
+    // The reasons are printed above (or are in the JSON document): only the exit code is left to say.
+    return result.verdict.passed ? ExitCode.ok : ExitCode.verificationFailed;
+  },
+});

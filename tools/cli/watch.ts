@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { startWatch } from '../harness/index.ts';
+import { defineCommand } from './command.ts';
+import { brokerUrl, optionalProject, snapshotTable } from './harnessView.ts';
+
+export interface HarnessArgs {
+  broker: string | undefined;
+  topic: string[] | undefined;
+  schema: string | undefined;
+}
+
+export const harnessOptions = (y: import('yargs').Argv): import('yargs').Argv =>
+  y
+    .option('broker', { alias: 'b', type: 'string', requiresArg: true, describe: "Broker URL (default: the project's)" })
+    .option('topic', { alias: 't', type: 'string', array: true, requiresArg: true, describe: 'Also watch this topic filter (repeatable)' })
+    .option('schema', { type: 'string', requiresArg: true, describe: 'JSON Schema for payloads (default: the lab payload)' });
+
+export const watchCommand = defineCommand<HarnessArgs>({
+  command: 'watch',
+  describe: 'Watch telemetry live: validate every payload, per-device table (Ctrl-C to stop)',
+  builder: (y) =>
+    harnessOptions(y)
+      .example('$0 watch', "Live table of the project's devices on its broker")
+      .example('$0 watch -b mqtt://127.0.0.1:1883 -t "DATA/#"', 'Any DATA/ traffic, without a project')
+      .example('$0 watch --json', 'One JSON event per received message'),
+  async run(args, { io, out }) {
+    const project = optionalProject(args.project, io.cwd, io.env, out);
+    const url = brokerUrl(args.broker, project);
+    const watch = startWatch({
+      url,
+      ...(project ? { devices: project.devices } : {}),
+      ...(args.topic ? { topics: args.topic } : {}),
+      ...(args.schema ? { schemaPath: path.resolve(io.cwd, args.schema) } : {}),
+    });
+    watch.on('error', (error) => out.note(out.color.red(error.message)));
+    watch.on('connection', (state) => out.note(out.color.dim(`broker ${url}: ${state}`)));
+    if (out.json) watch.on('message', (m) => out.event({ type: 'message', ...m }));
+    else if (!io.isTTY) {
+      watch.on('message', (m) => out.line(`${new Date(m.receivedAt).toISOString()} ${m.valid ? '✓' : '✖'} ${m.topic} ${m.error ? m.error.reason : `${m.bytes} B`}`));
+    }
+    await watch.ready(10_000);
+    const redraw = io.isTTY && !out.json ? setInterval(() => io.stdout(`\x1b[2J\x1b[H${out.redactor.redact(snapshotTable(watch.snapshot(), out))}\n\n${out.color.dim(`watching ${watch.filters.join(' ')} on ${url} — Ctrl-C to stop`)}\n`), 1000) : null;
+    await new Promise<void>((resolve) => {
+      if (!io.onInterrupt?.(resolve)) resolve();
+    });
+    if (redraw) clearInterval(redraw);
+    const snapshot = await watch.stop();
+    if (out.json) out.event({ type: 'snapshot', ...snapshot });
+    else out.line(snapshotTable(snapshot, out));
+  },
+});
