@@ -2,7 +2,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after } from 'node:test';
 import { main } from '../../tools/cli/main.ts';
 
 export interface CliRun {
@@ -41,10 +40,17 @@ export async function runCli(
   return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }
 
-/** A temp folder with the given files (objects are written as JSON); removed after the test file. */
+const tempDirs: string[] = [];
+// Removed when the test file's process ends (not in an `after` hook: suites create folders in
+// `before` hooks, and hooks registered there would run too early).
+process.once('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp folder with the given files (objects are written as JSON); removed when the test file ends. */
 export function tempDir(files: Record<string, string | object> = {}): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mpy-iot-test-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  tempDirs.push(dir);
   for (const [name, contents] of Object.entries(files)) {
     const target = path.join(dir, name);
     mkdirSync(path.dirname(target), { recursive: true });

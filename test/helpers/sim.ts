@@ -1,5 +1,4 @@
-// Builds a project and starts virtual boards on it, stopping them after the test file.
-import { after } from 'node:test';
+// Builds a lab project and starts virtual boards on its build.
 import path from 'node:path';
 import { loadProject } from '../../tools/config/index.ts';
 import { buildProject } from '../../tools/render/build.ts';
@@ -30,7 +29,7 @@ export async function buildLab(options: LabOptions): Promise<string> {
 }
 
 export async function bootBoard(projectDir: string, device: string, options: VirtualBoardOptions = {}): Promise<VirtualBoard> {
-  const board = await startVirtualBoard(path.join(projectDir, 'build', device), { accessPoint: { ssid: 'lab-wifi', password: 'lab-password' }, ...options });
-  after(() => board.stop());
-  return board;
+  // The caller stops it (in its own `after`): a hook registered here from a suite's `before`
+  // would run as soon as that hook ends.
+  return startVirtualBoard(path.join(projectDir, 'build', device), { accessPoint: { ssid: 'lab-wifi', password: 'lab-password' }, ...options });
 }

@@ -52,6 +52,8 @@ export class TelemetryTracker {
   private readonly deviceGroup = new Map<string, string>();
   /** group → the one project device with it (null when several share the group). */
   private readonly groupDevice = new Map<string, string | null>();
+  /** group + students → project device, for groups with several boards (students tell them apart). */
+  private readonly studentsDevice = new Map<string, string>();
   private readonly dirty: Row[] = [];
   private readonly dirtyStatus = new Set<string>();
   private readonly counts = { messages: 0, valid: 0, invalid: 0, status: 0, replies: 0, other: 0 };
@@ -69,6 +71,7 @@ export class TelemetryTracker {
       if (d.telemetry.group === '') continue;
       this.deviceGroup.set(d.name, d.telemetry.group);
       this.groupDevice.set(d.telemetry.group, this.groupDevice.has(d.telemetry.group) ? null : d.name);
+      this.studentsDevice.set(`${d.telemetry.group}\u0000${d.telemetry.students.join('\u0000')}`, d.name);
     }
   }
 
@@ -160,7 +163,7 @@ export class TelemetryTracker {
         seq = s;
         (stream.seq ??= new SeqState()).observe(s);
       }
-      if (!error && typeof value.group === 'string') this.learnGroup(row, value.group);
+      if (!error && typeof value.group === 'string') this.learnGroup(row, value.group, value.students);
     }
     if (value !== undefined) row.lastPayload = value;
     if (error) {
@@ -175,10 +178,11 @@ export class TelemetryTracker {
     return { topic, kind: 'telemetry', key: identity.key, device: row.device, receivedAt: at, bytes, valid: error === null, error, payload: value, seq };
   }
 
-  private learnGroup(row: Row, group: string): void {
+  private learnGroup(row: Row, group: string, students: unknown): void {
     row.payloadGroup = group;
     if (row.device !== null) return;
-    const device = this.groupDevice.get(group);
+    // One device of that group, or (several boards per group) the one with exactly these students.
+    const device = this.groupDevice.get(group) ?? (Array.isArray(students) ? this.studentsDevice.get(`${group}\u0000${students.join('\u0000')}`) : undefined);
     if (device && (!row.candidates || row.candidates.includes(device))) row.device = device;
   }
 
