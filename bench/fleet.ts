@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Aedes } from 'aedes';
 import { loadProject } from '../tools/config/index.ts';
 import { buildProject } from '../tools/render/build.ts';
@@ -45,6 +46,8 @@ const fleet = await startFleet(planFleet(project, { count: boards }));
 console.log(`${boards} boards started in ${((Date.now() - started) / 1000).toFixed(1)} s; warming up ${warmupMs / 1000} s`);
 await new Promise((r) => setTimeout(r, warmupMs));
 
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 const windowStart = Date.now();
 const cpuStart = process.cpuUsage();
 let rssPeak = 0;
@@ -72,6 +75,7 @@ console.log(`boards publishing:      ${[...arrivals.keys()].length}/${boards} (r
 console.log(`delivered:              ${(delivered / (wallMs / 1000)).toFixed(1)} msg/s (expected ${boards})`);
 console.log(`CPU:                    ${cpuPercent.toFixed(0)} % of one core (${os.cpus().length} cores)`);
 console.log(`RSS per board:          ${((rssPeak - rssBefore) / boards / 1024 / 1024).toFixed(2)} MB (process peak ${(rssPeak / 1024 / 1024).toFixed(0)} MB; target <= 10 MB)`);
+console.log(`host event loop delay:  p50 ${(loopDelay.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
 console.log(`interval jitter:        p50 ${pct(50)} ms, p99 ${pct(99)} ms (target p99 <= 200 ms)`);
 console.log('firmware heap:          see bench/firmware-heap.ts (gc.mem_alloc of the runtime, measured in the same interpreter)');
 
