@@ -20,6 +20,9 @@ interface SimulateArgs {
   temperature: TemperatureScenario | undefined;
 }
 
+/** Firmware ERROR lines and the first and last line of a traceback. */
+const looksLikeError = (line: string): boolean => /\] ERROR |^Traceback \(most recent call last\)|^\w+(Error|Exception|Interrupt)\b/.test(line);
+
 const PALETTE = [pc.cyan, pc.magenta, pc.yellow, pc.green, pc.blue, pc.red];
 
 export const simulateCommand = defineCommand<SimulateArgs>({
@@ -63,7 +66,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       const colour = out.color.isColorSupported ? colourOf.get(board.name)! : (s: string) => s;
       board.on('console', (l) => {
         if (out.json) out.event({ type: 'console', board: l.board, stream: l.stream, line: l.line, at: l.at });
-        else out.line(`${colour(board.name.padEnd(width))} │ ${l.stream === 'stderr' ? out.color.red(l.line) : l.line}`);
+        else out.line(`${colour(board.name.padEnd(width))} │ ${looksLikeError(l.line) ? out.color.red(l.line) : l.line}`);
       });
       board.on('reset', (e) => (out.json ? out.event({ type: 'reset', board: board.name, ...e }) : out.line(out.color.yellow(`${board.name.padEnd(width)} │ ── reset (${e.cause}) ──`))));
       board.on('led', (on: boolean) => out.json && out.event({ type: 'led', board: board.name, on, at: Date.now() }));
@@ -90,7 +93,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       boots: b.bootCount,
       resets: b.resets.map((r) => r.cause),
       telemetry: b.console.filter((l) => /\] INFO telemetry sent/.test(l.line)).length,
-      errors: b.console.filter((l) => / ERROR /.test(l.line) || l.stream === 'stderr').length,
+      errors: b.console.filter((l) => looksLikeError(l.line)).length,
     }));
     if (out.json) out.event({ type: 'summary', seconds: (Date.now() - startedAt) / 1000, boards: summary });
     else {

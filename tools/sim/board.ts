@@ -6,7 +6,7 @@ import { loadBoards, type BoardProfile } from '../boards/index.ts';
 import { DeviceError } from '../errors.ts';
 import { readBuild, type BuildImage } from './buildImage.ts';
 import { ipForName, macForName } from './identity.ts';
-import { DATA_BYTES, HEADER_BYTES, READY_BASE, READY_SLOTS, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
+import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SAB_BYTES, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
 import { interpreterModule, simulatorModules, workerFile } from './runtime.ts';
 import { HostSockets, type ConnectTarget, type SocketReply } from './sockets.ts';
 import { temperatureAt, type TemperatureScenario } from './temperature.ts';
@@ -28,6 +28,8 @@ export interface VirtualBoardOptions {
   heapBytes?: number;
   /** Console lines kept in memory (the newest). */
   consoleLimit?: number;
+  /** false: answer raw-paste requests like firmware older than v1.14 (R\x00). */
+  rawPaste?: boolean;
 }
 
 export interface ConsoleLine {
@@ -42,7 +44,11 @@ export interface ResetEvent {
   at: number;
 }
 
-/** Events: 'console' (ConsoleLine), 'led' (boolean), 'reset' (ResetEvent), 'boot', 'idle', 'exception', 'crashed' (Error), 'stopped'. */
+/**
+ * Events: 'uart' (Uint8Array: every byte the board sends on its serial port), 'console' (ConsoleLine:
+ * the same, as lines), 'led' (boolean), 'reset' (ResetEvent), 'boot', 'idle' (main.py ended: the REPL
+ * is up), 'exception', 'crashed' (Error), 'stopped'.
+ */
 export class VirtualBoard extends EventEmitter {
   readonly name: string;
   readonly mac: string;
@@ -54,9 +60,16 @@ export class VirtualBoard extends EventEmitter {
   readonly startedAt = Date.now();
 
   private worker: Worker | null = null;
-  private readonly sab = new SharedArrayBuffer(HEADER_BYTES + DATA_BYTES);
+  private readonly sab = new SharedArrayBuffer(SAB_BYTES);
   private readonly ctrl = new Int32Array(this.sab, 0, SLOT_COUNT);
-  private readonly data = new Uint8Array(this.sab, HEADER_BYTES);
+  private readonly data = new Uint8Array(this.sab, HEADER_BYTES, DATA_BYTES);
+  private readonly input = new Uint8Array(this.sab, HEADER_BYTES + DATA_BYTES, INPUT_BYTES);
+  /** Serial bytes waiting for room in the board's receive ring. */
+  private inputQueue: Uint8Array[] = [];
+  private inputTimer: NodeJS.Timeout | null = null;
+  private partialLine = '';
+  private readonly uartDecoder = new TextDecoder();
+  private replMode: 'friendly' | 'raw' = 'friendly';
   private readonly sockets: HostSockets;
   private readonly wifi: VirtualWifi;
   private files: Record<string, Uint8Array>;
@@ -81,6 +94,7 @@ export class VirtualBoard extends EventEmitter {
   /** Boots (or re-boots after a reset) a fresh interpreter over the board's files. */
   async boot(cause: ResetCause): Promise<void> {
     this.bootCount += 1;
+    // The receive ring survives a reset (it is the host's side of the wire): only the signals clear.
     for (const slot of [SLOT.signal, SLOT.stallMs, SLOT.reply, SLOT.wake]) Atomics.store(this.ctrl, slot, 0);
     const worker = new Worker(workerFile, {
       workerData: {
@@ -100,6 +114,8 @@ export class VirtualBoard extends EventEmitter {
           },
           files: this.files,
           shims: simulatorModules(),
+          replMode: this.replMode,
+          rawPaste: this.options.rawPaste !== false,
         },
       },
       // The interpreter needs little JavaScript heap; keep each board's isolate small.
@@ -112,13 +128,10 @@ export class VirtualBoard extends EventEmitter {
 
   private onMessage(worker: Worker, message: WorkerMessage): void {
     switch (message.t) {
-      case 'console': {
-        const entry: ConsoleLine = { board: this.name, line: message.line, stream: message.stream, at: Date.now() };
-        this.console.push(entry);
-        if (this.console.length > (this.options.consoleLimit ?? 5000)) this.console.shift();
-        this.emit('console', entry);
+      case 'uart':
+        this.emit('uart', message.bytes);
+        this.splitLines(message.bytes);
         break;
-      }
       case 'call':
         void this.answer(message.op, message.args);
         break;
@@ -132,6 +145,8 @@ export class VirtualBoard extends EventEmitter {
         this.emit(message.kind, message);
         break;
       case 'reset':
+        // Only a soft reboot keeps the REPL mode; any other reset boots normally (friendly, main.py).
+        this.replMode = message.cause === 'soft_reboot' ? message.replMode : 'friendly';
         void this.afterReset(worker, message.cause, message.files);
         break;
       case 'stopped':
@@ -141,6 +156,52 @@ export class VirtualBoard extends EventEmitter {
       case 'crashed':
         this.emit('crashed', new DeviceError(`virtual board ${this.name} crashed: ${message.message}`));
         break;
+    }
+  }
+
+  /** The serial stream as console lines (for tests, simulate and demo); REPL prompts stay partial. */
+  private splitLines(bytes: Uint8Array): void {
+    const text = this.partialLine + this.uartDecoder.decode(bytes, { stream: true });
+    const lines = text.split('\n');
+    this.partialLine = lines.pop() ?? '';
+    for (const raw of lines) {
+      const line = raw.replace(/\r$/, '');
+      const entry: ConsoleLine = { board: this.name, line, stream: 'stdout', at: Date.now() };
+      this.console.push(entry);
+      if (this.console.length > (this.options.consoleLimit ?? 5000)) this.console.shift();
+      this.emit('console', entry);
+    }
+  }
+
+  /** Sends bytes to the board's serial port (as a USB-serial adapter would). */
+  write(bytes: Uint8Array | string): void {
+    this.inputQueue.push(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
+    this.pumpInput();
+  }
+
+  /** Moves queued bytes into the board's receive ring as room frees up. */
+  private pumpInput(): void {
+    let head = Atomics.load(this.ctrl, SLOT.inputHead);
+    const tail = Atomics.load(this.ctrl, SLOT.inputTail);
+    while (this.inputQueue.length > 0) {
+      const room = INPUT_BYTES - ((head - tail) | 0);
+      if (room <= 0) break;
+      const chunk = this.inputQueue[0]!;
+      const n = Math.min(room, chunk.length);
+      for (let i = 0; i < n; i++) this.input[(((head + i) % INPUT_BYTES) + INPUT_BYTES) % INPUT_BYTES] = chunk[i]!;
+      head = (head + n) | 0;
+      if (n === chunk.length) this.inputQueue.shift();
+      else this.inputQueue[0] = chunk.subarray(n);
+    }
+    Atomics.store(this.ctrl, SLOT.inputHead, head);
+    Atomics.notify(this.ctrl, SLOT.inputHead);
+    Atomics.store(this.ctrl, SLOT.wake, 1);
+    Atomics.notify(this.ctrl, SLOT.wake);
+    if (this.inputQueue.length > 0 && !this.inputTimer) {
+      this.inputTimer = setTimeout(() => {
+        this.inputTimer = null;
+        this.pumpInput();
+      }, 5);
     }
   }
 
@@ -261,9 +322,9 @@ export class VirtualBoard extends EventEmitter {
     this.signal(SIGNAL.reset);
   }
 
-  /** Ctrl-C: raises KeyboardInterrupt in the running program. */
+  /** Ctrl-C on the serial port: raises KeyboardInterrupt in the running program. */
   interrupt(): void {
-    this.signal(SIGNAL.interrupt);
+    this.write(new Uint8Array([0x03]));
   }
 
   private signal(bits: number): void {
@@ -316,11 +377,11 @@ export class VirtualBoard extends EventEmitter {
 }
 
 type WorkerMessage =
-  | { t: 'console'; line: string; stream: 'stdout' | 'stderr' }
+  | { t: 'uart'; bytes: Uint8Array }
   | { t: 'call'; op: string; args: unknown[] }
   | { t: 'pin'; pin: number; value: boolean }
   | { t: 'event'; kind: string; [key: string]: unknown }
-  | { t: 'reset'; cause: string; files: Record<string, Uint8Array> }
+  | { t: 'reset'; cause: string; replMode: 'friendly' | 'raw'; files: Record<string, Uint8Array> }
   | { t: 'stopped' }
   | { t: 'crashed'; message: string };
 

@@ -15,6 +15,10 @@ export const SLOT = Object.freeze({
   wake: 5,
   /** The station's status as an index into WIFI_STATUS, kept current by the host. */
   wifiStatus: 6,
+  /** Serial input ring (host → board UART): bytes written so far by the host… */
+  inputHead: 7,
+  /** …and consumed so far by the board; both count bytes forever, the ring index is % INPUT_BYTES. */
+  inputTail: 8,
 });
 
 /** Station states, in the order of their codes in SLOT.wifiStatus. */
@@ -25,13 +29,12 @@ export const WIFI_STATUS = Object.freeze(['IDLE', 'CONNECTING', 'GOT_IP', 'WRONG
  * something to read (data, end or error). A non-blocking recv on a socket whose slot is 0 answers
  * EAGAIN without a host round trip: idle boards poll umqtt's check_msg() 20 times a second.
  */
-export const READY_BASE = 8;
+export const READY_BASE = 16;
 export const READY_SLOTS = 16;
 
 export const SIGNAL = Object.freeze({
   stop: 1,
   reset: 2,
-  interrupt: 4,
 });
 
 export const SLOT_COUNT = READY_BASE + READY_SLOTS;
@@ -39,3 +42,6 @@ export const HEADER_BYTES = SLOT_COUNT * 4;
 export const MAX_RECV_BYTES = 32 * 1024;
 /** Largest reply: JSON around base64 of MAX_RECV_BYTES. */
 export const DATA_BYTES = 48 * 1024;
+/** The board's UART receive buffer (a real ESP32's is 256 bytes; raw-paste flow control keeps within it). */
+export const INPUT_BYTES = 8 * 1024;
+export const SAB_BYTES = HEADER_BYTES + DATA_BYTES + INPUT_BYTES;

@@ -5,24 +5,90 @@
 // block this thread with Atomics.wait while the host does the real work, so an idle board costs
 // no CPU. A reset ends this worker; the host starts a new one with the files this one leaves.
 import { parentPort, workerData } from 'node:worker_threads';
-import { HEADER_BYTES, READY_BASE, READY_SLOTS, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from '../protocol.mjs';
+import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from '../protocol.mjs';
+import { createRepl } from './repl.mjs';
 
 const { sab, wasmModule, boot } = workerData;
 const ctrl = new Int32Array(sab, 0, SLOT_COUNT);
-const data = new Uint8Array(sab, HEADER_BYTES);
+const data = new Uint8Array(sab, HEADER_BYTES, DATA_BYTES);
+const input = new Uint8Array(sab, HEADER_BYTES + DATA_BYTES, INPUT_BYTES);
 const decoder = new TextDecoder();
+const encoder = new TextEncoder();
 
 // Every board shares one compiled WebAssembly.Module (compiled once by the host): the loader reads
 // the .wasm file and instantiates it, so hand it the shared module instead of compiling again.
+// The interpreter asks the host for ticks_ms often, even in tight loops: that import is where a
+// running program notices Ctrl-C, its watchdog and the host's signals.
 const instantiate = WebAssembly.instantiate.bind(WebAssembly);
-WebAssembly.instantiate = async (_source, imports) => ({ instance: await instantiate(wasmModule, imports), module: wasmModule });
+WebAssembly.instantiate = async (_source, imports) => {
+  const ticks = imports.env.mp_js_ticks_ms;
+  let lastPoll = 0;
+  imports.env.mp_js_ticks_ms = () => {
+    const now = Date.now();
+    if (now - lastPoll >= 10) {
+      lastPoll = now;
+      pollWhileRunning();
+      checkSignals();
+    }
+    return ticks();
+  };
+  return { instance: await instantiate(wasmModule, imports), module: wasmModule };
+};
+
+// ---- UART: everything the board prints, byte for byte, flushed to the host in chunks ----
+let uart = [];
+let uartBytes = 0;
+function uartWrite(bytes) {
+  uart.push(bytes);
+  uartBytes += bytes.length;
+  if (uartBytes >= 1024) flushUart();
+}
+function flushUart() {
+  if (uartBytes === 0) return;
+  const out = new Uint8Array(uartBytes);
+  let at = 0;
+  for (const chunk of uart) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  uart = [];
+  uartBytes = 0;
+  post({ t: 'uart', bytes: out });
+}
+const uartText = (text) => uartWrite(encoder.encode(text));
+/** Python's output is "cooked" as on a board's UART: \n goes out as \r\n. */
+const cooked = (bytes) => {
+  for (const b of bytes) uartWrite(b === 10 ? new Uint8Array([13, 10]) : new Uint8Array([b]));
+};
+
+// ---- Serial input: a ring the host fills; bytes not yet handled wait in `pending` ----
+let pending = [];
+function takeInput() {
+  const head = Atomics.load(ctrl, SLOT.inputHead);
+  let tail = Atomics.load(ctrl, SLOT.inputTail);
+  if (head === tail) return 0;
+  for (; tail !== head; tail = (tail + 1) | 0) pending.push(input[((tail % INPUT_BYTES) + INPUT_BYTES) % INPUT_BYTES]);
+  Atomics.store(ctrl, SLOT.inputTail, tail);
+  return 1;
+}
+/** While a program runs, Ctrl-C raises KeyboardInterrupt in it; what follows waits for the REPL. */
+function pollWhileRunning() {
+  if (!takeInput()) return;
+  const at = pending.lastIndexOf(0x03);
+  if (at >= 0) {
+    pending = pending.slice(at + 1);
+    mp?._module._mp_sched_keyboard_interrupt();
+  }
+}
 
 /** Thrown through the interpreter to end this boot: Python cannot catch a JavaScript exception. */
 class BoardSignal extends Error {
-  constructor(kind, cause) {
+  constructor(kind, cause, replMode) {
     super(`board ${kind}${cause ? ` (${cause})` : ''}`);
     this.kind = kind;
     this.cause = cause;
+    /** After a soft reboot: the REPL the board returns to (main.py runs only from the friendly one). */
+    this.replMode = replMode;
   }
 }
 
@@ -36,31 +102,35 @@ function checkSignals() {
   const signal = Atomics.load(ctrl, SLOT.signal);
   if (signal & SIGNAL.stop) throw new BoardSignal('stop');
   if (signal & SIGNAL.reset) throw new BoardSignal('reset', 'hard');
-  if (signal & SIGNAL.interrupt) {
-    Atomics.and(ctrl, SLOT.signal, ~SIGNAL.interrupt);
-    mp?._module._mp_sched_keyboard_interrupt();
-  }
   if (watchdog && Date.now() - watchdog.fedAt > watchdog.timeoutMs) throw new BoardSignal('reset', 'watchdog');
 }
 
 /** Sleeps in short slices so signals and the watchdog are noticed while idle. */
 function sleepMs(ms) {
   const until = Date.now() + Math.max(0, Number(ms) || 0);
+  flushUart();
+  pollWhileRunning();
   checkSignals();
   for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
     Atomics.wait(ctrl, SLOT.wake, 0, Math.min(left, 50));
     Atomics.store(ctrl, SLOT.wake, 0);
+    pollWhileRunning();
     checkSignals();
   }
 }
 
 /** A blocking call into the host: the reply arrives in the shared buffer as JSON. */
 function hostCall(op, ...args) {
+  flushUart();
+  pollWhileRunning();
   checkSignals();
   if (op === 'sock_recv' && args[2] === 0 && Atomics.load(ctrl, READY_BASE + (args[0] % READY_SLOTS)) === 0) return { r: -1, s: 'EAGAIN' };
   Atomics.store(ctrl, SLOT.reply, 0);
   post({ t: 'call', op, args });
-  while (Atomics.wait(ctrl, SLOT.reply, 0, 50) === 'timed-out') checkSignals();
+  while (Atomics.wait(ctrl, SLOT.reply, 0, 50) === 'timed-out') {
+    pollWhileRunning();
+    checkSignals();
+  }
   const reply = JSON.parse(decoder.decode(data.slice(0, Atomics.load(ctrl, SLOT.replyLength))));
   if (reply.d !== undefined) reply.d = new Uint8Array(Buffer.from(reply.d, 'base64'));
   return reply;
@@ -87,6 +157,7 @@ const host = {
   },
   pin: (pin, value) => post({ t: 'pin', pin, value: Boolean(value) }),
   reset: (cause) => {
+    flushUart();
     throw new BoardSignal('reset', String(cause));
   },
 };
@@ -125,40 +196,80 @@ time.sleep_us = lambda us: _host.sleep_ms(us // 1000)
 os.chdir('/')
 `;
 
+/** Runs Python; an uncaught exception comes back as its traceback text (\r\n line ends). */
+function runPython(code) {
+  try {
+    mp.runPython(code);
+    return null;
+  } catch (error) {
+    if (error instanceof BoardSignal || error?.name !== 'PythonError') throw error;
+    return { type: error.type, text: String(error.message).replace(/\r?\n/g, '\r\n') };
+  }
+}
+
 /** Runs one file as the board does (boot.py, then main.py): a traceback is printed, not fatal. */
 function runFile(name, FS) {
   if (!FS.analyzePath('/' + name).exists) return;
-  try {
-    mp.runPython(`exec(compile(open(${JSON.stringify(name)}).read(), ${JSON.stringify(name)}, 'exec'), {'__name__': '__main__'})`);
-  } catch (error) {
-    if (error instanceof BoardSignal) throw error;
-    if (error?.name !== 'PythonError') throw error;
-    for (const line of String(error.message).replace(/\n$/, '').split('\n')) post({ t: 'console', line, stream: 'stderr' });
+  const error = runPython(`exec(compile(open(${JSON.stringify(name)}).read(), ${JSON.stringify(name)}, 'exec'), {'__name__': '__main__'})`);
+  if (error) {
+    uartText(error.text);
     post({ t: 'event', kind: 'exception', file: name, type: error.type });
+  }
+}
+
+function replExec(code, kind) {
+  if (kind === 'single') {
+    // 'single' prints the value of an expression statement, as the friendly REPL does.
+    mp.globals.set('_repl_src', code);
+    return runPython("exec(compile(_repl_src, '<stdin>', 'single'))")?.text ?? null;
+  }
+  return runPython(code)?.text ?? null;
+}
+
+/** After main.py: the REPL reads the serial input until a reset ends this interpreter. */
+function serveRepl(startMode) {
+  const repl = createRepl({
+    write: (out) => uartWrite(typeof out === 'string' ? encoder.encode(out) : out),
+    exec: replExec,
+    softReset: (mode) => {
+      uartText('MPY: soft reboot\r\n');
+      flushUart();
+      throw new BoardSignal('reset', 'soft_reboot', mode);
+    },
+    banner: `MicroPython v1.27.0 on 2026-01-01; ${boot.board.chip === 'ESP8266' ? 'ESP module' : `Generic ${boot.board.chip} module`} with ${boot.board.chip}`,
+    rawPaste: boot.rawPaste !== false,
+  });
+  repl.start(startMode);
+  for (;;) {
+    flushUart();
+    while (pending.length > 0) repl.feed(pending.shift());
+    flushUart();
+    const head = Atomics.load(ctrl, SLOT.inputHead);
+    if (head === Atomics.load(ctrl, SLOT.inputTail)) Atomics.wait(ctrl, SLOT.inputHead, head, 50);
+    takeInput();
+    checkSignals();
   }
 }
 
 async function main() {
   const { loadMicroPython } = await import('@micropython/micropython-webassembly-pyscript');
-  mp = await loadMicroPython({
-    heapsize: boot.heapBytes,
-    stdout: (line) => post({ t: 'console', line, stream: 'stdout' }),
-    stderr: (line) => post({ t: 'console', line, stream: 'stderr' }),
-  });
+  mp = await loadMicroPython({ heapsize: boot.heapBytes, linebuffer: false, stdout: cooked, stderr: cooked });
   mp.registerJsModule('_host', host);
   writeTree(mp.FS, boot.files);
   writeTree(mp.FS, boot.shims);
   mp.runPython(PRELUDE);
   post({ t: 'event', kind: 'boot', cause: boot.resetCause, bootCount: boot.bootCount });
+  const replMode = boot.replMode ?? 'friendly';
   try {
     runFile('boot.py', mp.FS);
-    runFile('main.py', mp.FS);
-    // main.py returned: a real board drops to the REPL and waits.
+    // As in the ports' main.c: main.py runs only when the board is in (or returns to) the friendly REPL.
+    if (replMode === 'friendly') runFile('main.py', mp.FS);
     post({ t: 'event', kind: 'idle' });
-    for (;;) sleepMs(1000);
+    serveRepl(replMode);
   } catch (error) {
     if (!(error instanceof BoardSignal)) throw error;
-    if (error.kind === 'reset') post({ t: 'reset', cause: error.cause, files: readTree(mp.FS) });
+    flushUart();
+    if (error.kind === 'reset') post({ t: 'reset', cause: error.cause, replMode: error.replMode ?? 'friendly', files: readTree(mp.FS) });
     else post({ t: 'stopped' });
   }
 }

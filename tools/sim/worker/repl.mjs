@@ -1,0 +1,193 @@
+// The far end of a virtual board's serial port: MicroPython's friendly REPL, raw REPL and
+// raw-paste mode, byte for byte as shared/runtime/pyexec.c behaves (see shared/reference/
+// protocols.md §1). A state machine fed one byte at a time; running code is the caller's job.
+
+const CTRL_A = 0x01;
+const CTRL_B = 0x02;
+const CTRL_C = 0x03;
+const CTRL_D = 0x04;
+const CTRL_E = 0x05;
+
+/** MicroPython's MICROPY_REPL_STDIN_BUFFER_MAX / 2: the raw-paste window. */
+export const RAW_PASTE_WINDOW = 128;
+
+/**
+ * @param {object} io
+ * @param {(text: string | Uint8Array) => void} io.write  bytes to the host (text is UTF-8 encoded)
+ * @param {(code: string, mode: 'exec' | 'single') => string | null} io.exec  runs code; returns the
+ *   traceback text of an uncaught exception, or null
+ * @param {(mode: 'friendly' | 'raw') => never} io.softReset  ends this interpreter (soft reboot)
+ * @param {string} io.banner  e.g. `MicroPython v1.27.0 on 2026-01-01; ESP32 module with ESP32`
+ * @param {boolean} [io.rawPaste]  false: behave like firmware older than raw-paste (v1.13)
+ */
+export function createRepl(io) {
+  let mode = 'friendly';
+  let line = [];
+  let block = [];
+  let raw = [];
+  let paste = null;
+  const decoder = new TextDecoder();
+
+  const prompt = () => io.write(block.length ? '... ' : '>>> ');
+  const enterFriendly = () => {
+    mode = 'friendly';
+    line = [];
+    block = [];
+    io.write(`${io.banner}\r\nType "help()" for more information.\r\n>>> `);
+  };
+  const enterRaw = () => {
+    mode = 'raw';
+    raw = [];
+    io.write('raw REPL; CTRL-B to exit\r\n>');
+  };
+
+  function runFriendly(source) {
+    const error = io.exec(source, 'single');
+    if (error) io.write(error);
+  }
+
+  function friendly(byte) {
+    if (byte === CTRL_A) {
+      io.write('\r\n');
+      return enterRaw();
+    }
+    if (byte === CTRL_B) {
+      io.write('\r\n');
+      return enterFriendly();
+    }
+    if (byte === CTRL_C) {
+      line = [];
+      block = [];
+      io.write('\r\n');
+      return prompt();
+    }
+    if (byte === CTRL_D) {
+      if (line.length === 0 && block.length === 0) {
+        io.write('\r\n');
+        return io.softReset('friendly');
+      }
+      return undefined;
+    }
+    if (byte === 0x7f || byte === 0x08) {
+      if (line.length > 0) {
+        line.pop();
+        io.write('\b \b');
+      }
+      return undefined;
+    }
+    if (byte === 0x0d) {
+      io.write('\r\n');
+      const text = decoder.decode(new Uint8Array(line));
+      line = [];
+      // A line ending in ':' opens a block; the block ends at an empty line (as the REPL's auto-indent does).
+      if (block.length > 0 || /:\s*$/.test(text)) {
+        if (text.trim() !== '' || block.length === 0) {
+          block.push(text);
+          return prompt();
+        }
+        const source = block.join('\n') + '\n';
+        block = [];
+        runFriendly(source);
+        return prompt();
+      }
+      if (text.trim() !== '') runFriendly(text);
+      return prompt();
+    }
+    if (byte === 0x0a) return undefined;
+    line.push(byte);
+    io.write(new Uint8Array([byte]));
+    return undefined;
+  }
+
+  function rawByte(byte) {
+    if (byte === CTRL_A) return enterRaw();
+    if (byte === CTRL_B) {
+      io.write('\r\n');
+      return enterFriendly();
+    }
+    if (byte === CTRL_C) {
+      raw = [];
+      return undefined;
+    }
+    if (byte === CTRL_E && raw.length === 0) {
+      paste = { stage: 'A', data: [], consumed: 0 };
+      return undefined;
+    }
+    if (byte === CTRL_D) {
+      io.write('OK');
+      if (raw.length === 0) {
+        io.write('\r\n');
+        return io.softReset('raw');
+      }
+      const code = decoder.decode(new Uint8Array(raw));
+      raw = [];
+      return finishExec(code);
+    }
+    raw.push(byte);
+    return undefined;
+  }
+
+  /** Output of a raw or raw-paste exec: stdout, \x04, the traceback, \x04, then the prompt. */
+  function finishExec(code) {
+    const error = io.exec(code, 'exec');
+    io.write('\x04');
+    if (error) io.write(error);
+    io.write('\x04>');
+  }
+
+  function rawPaste(byte) {
+    if (paste.stage === 'A') {
+      paste.stage = byte === 0x41 ? 'ctrlA' : null;
+      if (paste.stage === null) {
+        paste = null;
+        raw.push(CTRL_E, byte);
+      }
+      return undefined;
+    }
+    if (paste.stage === 'ctrlA') {
+      if (byte !== CTRL_A) {
+        paste = null;
+        raw.push(CTRL_E, 0x41, byte);
+        return undefined;
+      }
+      if (io.rawPaste === false) {
+        // Firmware without raw-paste answers R\x00 and stays in the raw REPL.
+        paste = null;
+        io.write('R\x00');
+        return undefined;
+      }
+      paste.stage = 'data';
+      io.write(new Uint8Array([0x52, 0x01, RAW_PASTE_WINDOW & 0xff, RAW_PASTE_WINDOW >> 8, 0x01]));
+      return undefined;
+    }
+    if (byte === CTRL_D) {
+      // End of data: echo it, then run. Raw-paste sends no "OK".
+      const code = decoder.decode(new Uint8Array(paste.data));
+      paste = null;
+      io.write('\x04');
+      return finishExec(code);
+    }
+    paste.data.push(byte);
+    // One more window of credit each time the device has consumed a window.
+    if (++paste.consumed === RAW_PASTE_WINDOW) {
+      paste.consumed = 0;
+      io.write('\x01');
+    }
+    return undefined;
+  }
+
+  return {
+    get mode() {
+      return paste ? 'raw-paste' : mode;
+    },
+    /** Starts the REPL the way a board does once main.py is done (or after a soft reboot). */
+    start(startMode) {
+      if (startMode === 'raw') enterRaw();
+      else enterFriendly();
+    },
+    feed(byte) {
+      if (paste) return rawPaste(byte);
+      return mode === 'raw' ? rawByte(byte) : friendly(byte);
+    },
+  };
+}
