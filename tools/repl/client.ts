@@ -127,6 +127,15 @@ export class ReplClient {
     await this.readUntil(RAW_BANNER, this.timeoutMs, 'the raw REPL after the soft reboot');
   }
 
+  /** Leaves the raw REPL and soft-resets from the friendly one, so boot.py and main.py run. */
+  async restartProgram(): Promise<void> {
+    await this.exitRaw();
+    await new Promise((r) => setTimeout(r, 50));
+    this.buffer = Buffer.alloc(0);
+    await this.send('\x04');
+    await this.readUntil('soft reboot\r\n', this.timeoutMs, 'the soft reboot');
+  }
+
   /** Runs code in the raw REPL (which must be entered); stdout and stderr come back apart. */
   async exec(code: string): Promise<ExecResult> {
     const data = Buffer.from(code, 'utf8');

@@ -30,6 +30,8 @@ export interface VirtualBoardOptions {
   consoleLimit?: number;
   /** false: answer raw-paste requests like firmware older than v1.14 (R\x00). */
   rawPaste?: boolean;
+  /** Start with an empty filesystem, as a freshly flashed board (the build only picks the board type). */
+  blank?: boolean;
 }
 
 export interface ConsoleLine {
@@ -86,7 +88,7 @@ export class VirtualBoard extends EventEmitter {
     this.name = options.name ?? image.manifest.device;
     this.mac = macForName(this.name);
     this.board = board;
-    this.files = { ...image.files };
+    this.files = options.blank ? {} : { ...image.files };
     this.sockets = new HostSockets(options.connectTarget, new Int32Array(this.sab, READY_BASE * 4, READY_SLOTS));
     this.wifi = new VirtualWifi(options.accessPoint ?? null, options.wifiConnectDelayMs ?? 300, ipForName(this.name));
   }

@@ -160,6 +160,12 @@ export function createRepl(io) {
       io.write(new Uint8Array([0x52, 0x01, RAW_PASTE_WINDOW & 0xff, RAW_PASTE_WINDOW >> 8, 0x01]));
       return undefined;
     }
+    if (byte === CTRL_C) {
+      // Ctrl-C while the code streams in: KeyboardInterrupt from the reader, nothing runs.
+      paste = null;
+      io.write('\x04Traceback (most recent call last):\r\nKeyboardInterrupt: \r\n\x04>');
+      return undefined;
+    }
     if (byte === CTRL_D) {
       // End of data: echo it, then run. Raw-paste sends no "OK".
       const code = decoder.decode(new Uint8Array(paste.data));
