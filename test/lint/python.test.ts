@@ -39,7 +39,7 @@ test('idiomatic MicroPython passes as is', () => {
 });
 
 test('firmware/, templates/ and the simulator Python modules are lint-clean', (t) => {
-  const files = readPythonFiles(packageRoot, ['firmware', 'templates', 'tools/sim/python']);
+  const files = readPythonFiles(packageRoot, ['firmware', 'templates', 'tools/sim/python', 'tools/sim/pty']);
   t.diagnostic(`${files.length} Python files linted`);
   const problems = lintPythonSources(files).map(formatPythonDiagnostic);
   if (problems.length > 0) assert.fail(`ruff reported ${problems.length} problem(s):\n${problems.join('\n')}`);

@@ -4,6 +4,7 @@ import { DeviceError } from '../errors.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import type { VirtualBoard } from '../sim/board.ts';
 import { planFleet, startFleet } from '../sim/fleet.ts';
+import { exposeOnPty, type PtyExposure } from '../sim/pty.ts';
 import { TEMPERATURE_SCENARIOS, type TemperatureScenario } from '../sim/temperature.ts';
 import { defineCommand } from './command.ts';
 import { table } from './table.ts';
@@ -18,6 +19,7 @@ interface SimulateArgs {
   'wifi-down-for': string;
   'broker-cut-at': string | undefined;
   temperature: TemperatureScenario | undefined;
+  pty: boolean;
 }
 
 /** Firmware ERROR lines and the first and last line of a traceback. */
@@ -39,10 +41,12 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .option('wifi-down-for', { type: 'string', default: '5s', describe: 'How long the injected Wi-Fi loss lasts' })
       .option('broker-cut-at', { type: 'string', requiresArg: true, describe: "Fault: cut every board's TCP connection at this time" })
       .option('temperature', { choices: TEMPERATURE_SCENARIOS, describe: 'What the virtual sensors read' })
+      .option('pty', { type: 'boolean', default: false, describe: "Expose each board's serial port on a pseudo-terminal (for monitor, deploy, mpremote…)" })
       .conflicts('all', 'device')
       .example('$0 simulate --all --duration 20s', 'Every device of the project, for 20 seconds')
       .example('$0 simulate -d team-1 --broker mqtt://127.0.0.1:1883', 'One board against a local broker (e.g. mosquitto)')
-      .example('$0 simulate --count 10 --broker-cut-at 15s --json', '10 boards per device, a broker cut at 15 s, events as JSON lines'),
+      .example('$0 simulate --count 10 --broker-cut-at 15s --json', '10 boards per device, a broker cut at 15 s, events as JSON lines')
+      .example('$0 simulate -d team-1 --pty', 'Prints /dev/pts/N: open it with `mpy-iot monitor --port /dev/pts/N` or mpremote'),
   async run(args, { io, out }) {
     // Arguments first: a typo should not wait for the project to load.
     const durationMs = args.duration === undefined ? null : parseDuration(args.duration, '--duration');
@@ -77,6 +81,15 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     };
     if (!out.json) out.note(out.color.dim(`starting ${specs.length} virtual board${specs.length > 1 ? 's' : ''}${args.broker ? ` → ${args.broker}` : ''}${durationMs ? ` for ${formatDuration(durationMs)}` : ' (Ctrl-C to stop)'}`));
     const fleet = await startFleet(specs, faults, attach);
+    const ptys: PtyExposure[] = [];
+    if (args.pty) {
+      for (const board of fleet.boards) {
+        const exposure = await exposeOnPty(board);
+        ptys.push(exposure);
+        if (out.json) out.event({ type: 'pty', board: board.name, path: exposure.path });
+        else out.note(`${board.name} serial port: ${out.color.bold(exposure.path)}`);
+      }
+    }
     await new Promise<void>((resolve) => {
       const timer = durationMs === null ? null : setTimeout(resolve, durationMs);
       const remove = io.onInterrupt?.(() => {
@@ -86,6 +99,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       // Without a duration and with no way to be interrupted (embedded use), there is nothing to wait for.
       if (durationMs === null && !remove) resolve();
     });
+    for (const exposure of ptys) exposure.close();
     await fleet.stop();
     const summary = fleet.boards.map((b) => ({
       board: b.name,
