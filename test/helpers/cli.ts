@@ -2,6 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { CliIo } from '../../tools/cli/io.ts';
 import { main } from '../../tools/cli/main.ts';
 
 export interface CliRun {
@@ -15,7 +16,7 @@ export interface CliRun {
 /** `interrupt`: aborting it acts as Ctrl-C for commands that run until interrupted. `onStdout` sees output as it comes. */
 export async function runCli(
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; isTTY?: boolean; interrupt?: AbortSignal; onStdout?: (text: string) => void },
+  options: { cwd: string; env?: NodeJS.ProcessEnv; isTTY?: boolean; interrupt?: AbortSignal; onStdout?: (text: string) => void } & Pick<CliIo, 'stdin' | 'serialBinding'>,
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -28,6 +29,8 @@ export async function runCli(
     cwd: options.cwd,
     env: options.env ?? {},
     isTTY: options.isTTY ?? false,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+    ...(options.serialBinding ? { serialBinding: options.serialBinding } : {}),
     ...(options.interrupt
       ? {
           onInterrupt: (handler: () => void) => {

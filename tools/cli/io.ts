@@ -15,6 +15,10 @@ export interface CliIo {
    * Returns a function that removes the handler.
    */
   onInterrupt?: (handler: () => void) => () => void;
+  /** Keyboard input for interactive commands (monitor). */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
+  /** The serialport binding to use instead of the OS one (virtual ports in tests). */
+  serialBinding?: import('@serialport/bindings-interface', { with: { 'resolution-mode': 'require' } }).BindingInterface;
 }
 
 export interface Output {
@@ -72,6 +76,7 @@ export function processIo(): CliIo {
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
+    stdin: process.stdin,
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),

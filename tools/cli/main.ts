@@ -16,6 +16,9 @@ import { simulateCommand } from './simulate.ts';
 import { verifyCommand } from './verify.ts';
 import { watchCommand } from './watch.ts';
 import { gradeCommand } from './grade.ts';
+import { deployCommand } from './deploy.ts';
+import { monitorCommand } from './monitor.ts';
+import { portsCommand } from './ports.ts';
 
 export const commands: Command<never>[] = [
   demoCommand,
@@ -30,6 +33,9 @@ export const commands: Command<never>[] = [
   sendCommandCli,
   resultCommand,
   gradeCommand,
+  portsCommand,
+  deployCommand,
+  monitorCommand,
 ] as Command<never>[];
 
 function parser(argv: string[]) {

@@ -11,7 +11,7 @@ import { table } from './table.ts';
 
 interface SimulateArgs {
   device: string[] | undefined;
-  all: boolean;
+  all: boolean | undefined;
   count: number;
   broker: string | undefined;
   duration: string | undefined;
@@ -33,7 +33,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
   builder: (y) =>
     y
       .option('device', { alias: 'd', type: 'string', array: true, requiresArg: true, describe: 'Simulate this device (repeatable; default: all)' })
-      .option('all', { type: 'boolean', default: false, describe: 'Simulate every device of the project' })
+      .option('all', { type: 'boolean', describe: 'Simulate every device of the project (the default)' })
       .option('count', { type: 'number', default: 1, describe: 'Virtual boards per device (copies get #2, #3… and their own MACs)' })
       .option('broker', { type: 'string', requiresArg: true, describe: "Connect to this broker instead of the project's (e.g. mqtt://127.0.0.1:1883)" })
       .option('duration', { type: 'string', requiresArg: true, describe: 'Stop after this long (30s, 2m); default: until Ctrl-C' })

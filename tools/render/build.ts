@@ -1,7 +1,7 @@
 // `mpy-iot build`: render → compile-check → (optionally) .mpy → write build/<device>/ atomically.
 // Everything is rendered and compiled in memory first, so a failure in any device writes nothing.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedProject } from '../config/index.ts';
 import type { ResolvedDevice } from '../config/types.ts';
@@ -169,4 +169,16 @@ export function configHash(device: ResolvedDevice): string {
     mqtt: { ...mqtt, password: undefined },
   };
   return `sha256:${sha256(JSON.stringify(withoutSecrets))}`;
+}
+
+/** Refuses a missing build, or one made from other settings than the project's now. */
+export function assertFreshBuild(device: ResolvedDevice, buildDir: string): void {
+  const manifestPath = path.join(buildDir, 'manifest.json');
+  if (!existsSync(manifestPath)) {
+    throw new InputError(`device '${device.name}' has no build in ${buildDir}`, [], { hint: 'run `mpy-iot build` first' });
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+  if (manifest.configHash !== configHash(device)) {
+    throw new InputError(`the build of '${device.name}' is stale: the project changed since it was built`, [], { hint: 'run `mpy-iot build` again' });
+  }
 }

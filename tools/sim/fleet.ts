@@ -1,11 +1,10 @@
 // A fleet of virtual boards for a project: which builds to run, is each build current, where
 // their broker really is, and the fault schedule (Wi-Fi drop, broker cut).
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedProject } from '../config/index.ts';
 import type { ResolvedDevice } from '../config/types.ts';
 import { InputError } from '../errors.ts';
-import { configHash, type Manifest } from '../render/build.ts';
+import { assertFreshBuild } from '../render/build.ts';
 import { startVirtualBoard, type VirtualBoard, type VirtualBoardOptions } from './board.ts';
 import type { TemperatureScenario } from './temperature.ts';
 
@@ -42,7 +41,7 @@ export function planFleet(project: LoadedProject, options: FleetOptions = {}): F
   const specs: FleetBoardSpec[] = [];
   for (const device of selected) {
     const buildDir = path.join(buildRoot, device.name);
-    assertFresh(device, buildDir);
+    assertFreshBuild(device, buildDir);
     for (let copy = 1; copy <= (options.count ?? 1); copy++) {
       specs.push({
         device,
@@ -60,17 +59,6 @@ export function planFleet(project: LoadedProject, options: FleetOptions = {}): F
     }
   }
   return specs;
-}
-
-function assertFresh(device: ResolvedDevice, buildDir: string): void {
-  const manifestPath = path.join(buildDir, 'manifest.json');
-  if (!existsSync(manifestPath)) {
-    throw new InputError(`device '${device.name}' has no build in ${buildDir}`, [], { hint: 'run `mpy-iot build` first' });
-  }
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-  if (manifest.configHash !== configHash(device)) {
-    throw new InputError(`the build of '${device.name}' is stale: the project changed since it was built`, [], { hint: 'run `mpy-iot build` again' });
-  }
 }
 
 export interface FaultSchedule {

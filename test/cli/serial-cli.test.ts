@@ -1,0 +1,87 @@
+// ports, deploy and monitor through the unchanged serialport stack, over the virtual binding whose
+// far end is a virtual board (byte-exact REPL, DTR/RTS wired as on ESP dev boards).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { createVirtualPort, removeVirtualPort, VirtualBinding } from '../../tools/serial/index.ts';
+import { boardFarEnd } from '../../tools/sim/serialFarEnd.ts';
+import { startAedes } from '../helpers/brokers.ts';
+import { runCli } from '../helpers/cli.ts';
+import { bootBoard, buildLab } from '../helpers/sim.ts';
+
+let serial = 0;
+const portPath = (): string => `/dev/ttyVIRT${process.pid}-${serial++}`;
+
+test('ports lists virtual boards with their adapter and board guess', async () => {
+  const board = await bootBoard(await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'p', board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] }), 'p', { blank: true });
+  const port = portPath();
+  createVirtualPort(port, boardFarEnd(board), { vendorId: '10c4', productId: 'ea60', manufacturer: 'Silicon Labs' });
+  after(async () => {
+    removeVirtualPort(port);
+    await board.stop();
+  });
+  const run = await runCli(['ports', '--json'], { cwd: process.cwd(), serialBinding: VirtualBinding });
+  assert.equal(run.code, 0, run.stderr);
+  const entry = run.json<{ ports: { path: string; adapter: string; boards: string[] }[] }>().ports.find((p) => p.path === port);
+  assert.equal(entry?.adapter, 'CP210x');
+  assert.ok(entry?.boards.includes('esp32'));
+});
+
+test('deploy over the serial stack: the board then publishes valid telemetry; a second deploy sends only what changed', async () => {
+  const broker = await startAedes();
+  const project = await buildLab({ brokerUrl: broker.url, devices: [{ name: 'dev', board: 'esp32', telemetry: { students: ['Иванов И.И'], group: 'БАГ-18-01' } }] });
+  const board = await bootBoard(project, 'dev', { blank: true });
+  const port = portPath();
+  createVirtualPort(port, boardFarEnd(board), { vendorId: '1a86', productId: '7523' });
+  after(async () => {
+    removeVirtualPort(port);
+    await board.stop();
+    await broker.stop();
+  });
+  const first = await runCli(['deploy', '--port', port, '--json'], { cwd: project, serialBinding: VirtualBinding });
+  assert.equal(first.code, 0, first.stdout + first.stderr);
+  const sent = first.json<{ ports: { result: { uploaded: string[]; wireBytes: number } }[] }>().ports[0]!.result;
+  assert.ok(sent.uploaded.includes('main.py') && sent.uploaded.includes('config.py'));
+  await board.waitForLine(/telemetry sent/, 15_000);
+  for (let i = 0; i < 50 && !broker.published.some((p) => p.topic === `DATA/${board.mac}`); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(broker.published.find((p) => p.topic === `DATA/${board.mac}`)!.payload.toString(), /"students": \["Иванов И\.И"\]/);
+
+  const again = await runCli(['deploy', '--port', port, '--json'], { cwd: project, serialBinding: VirtualBinding });
+  assert.equal(again.code, 0, again.stderr);
+  const second = again.json<{ ports: { result: { uploaded: string[]; wireBytes: number } }[] }>().ports[0]!.result;
+  assert.deepEqual(second.uploaded, [], 'nothing changed, nothing sent');
+  assert.ok(second.wireBytes < sent.wireBytes / 5, `${second.wireBytes} B vs ${sent.wireBytes} B`);
+});
+
+test('monitor: shows the REPL, sends keys, logs with timestamps, hard-resets with Ctrl-T R, quits with Ctrl-]', async () => {
+  const project = await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'mon', board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] });
+  const board = await bootBoard(project, 'mon');
+  const port = portPath();
+  createVirtualPort(port, boardFarEnd(board));
+  after(async () => {
+    removeVirtualPort(port);
+    await board.stop();
+  });
+  await board.waitForLine(/\[mpy-iot\] INFO app/, 10_000);
+  const keys = new PassThrough();
+  let output = '';
+  const running = runCli(['monitor', '--port', port, '--timestamps', '--log', 'serial.log'], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t) });
+  const until = async (pattern: RegExp): Promise<void> => {
+    for (let i = 0; i < 100 && !pattern.test(output); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(output, pattern);
+  };
+  await new Promise((r) => setTimeout(r, 300));
+  keys.write('\x03');
+  await until(/>>> /);
+  keys.write('print(6 * 7)\r');
+  await until(/\[\d\d:\d\d:\d\d\.\d{3}\] 42/);
+  keys.write('\x14r');
+  await until(/boot=hard/);
+  keys.write('\x1d');
+  const run = await running;
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(board.resets.at(-1)?.cause, 'hard');
+  assert.match(readFileSync(path.join(project, 'serial.log'), 'utf8'), /\[\d\d:\d\d:\d\d\.\d{3}\] 42/);
+});
