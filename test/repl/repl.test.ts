@@ -91,3 +91,34 @@ test('a board that refuses raw-paste gets plain raw mode', async () => {
   assert.deepEqual(await repl.exec(code), { stdout: '3000\n', stderr: '' });
   assert.equal(repl.rawPaste, false);
 });
+
+test('raw-paste with a 16-byte window: a 6 KB script arrives whole because the client keeps to the credit', async () => {
+  const board = await bootBoard(project, 'dev', { blank: true, rawPasteWindow: 16 });
+  const repl = new ReplClient(boardTransport(board));
+  after(async () => {
+    repl.close();
+    await board.stop();
+  });
+  await repl.enterRaw();
+  const body = Array.from({ length: 300 }, (_, i) => `x${i} = ${i}`).join('\n');
+  const code = `${body}\nprint(sum(globals()['x%d' % i] for i in range(300)))`;
+  assert.ok(code.length > 3000);
+  // A board whose receive buffer overflowed would lose bytes and fail to parse or sum.
+  assert.deepEqual(await repl.exec(code), { stdout: `${(299 * 300) / 2}\n`, stderr: '' });
+  assert.equal(repl.rawPaste, true);
+});
+
+test('the virtual board enforces raw-paste credit: a host that ignores it loses bytes', async () => {
+  const board = await bootBoard(project, 'dev', { blank: true, rawPasteWindow: 16 });
+  after(() => board.stop());
+  let out = '';
+  board.on('uart', (b: Uint8Array) => (out += Buffer.from(b).toString('latin1')));
+  await new Promise((r) => setTimeout(r, 300));
+  board.write('\r\x01');
+  await new Promise((r) => setTimeout(r, 200));
+  const code = Array.from({ length: 50 }, (_, i) => `x${i} = ${i}`).join('\n') + '\nprint("done")';
+  board.write(`\x05A\x01${code}\x04`);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.doesNotMatch(out, /done/);
+  assert.match(out, /SyntaxError/);
+});

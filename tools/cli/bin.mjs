@@ -5,4 +5,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('./main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Output drains and the process ends by itself; if a library left a handle open (a socket, a
+// serial port), do not hang the shell: exit anyway shortly after.
+setTimeout(() => process.exit(code), 500).unref();

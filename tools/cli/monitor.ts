@@ -69,7 +69,7 @@ export const monitorCommand = defineCommand<MonitorArgs>({
     const connect = async (): Promise<void> => {
       for (let attempt = 0; !stopped; attempt++) {
         try {
-          const opened = await openSerialLink(port, { baudRate: args.baud, signals: { dtr: false, rts: false }, ...(io.serialBinding ? { binding: io.serialBinding } : {}) });
+          const opened = await openSerialLink(port, { baudRate: args.baud, ...(io.serialBinding ? { binding: io.serialBinding } : {}) });
           opened.on('data', show);
           opened.on('close', (error) => {
             link = null;
@@ -87,7 +87,15 @@ export const monitorCommand = defineCommand<MonitorArgs>({
       }
     };
     await connect();
-    if (args.reset) await hardReset(link);
+    const reset = async (): Promise<void> => {
+      try {
+        await hardReset(link);
+      } catch (error) {
+        // A pseudo-terminal (e.g. from `simulate --pty`) has no modem lines to pulse.
+        out.note(c.yellow(`\r\n── cannot reset through ${port}: ${(error as Error).message} ──`));
+      }
+    };
+    if (args.reset) await reset();
 
     let menu = false;
     const onKey = (chunk: Buffer | string): void => {
@@ -95,7 +103,7 @@ export const monitorCommand = defineCommand<MonitorArgs>({
       for (const byte of bytes) {
         if (menu) {
           menu = false;
-          if (byte === 0x72 || byte === 0x52) void hardReset(link);
+          if (byte === 0x72 || byte === 0x52) void reset();
           else if (byte === 0x64 || byte === 0x44) void link?.write(Uint8Array.of(0x03, 0x04));
           continue;
         }

@@ -32,6 +32,8 @@ export interface VirtualBoardOptions {
   rawPaste?: boolean;
   /** Start with an empty filesystem, as a freshly flashed board (the build only picks the board type). */
   blank?: boolean;
+  /** Raw-paste window in bytes (MicroPython's default is 128). */
+  rawPasteWindow?: number;
 }
 
 export interface ConsoleLine {
@@ -118,6 +120,7 @@ export class VirtualBoard extends EventEmitter {
           shims: simulatorModules(),
           replMode: this.replMode,
           rawPaste: this.options.rawPaste !== false,
+          rawPasteWindow: this.options.rawPasteWindow,
         },
       },
       // The interpreter needs little JavaScript heap; keep each board's isolate small.

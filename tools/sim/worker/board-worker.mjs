@@ -238,6 +238,7 @@ function serveRepl(startMode) {
     },
     banner: `MicroPython v1.27.0 on 2026-01-01; ${boot.board.chip === 'ESP8266' ? 'ESP module' : `Generic ${boot.board.chip} module`} with ${boot.board.chip}`,
     rawPaste: boot.rawPaste !== false,
+    window: boot.rawPasteWindow,
   });
   repl.start(startMode);
   for (;;) {
@@ -246,7 +247,7 @@ function serveRepl(startMode) {
     flushUart();
     const head = Atomics.load(ctrl, SLOT.inputHead);
     if (head === Atomics.load(ctrl, SLOT.inputTail)) Atomics.wait(ctrl, SLOT.inputHead, head, 50);
-    takeInput();
+    if (takeInput()) repl.newBatch();
     checkSignals();
   }
 }

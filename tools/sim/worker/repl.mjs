@@ -19,6 +19,7 @@ export const RAW_PASTE_WINDOW = 128;
  * @param {(mode: 'friendly' | 'raw') => never} io.softReset  ends this interpreter (soft reboot)
  * @param {string} io.banner  e.g. `MicroPython v1.27.0 on 2026-01-01; ESP32 module with ESP32`
  * @param {boolean} [io.rawPaste]  false: behave like firmware older than raw-paste (v1.13)
+ * @param {number} [io.window]  raw-paste window (default RAW_PASTE_WINDOW)
  */
 export function createRepl(io) {
   let mode = 'friendly';
@@ -26,6 +27,7 @@ export function createRepl(io) {
   let block = [];
   let raw = [];
   let paste = null;
+  const window = io.window ?? RAW_PASTE_WINDOW;
   const decoder = new TextDecoder();
 
   const prompt = () => io.write(block.length ? '... ' : '>>> ');
@@ -110,7 +112,7 @@ export function createRepl(io) {
       return undefined;
     }
     if (byte === CTRL_E && raw.length === 0) {
-      paste = { stage: 'A', data: [], consumed: 0 };
+      paste = { stage: 'A', data: [], consumed: 0, granted: 0, limit: 0, overflowed: 0 };
       return undefined;
     }
     if (byte === CTRL_D) {
@@ -157,7 +159,10 @@ export function createRepl(io) {
         return undefined;
       }
       paste.stage = 'data';
-      io.write(new Uint8Array([0x52, 0x01, RAW_PASTE_WINDOW & 0xff, RAW_PASTE_WINDOW >> 8, 0x01]));
+      // The window itself plus the 0x01 sent right away: two windows may be in flight.
+      paste.granted = 2 * window;
+      paste.limit = paste.granted;
+      io.write(new Uint8Array([0x52, 0x01, window & 0xff, window >> 8, 0x01]));
       return undefined;
     }
     if (byte === CTRL_C) {
@@ -173,10 +178,17 @@ export function createRepl(io) {
       io.write('\x04');
       return finishExec(code);
     }
+    // A host that sends beyond the credit it had seen overflows the board's receive buffer:
+    // those bytes are lost (and the script breaks), as on a real UART.
+    if (paste.data.length >= paste.limit) {
+      paste.overflowed += 1;
+      return undefined;
+    }
     paste.data.push(byte);
     // One more window of credit each time the device has consumed a window.
-    if (++paste.consumed === RAW_PASTE_WINDOW) {
+    if (++paste.consumed === window) {
       paste.consumed = 0;
+      paste.granted += window;
       io.write('\x01');
     }
     return undefined;
@@ -190,6 +202,13 @@ export function createRepl(io) {
     start(startMode) {
       if (startMode === 'raw') enterRaw();
       else enterFriendly();
+    },
+    /**
+     * A new batch of input arrived: the host can only have counted on the credit it had seen, so
+     * credit granted while this batch is handled applies to the next one.
+     */
+    newBatch() {
+      if (paste?.stage === 'data') paste.limit = paste.granted;
     },
     feed(byte) {
       if (paste) return rawPaste(byte);
