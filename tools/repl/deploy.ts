@@ -13,10 +13,15 @@ import { ReplClient } from './client.ts';
 
 /** Where the board remembers what mpy-iot put on it. */
 export const DEPLOYED_LIST = '.mpy-iot-deployed.json';
-/** Raw bytes per exec: small enough for an ESP8266 to compile the script that carries them. */
-const CHUNK = 1536;
-/** deflate window (2^9): the board's DeflateIO needs only this much RAM to inflate. */
-const WBITS = 9;
+/**
+ * Raw bytes per exec and the deflate window (2^wbits bytes of board RAM to inflate): small on an
+ * ESP8266, whose ~38 KB heap must also hold the script carrying the chunk; larger elsewhere, where
+ * fewer round trips and a bigger window make the transfer faster.
+ */
+const WIRE = {
+  esp8266: { chunk: 1024, wbits: 9 },
+  other: { chunk: 4096, wbits: 12 },
+} as const;
 
 export interface DeployProgress {
   file: string;
@@ -73,32 +78,36 @@ export async function deploy(repl: ReplClient, buildDir: string, options: { onPr
     ),
   ) as { z: boolean; d: string[]; h: (string | null)[] };
   const encoding = probe.z ? 'deflate' : 'base64';
+  const { chunk: CHUNK, wbits: WBITS } = manifest.board === 'esp8266' ? WIRE.esp8266 : WIRE.other;
 
   const changed = manifest.files.filter((f, i) => options.force || probe.h[i] !== f.sha256);
   const totalBytes = changed.reduce((n, f) => n + f.size, 0);
   const folders = [...new Set(changed.flatMap((f) => parents(f.path)))];
   if (folders.length > 0) await repl.run(`for d in ${py(folders)}:\n    try:\n        os.mkdir(d)\n    except OSError:\n        pass`);
 
+  await repl.run(
+    `from binascii import a2b_base64 as _b\n` +
+      (encoding === 'deflate' ? `import io\ndef _w(s):\n    _f.write(deflate.DeflateIO(io.BytesIO(_b(s)), deflate.RAW, ${WBITS}).read())\n` : `def _w(s):\n    _f.write(_b(s))\n`) +
+      // Only a complete, verified copy replaces the old file.
+      `def _done(t, p, h):\n    _f.close()\n    if _h(t) != h:\n        return 'mismatch'\n    try:\n        os.rename(t, p)\n    except OSError:\n        os.remove(p)\n        os.rename(t, p)\n    return 'ok'\n`,
+  );
   let sentBytes = 0;
   for (const file of changed) {
     const data = image.files[file.path]!;
     const tmp = `${file.path}.tmp`;
-    await repl.run(
-      `from binascii import a2b_base64 as _b\n_f = open(${py(tmp)}, 'wb')\n` +
-        (encoding === 'deflate' ? `import io\ndef _w(s):\n    _f.write(deflate.DeflateIO(io.BytesIO(_b(s)), deflate.RAW, ${WBITS}).read())\n` : `def _w(s):\n    _f.write(_b(s))\n`),
-    );
-    for (let at = 0; at < data.length; at += CHUNK) {
+    // Each exec carries one chunk; the first also opens the file and the last also finishes it,
+    // so a small file costs a single round trip.
+    for (let at = 0; at < data.length || at === 0; at += CHUNK) {
       const piece = data.subarray(at, at + CHUNK);
       const wire = encoding === 'deflate' ? deflateRawSync(piece, { windowBits: WBITS, level: 9 }) : piece;
-      await repl.run(`_w(${py(Buffer.from(wire).toString('base64'))})`);
+      const first = at === 0 ? `_f = open(${py(tmp)}, 'wb')\n` : '';
+      const last = at + CHUNK >= data.length;
+      const out = await repl.run(`${first}_w(${py(Buffer.from(wire).toString('base64'))})${last ? `\nprint(_done(${py(tmp)}, ${py(file.path)}, ${py(file.sha256)}))` : ''}`);
       sentBytes += piece.length;
       options.onProgress?.({ file: file.path, fileBytes: data.length, sentBytes, totalBytes });
+      if (last && out.trim() !== 'ok') throw new DeviceError(`${file.path} arrived damaged (sha256 differs on the board)`, { hint: 'check the cable and run deploy again' });
+      if (last) break;
     }
-    // Only a complete, verified copy replaces the old file.
-    const verdict = await repl.run(
-      `_f.close()\nif _h(${py(tmp)}) == ${py(file.sha256)}:\n    try:\n        os.rename(${py(tmp)}, ${py(file.path)})\n    except OSError:\n        os.remove(${py(file.path)})\n        os.rename(${py(tmp)}, ${py(file.path)})\n    print('ok')\nelse:\n    print('mismatch')`,
-    );
-    if (verdict.trim() !== 'ok') throw new DeviceError(`${file.path} arrived damaged (sha256 differs on the board)`, { hint: 'check the cable and run deploy again' });
   }
 
   const removed = probe.d.filter((p) => !paths.includes(p));
