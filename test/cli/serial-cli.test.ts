@@ -85,3 +85,22 @@ test('monitor: shows the REPL, sends keys, logs with timestamps, hard-resets wit
   assert.equal(board.resets.at(-1)?.cause, 'hard');
   assert.match(readFileSync(path.join(project, 'serial.log'), 'utf8'), /\[\d\d:\d\d:\d\d\.\d{3}\] 42/);
 });
+
+test('run: builds, deploys and opens the monitor in one go', async () => {
+  const project = await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'solo', board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] });
+  const board = await bootBoard(project, 'solo', { blank: true });
+  const port = portPath();
+  createVirtualPort(port, boardFarEnd(board));
+  after(async () => {
+    removeVirtualPort(port);
+    await board.stop();
+  });
+  const keys = new PassThrough();
+  let output = '';
+  const running = runCli(['run', '--port', port], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t) });
+  for (let i = 0; i < 200 && !/\[mpy-iot\] INFO app/.test(output); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(output, /built 1 device/);
+  assert.match(output, /\[mpy-iot\] INFO app mpy-iot .* name=solo/);
+  keys.write('\x1d');
+  assert.equal((await running).code, 0);
+});

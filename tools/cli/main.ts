@@ -19,6 +19,7 @@ import { gradeCommand } from './grade.ts';
 import { deployCommand } from './deploy.ts';
 import { monitorCommand } from './monitor.ts';
 import { portsCommand } from './ports.ts';
+import { runCommand } from './run.ts';
 
 export const commands: Command<never>[] = [
   demoCommand,
@@ -36,6 +37,7 @@ export const commands: Command<never>[] = [
   portsCommand,
   deployCommand,
   monitorCommand,
+  runCommand,
 ] as Command<never>[];
 
 function parser(argv: string[]) {

@@ -1,0 +1,34 @@
+import { buildCommand } from './build.ts';
+import { defineCommand } from './command.ts';
+import { deployCommand } from './deploy.ts';
+import { monitorCommand } from './monitor.ts';
+
+interface RunArgs {
+  device: string | undefined;
+  port: string;
+  baud: number;
+  timestamps: boolean;
+  log: string | undefined;
+}
+
+/** build + deploy + monitor for one device: the edit-and-try loop of a lab session. */
+export const runCommand = defineCommand<RunArgs>({
+  command: 'run',
+  describe: 'Build one device, deploy it to the board on --port, then open the monitor',
+  builder: (y) =>
+    y
+      .option('device', { alias: 'd', type: 'string', requiresArg: true, describe: 'Device to build and deploy (default: the only one)' })
+      .option('port', { type: 'string', demandOption: true, requiresArg: true, describe: 'Serial port of the board' })
+      .option('baud', { type: 'number', default: 115200, describe: 'Baud rate' })
+      .option('timestamps', { type: 'boolean', default: false, describe: 'Timestamps in the monitor' })
+      .option('log', { type: 'string', requiresArg: true, describe: 'Monitor log file' })
+      .example('$0 run --port /dev/ttyUSB0', 'Build, deploy what changed, and watch the board'),
+  async run(args, ctx) {
+    const common = { json: args.json, verbose: args.verbose, color: args.color, project: args.project };
+    const device = args.device === undefined ? undefined : [args.device];
+    await buildCommand.run({ ...common, device, mpy: undefined, out: undefined }, ctx);
+    const deployed = await deployCommand.run({ ...common, device: args.device, port: args.port, all: undefined, baud: args.baud, force: false }, ctx);
+    if (deployed) return deployed;
+    return monitorCommand.run({ ...common, port: args.port, baud: args.baud, timestamps: args.timestamps, log: args.log, reset: false }, ctx);
+  },
+});
