@@ -19,7 +19,8 @@ test('simulate --pty, then deploy --port and monitor --port on that pseudo-termi
     const timer = setTimeout(() => reject(new Error(`no pty path printed: ${err}`)), 20_000);
     sim.stderr.on('data', (chunk: Buffer) => {
       err += chunk.toString();
-      const match = /serial port: .*?(\/dev\/pts\/\d+)/.exec(err.replace(/\x1b\[[0-9;]*m/g, ''));
+      // The path may be wrapped in colour codes; the path itself is plain.
+      const match = /(\/dev\/pts\/\d+)/.exec(err);
       if (match) {
         clearTimeout(timer);
         resolve(match[1]!);
