@@ -2,6 +2,7 @@
 // interrupt, enter the raw REPL, execute with stdout and stderr apart, raw-paste with flow control,
 // plain raw mode when the board refuses raw-paste, and device tracebacks as typed errors.
 import { DeviceError } from '../errors.ts';
+import { RAW_REPL_BANNER, RawPasteFlow, RawPasteHandshakeParser, RawReplResponseParser, ReplCommands, SOFT_REBOOT, type RawReplResult } from '../serial/codecs.ts';
 
 /** Any byte pipe to a board: a serial link, or a virtual board directly. */
 export interface ReplTransport {
@@ -23,7 +24,7 @@ export class ReplExecError extends DeviceError {
   }
 }
 
-const RAW_BANNER = Buffer.from('raw REPL; CTRL-B to exit\r\n>');
+const RAW_BANNER = Buffer.from(RAW_REPL_BANNER);
 const PLAIN_CHUNK = 256;
 
 export interface ExecResult {
@@ -71,59 +72,63 @@ export class ReplClient {
         this.buffer = this.buffer.subarray(at + needle.length);
         return before;
       }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        const tail = JSON.stringify(this.buffer.subarray(-80).toString('latin1'));
-        throw new DeviceError(`timed out waiting for ${what} (expected ${JSON.stringify(needle.toString('latin1'))}; last bytes ${tail})`, {
-          hint: 'is the right port open and the board running MicroPython? a running program may ignore Ctrl-C',
-        });
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = null;
+      await this.waitForBytes(deadline, `${what} (expected ${JSON.stringify(needle.toString('latin1'))})`);
     }
   }
 
-  private async readExact(n: number): Promise<Buffer> {
-    const deadline = Date.now() + this.timeoutMs;
-    while (this.buffer.length < n) {
-      if (Date.now() > deadline) throw new DeviceError(`timed out waiting for ${n} bytes from the board`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 50);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+  /** Resolves when more bytes arrived (or rejects at the deadline). */
+  private async waitForBytes(deadline: number, what: string): Promise<void> {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new DeviceError(`timed out waiting for ${what} (last bytes ${JSON.stringify(this.buffer.subarray(-80).toString('latin1'))})`, {
+        hint: 'is the right port open and the board running MicroPython? a program that catches KeyboardInterrupt ignores Ctrl-C',
       });
-      this.wake = null;
     }
-    const out = this.buffer.subarray(0, n);
-    this.buffer = this.buffer.subarray(n);
-    return out;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(left, 1000));
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = null;
+  }
+
+  /** Feeds arriving bytes to an incremental codec until it yields; what follows stays buffered. */
+  private async parse<T extends { rest: Uint8Array }>(feed: (chunk: Uint8Array) => T | undefined, what: string): Promise<T> {
+    const deadline = Date.now() + this.timeoutMs;
+    for (;;) {
+      if (this.buffer.length > 0) {
+        const chunk = this.buffer;
+        this.buffer = Buffer.alloc(0);
+        const result = feed(chunk);
+        if (result) {
+          this.buffer = Buffer.concat([Buffer.from(result.rest), this.buffer]);
+          return result;
+        }
+      }
+      await this.waitForBytes(deadline, what);
+    }
   }
 
   /** Ctrl-C (twice, as pyboard.py does, for programs that catch one), then the raw REPL. */
   async enterRaw(): Promise<void> {
-    await this.send('\r\x03\x03');
+    await this.send(ReplCommands.interrupt);
+    await this.send(Uint8Array.of(0x03));
     await new Promise((r) => setTimeout(r, 100));
     this.buffer = Buffer.alloc(0);
-    await this.send('\r\x01');
+    await this.send(ReplCommands.enterRaw);
     await this.readUntil(RAW_BANNER, this.timeoutMs, 'the raw REPL banner');
   }
 
   async exitRaw(): Promise<void> {
-    await this.send('\r\x02');
+    await this.send(ReplCommands.exitRaw);
   }
 
   /** Soft reset from the raw REPL: boot.py runs again (main.py does not, as on the boards). */
   async softReset(): Promise<void> {
-    await this.send('\x04');
-    await this.readUntil('soft reboot\r\n', this.timeoutMs, 'the soft reboot');
+    await this.send(ReplCommands.softReset);
+    await this.readUntil(SOFT_REBOOT, this.timeoutMs, 'the soft reboot');
     await this.readUntil(RAW_BANNER, this.timeoutMs, 'the raw REPL after the soft reboot');
   }
 
@@ -132,16 +137,22 @@ export class ReplClient {
     await this.exitRaw();
     await new Promise((r) => setTimeout(r, 50));
     this.buffer = Buffer.alloc(0);
-    await this.send('\x04');
-    await this.readUntil('soft reboot\r\n', this.timeoutMs, 'the soft reboot');
+    await this.send(ReplCommands.softReset);
+    await this.readUntil(SOFT_REBOOT, this.timeoutMs, 'the soft reboot');
   }
 
   /** Runs code in the raw REPL (which must be entered); stdout and stderr come back apart. */
   async exec(code: string): Promise<ExecResult> {
     const data = Buffer.from(code, 'utf8');
-    if (this.rawPaste !== false && (await this.sendRawPaste(data))) return this.readResult();
-    await this.sendPlainRaw(data);
-    return this.readResult();
+    const mode = this.rawPaste !== false && (await this.sendRawPaste(data)) ? 'raw-paste' : 'raw';
+    if (mode === 'raw') await this.sendPlainRaw(data);
+    const parser = this.response ?? new RawReplResponseParser('raw');
+    const early = this.early;
+    this.response = null;
+    this.early = null;
+    const { stdout, stderr } = early ?? (await this.parse((chunk) => parser.feed(chunk), 'the end of the output'));
+    const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8').replace(/\r\n/g, '\n');
+    return { stdout: text(stdout), stderr: text(stderr) };
   }
 
   /** Like exec, but a traceback becomes a ReplExecError. */
@@ -151,49 +162,50 @@ export class ReplClient {
     return stdout;
   }
 
-  private async readResult(): Promise<ExecResult> {
-    const stdout = (await this.readUntil('\x04', this.timeoutMs, 'the end of the output')).toString('utf8');
-    const stderr = (await this.readUntil('\x04', this.timeoutMs, 'the end of the error output')).toString('utf8');
-    await this.readUntil('>', this.timeoutMs, 'the raw REPL prompt');
-    return { stdout: stdout.replace(/\r\n/g, '\n'), stderr: stderr.replace(/\r\n/g, '\n') };
-  }
+  /** The response of a raw-paste exec is parsed from the first byte after the handshake… */
+  private response: RawReplResponseParser | null = null;
+  /** …and may be complete before the data is (the device aborted, e.g. on a SyntaxError). */
+  private early: RawReplResult | null = null;
 
-  /** Raw-paste: false when the board refused it (the caller falls back to plain raw mode). */
+  /** Raw-paste (codecs in tools/serial/codecs.ts): false when the board refused it or predates it. */
   private async sendRawPaste(data: Buffer): Promise<boolean> {
-    await this.send('\x05A\x01');
-    const answer = await this.readExact(2);
-    if (answer[0] !== 0x52 || (answer[1] !== 0x00 && answer[1] !== 0x01)) {
-      // Firmware before raw-paste reprints the raw banner instead of answering.
-      await this.readUntil('w REPL; CTRL-B to exit\r\n>', this.timeoutMs, 'the raw REPL banner');
-      this.rawPaste = false;
-      return false;
-    }
-    if (answer[1] === 0x00) {
+    await this.send(ReplCommands.rawPasteRequest);
+    const handshake = new RawPasteHandshakeParser();
+    const answer = await this.parse((chunk) => handshake.feed(chunk), 'the raw-paste answer');
+    if (answer.kind !== 'supported') {
       this.rawPaste = false;
       return false;
     }
     this.rawPaste = true;
-    const window = (await this.readExact(2)).readUInt16LE(0);
-    // The device's first 0x01 (read below) grants a window too: 2 × window may be in flight.
-    let credit = window;
+    // Every device byte from here goes to both the flow control (credits, abort) and the response
+    // parser, which skips late credits and starts at the device's one \x04.
+    const flow = new RawPasteFlow(answer.window);
+    const response = new RawReplResponseParser('raw-paste');
+    let early: RawReplResult | undefined;
+    const take = (): void => {
+      if (this.buffer.length === 0) return;
+      const chunk = this.buffer;
+      this.buffer = Buffer.alloc(0);
+      flow.feed(chunk);
+      early ??= response.feed(chunk);
+    };
+    const deadline = Date.now() + this.timeoutMs;
     let at = 0;
-    while (at < data.length) {
-      while (credit === 0 || this.buffer.length > 0) {
-        const [flag] = await this.readExact(1);
-        if (flag === 0x01) credit += window;
-        else if (flag === 0x04) {
-          // The device aborted (e.g. a syntax error it found early): acknowledge and report.
-          await this.send('\x04');
-          return true;
-        }
+    while (at < data.length && !flow.aborted) {
+      take();
+      const n = flow.take(data.length - at);
+      if (n === 0) {
+        await this.waitForBytes(deadline, 'raw-paste credit');
+        continue;
       }
-      const piece = data.subarray(at, at + credit);
-      await this.send(piece);
-      credit -= piece.length;
-      at += piece.length;
+      await this.send(data.subarray(at, at + n));
+      at += n;
     }
-    await this.send('\x04');
-    await this.readUntil('\x04', this.timeoutMs, 'the end-of-data echo');
+    // End of data, or the acknowledgement of the device's abort.
+    await this.send(ReplCommands.endOfInput);
+    if (early) this.buffer = Buffer.concat([Buffer.from(early.rest), this.buffer]);
+    this.response = response;
+    this.early = early ?? null;
     return true;
   }
 
@@ -202,8 +214,8 @@ export class ReplClient {
       await this.send(data.subarray(at, at + PLAIN_CHUNK));
       await new Promise((r) => setTimeout(r, 10));
     }
-    await this.send('\x04');
-    const ok = await this.readExact(2);
-    if (ok.toString('latin1') !== 'OK') throw new DeviceError(`the raw REPL did not accept the code (answered ${JSON.stringify(ok.toString('latin1'))})`);
+    // The response parser checks the "OK" that must come first.
+    await this.send(ReplCommands.endOfInput);
   }
 }
+
