@@ -104,3 +104,29 @@ test('run: builds, deploys and opens the monitor in one go', async () => {
   keys.write('\x1d');
   assert.equal((await running).code, 0);
 });
+
+test('monitor reconnects when the port goes away and comes back (a board unplugged and plugged in)', async () => {
+  const project = await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'plug', board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] });
+  const board = await bootBoard(project, 'plug', { blank: true });
+  const port = portPath();
+  createVirtualPort(port, boardFarEnd(board));
+  after(async () => {
+    removeVirtualPort(port);
+    await board.stop();
+  });
+  const keys = new PassThrough();
+  let output = '';
+  const running = runCli(['monitor', '--port', port], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t) });
+  await new Promise((r) => setTimeout(r, 300));
+  removeVirtualPort(port);
+  await new Promise((r) => setTimeout(r, 300));
+  createVirtualPort(port, boardFarEnd(board));
+  await new Promise((r) => setTimeout(r, 1200));
+  keys.write('print("back again")\r');
+  for (let i = 0; i < 60 && !/back again\r?\n/.test(output.replace(/print\("back again"\)/, '')); i++) await new Promise((r) => setTimeout(r, 50));
+  keys.write('\x1d');
+  const run = await running;
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /disconnected; waiting for it to come back/);
+  assert.match(output.replace(/print\("back again"\)/, ''), /back again/);
+});
