@@ -5,6 +5,7 @@ import { formatDuration, parseDuration } from '../shared/duration.ts';
 import type { VirtualBoard } from '../sim/board.ts';
 import { planFleet, startFleet } from '../sim/fleet.ts';
 import { exposeOnPty, type PtyExposure } from '../sim/pty.ts';
+import { boardFarEnd } from '../sim/serialFarEnd.ts';
 import { TEMPERATURE_SCENARIOS, type TemperatureScenario } from '../sim/temperature.ts';
 import { defineCommand } from './command.ts';
 import { table } from './table.ts';
@@ -84,7 +85,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     const ptys: PtyExposure[] = [];
     if (args.pty) {
       for (const board of fleet.boards) {
-        const exposure = await exposeOnPty(board);
+        const exposure = await exposeOnPty(boardFarEnd(board));
         ptys.push(exposure);
         if (out.json) out.event({ type: 'pty', board: board.name, path: exposure.path });
         else out.note(`${board.name} serial port: ${out.color.bold(exposure.path)}`);

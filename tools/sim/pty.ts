@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeviceError } from '../errors.ts';
-import type { VirtualBoard } from './board.ts';
+import type { SerialFarEnd } from '../serial/index.ts';
 
 const bridge = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty', 'bridge.py');
 
@@ -13,18 +13,19 @@ export interface PtyExposure {
   close(): void;
 }
 
-export function exposeOnPty(board: VirtualBoard): Promise<PtyExposure> {
+/** Puts a serial far end (a virtual board's REPL, a virtual ROM loader) on a new pseudo-terminal. */
+export function exposeOnPty(farEnd: SerialFarEnd): Promise<PtyExposure> {
   const child = spawn('python3', [bridge], { stdio: ['pipe', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
     let header = Buffer.alloc(0);
     let ready = false;
     const toPty = (bytes: Uint8Array): void => {
-      child.stdin.write(bytes);
+      if (!child.stdin.destroyed) child.stdin.write(bytes);
     };
     child.once('error', (cause) => reject(new DeviceError('cannot create a pseudo-terminal (python3 is needed)', { cause })));
     child.stdout.on('data', (chunk: Buffer) => {
       if (ready) {
-        board.write(chunk);
+        farEnd.receive(chunk);
         return;
       }
       header = Buffer.concat([header, chunk]);
@@ -33,12 +34,12 @@ export function exposeOnPty(board: VirtualBoard): Promise<PtyExposure> {
       ready = true;
       const ptyPath = header.subarray(0, newline).toString('utf8');
       const rest = header.subarray(newline + 1);
-      if (rest.length > 0) board.write(rest);
-      board.on('uart', toPty);
+      farEnd.connect(toPty);
+      if (rest.length > 0) farEnd.receive(rest);
       resolve({
         path: ptyPath,
         close: () => {
-          board.off('uart', toPty);
+          farEnd.disconnect?.();
           child.stdin.end();
           child.kill();
         },
