@@ -20,6 +20,7 @@ import { deployCommand } from './deploy.ts';
 import { monitorCommand } from './monitor.ts';
 import { portsCommand } from './ports.ts';
 import { runCommand } from './run.ts';
+import { flashCommand } from './flash.ts';
 
 export const commands: Command<never>[] = [
   demoCommand,
@@ -38,6 +39,7 @@ export const commands: Command<never>[] = [
   deployCommand,
   monitorCommand,
   runCommand,
+  flashCommand,
 ] as Command<never>[];
 
 function parser(argv: string[]) {

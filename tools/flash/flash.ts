@@ -1,0 +1,253 @@
+// Flashes one board with esptool-js under Node: reset into the ROM loader, identify the chip,
+// refuse a board mismatch before anything is written, run the stub, (erase,) write compressed at
+// the board's offset, verify the MD5, reset into the new firmware.
+// Library code: no printing. Progress goes to `onProgress`, esptool-js's chatter to `log`.
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
+import { ESPLoader, Transport, type IEspLoaderTerminal } from 'esptool-js';
+import { imageOffset, type BoardProfile } from '../boards/index.ts';
+import { DeviceError } from '../errors.ts';
+import { createSerialLink, type SerialLinkInfo } from '../serial/link.ts';
+import { flashFailure } from './hints.ts';
+import { LinkSerialPort } from './webSerial.ts';
+
+export type FlashStepName = 'connect' | 'detectChip' | 'checkChip' | 'stub' | 'erase' | 'write' | 'verify' | 'hardReset';
+
+export interface FlashProgress {
+  step: FlashStepName;
+  /** During 'write': compressed bytes sent of `total`. */
+  written?: number;
+  total?: number;
+}
+
+export interface FlashBoardOptions {
+  path: string;
+  /** serialport binding (VirtualBinding in tests); the OS one when omitted. */
+  binding?: BindingInterface;
+  board: BoardProfile;
+  image: Uint8Array;
+  /** Baud for the transfer (the ROM is reached at 115200, then the stub switches). */
+  baud: number;
+  erase?: boolean;
+  /** How messages name the target, e.g. "device 'team-1'" (default "board 'esp32'"). */
+  label?: string;
+  /** USB identity from listPorts, when known. */
+  info?: SerialLinkInfo;
+  onProgress?: (progress: FlashProgress) => void;
+  /** esptool-js's log lines. */
+  log?: (line: string) => void;
+}
+
+export interface FlashResult {
+  chip: string;
+  mac?: string;
+  /** Image bytes written to flash (uncompressed, padded to 4). */
+  bytesWritten: number;
+  /** Deflated bytes sent in FLASH_DEFL_DATA blocks. */
+  compressedBytes: number;
+  /** Every byte that crossed the link, both directions, SLIP framing and protocol included. */
+  wireBytes: number;
+  /** The baud the transfer ran at (esptool-js silently falls back to 115200 when a change fails). */
+  baud: number;
+  seconds: number;
+  /** Hex MD5 of what was written, confirmed by the board. */
+  md5: string;
+  writeSeconds: number;
+  /** Things that went less well than asked without failing (no reset lines, baud fallback). */
+  warnings: string[];
+}
+
+interface FlashContext {
+  options: FlashBoardOptions;
+  loader: ESPLoader;
+  port: LinkSerialPort;
+  /** The image as written (esptool-js pads it to a multiple of 4 with 0xFF). */
+  data: Uint8Array;
+  offset: number;
+  /** Device→host bytes of the current connect attempt, for the boot-mode diagnosis. */
+  bootLog: string[];
+  /** SPI_FLASH_MD5 answers seen, by `offset:size`. */
+  boardMd5: Map<string, string>;
+  result: Partial<FlashResult> & { wireBytes: number; warnings: string[] };
+}
+
+type FlashStep = (ctx: FlashContext) => Promise<void>;
+
+const romBaudrate = 115200;
+const md5Hex = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
+
+/** Opens at 115200, resets into the ROM loader (classic DTR/RTS or USB-JTAG sequence) and syncs; identifies the chip. */
+const connect: FlashStep = async ({ loader }) => {
+  await loader.connect('default_reset', 7, true);
+};
+
+const detectChip: FlashStep = async ({ loader, result }) => {
+  result.chip = loader.chip.CHIP_NAME;
+  try {
+    result.mac = await loader.chip.readMac(loader);
+  } catch {
+    // MAC is informational (secure download mode forbids the register reads).
+  }
+};
+
+const checkChip: FlashStep = async ({ options, result }) => {
+  if (result.chip === options.board.chip) return;
+  throw new DeviceError(`port ${options.path} has an ${result.chip}, but ${options.label ?? `board '${options.board.id}'`} is an ${options.board.id}`, {
+    hint: `Plug in the right board, or flash it as what it is: --board ${result.chip?.toLowerCase().replace(/-/g, '')}. Nothing was written.`,
+  });
+};
+
+/** Uploads the flasher stub to RAM, then switches both ends to the transfer baud. */
+const stub: FlashStep = async ({ loader, options, result }) => {
+  await loader.runStub();
+  if (options.baud !== romBaudrate) await loader.changeBaud();
+  result.baud = loader.transport.baudrate;
+  if (result.baud !== options.baud) result.warnings.push(`the board did not take ${options.baud} baud; flashed at ${result.baud}`);
+};
+
+const erase: FlashStep = async ({ loader, options }) => {
+  if (options.erase) await loader.eraseFlash();
+};
+
+const write: FlashStep = async ({ loader, options, data, offset, result }) => {
+  const started = performance.now();
+  await loader.writeFlash({
+    fileArray: [{ data, address: offset }],
+    flashSize: 'keep',
+    flashMode: 'keep',
+    flashFreq: 'keep',
+    eraseAll: false,
+    compress: true,
+    reportProgress: (_file, written, total) => {
+      result.compressedBytes = total;
+      options.onProgress?.({ step: 'write', written, total });
+    },
+    // esptool-js compares this with the board's SPI_FLASH_MD5 after the write.
+    calculateMD5Hash: md5Hex,
+  });
+  result.bytesWritten = data.length;
+  result.writeSeconds = (performance.now() - started) / 1000;
+};
+
+/**
+ * The board's MD5 must match the image: esptool-js compares it inside writeFlash (its answer is
+ * recorded in `boardMd5`); if that comparison did not happen (a future esptool-js), ask again.
+ * A success never rests on a check we did not see.
+ */
+const verify: FlashStep = async ({ loader, data, offset, result, boardMd5 }) => {
+  const expected = md5Hex(data);
+  const actual = boardMd5.get(`${offset}:${data.length}`) ?? (await loader.flashMd5sum(offset, data.length));
+  if (actual !== expected) {
+    throw new DeviceError(`MD5 mismatch after writing: the board has ${actual}, the image is ${expected}`, { hint: 'The write was corrupted: flash again, with --erase, or at a lower --baud.' });
+  }
+  result.md5 = expected;
+};
+
+/** EN pulse with IO0 high: RTS asserted, wait, released (esptool.py's; esptool-js's HardReset only releases RTS). */
+const hardReset: FlashStep = async ({ loader, port }) => {
+  const { usbVendorId, usbProductId } = port.getInfo();
+  const usbOtg = usbVendorId === 0x303a && usbProductId !== 0x1001;
+  await loader.after('custom_reset', usbOtg, `D0|R1|W${usbOtg ? 200 : 100}|R0`);
+};
+
+export const flashSteps: readonly [FlashStepName, FlashStep][] = [
+  ['connect', connect],
+  ['detectChip', detectChip],
+  ['checkChip', checkChip],
+  ['stub', stub],
+  ['erase', erase],
+  ['write', write],
+  ['verify', verify],
+  ['hardReset', hardReset],
+];
+
+/** esptool-js's Transport with its trace lines routed to our log (it console.logs "readLoop exited"). */
+class LoggingTransport extends Transport {
+  log: (line: string) => void = () => {};
+  override trace(message: string): void {
+    if (this.tracing) this.log(`TRACE ${message}`);
+  }
+}
+
+/** Flashes `image` at the board's offset. Throws DeviceError (exit 3) with a hint; never prints. */
+export async function flashBoard(options: FlashBoardOptions): Promise<FlashResult> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const bootLog: string[] = [];
+  const result: FlashContext['result'] = { wireBytes: 0, warnings: [] };
+  const port = new LinkSerialPort(
+    (baudRate) => {
+      const link = createSerialLink(options.path, { baudRate, ...(options.binding ? { binding: options.binding } : {}), ...(options.info ? { info: options.info } : {}) });
+      link.on('data', (chunk) => {
+        if (bootLog.length < 64) bootLog.push(Buffer.from(chunk).toString('latin1'));
+      });
+      return link;
+    },
+    {
+      ...(options.info ? { info: options.info } : {}),
+      onTraffic: (_direction, bytes) => (result.wireBytes += bytes),
+      onNote: (note) => {
+        result.warnings.push(note);
+        log(note);
+      },
+    },
+  );
+  const transport = new LoggingTransport(port as unknown as ConstructorParameters<typeof Transport>[0], false);
+  transport.log = log;
+  const loader = new ESPLoader({ transport, baudrate: options.baud, romBaudrate, terminal: terminal(log) });
+  const boardMd5 = new Map<string, string>();
+  const flashMd5sum = loader.flashMd5sum.bind(loader);
+  loader.flashMd5sum = async (address, size) => {
+    const md5 = await flashMd5sum(address, size);
+    boardMd5.set(`${address}:${size}`, md5);
+    return md5;
+  };
+  const data = padTo4(options.image);
+  const ctx: FlashContext = { options, loader, port, data, offset: imageOffset(options.board), bootLog, boardMd5, result };
+  let step: FlashStepName = 'connect';
+  try {
+    for (const [name, run] of flashSteps) {
+      step = name;
+      options.onProgress?.({ step });
+      await run(ctx);
+    }
+  } catch (error) {
+    // Leave the board running its app (the old one after a refusal), not parked in the ROM loader.
+    if (step !== 'connect' && step !== 'hardReset' && port.current && !port.lost) await hardReset(ctx).catch(() => {});
+    throw flashFailure(port.lost ?? error, { step, path: options.path, bootLog: bootLog.join('') });
+  } finally {
+    // Not transport.disconnect(): it waits for stream locks that esptool-js leaks after a failed write.
+    await port.forceClose();
+    await sleep(0); // lets esptool-js's read loop see the end of its stream
+  }
+  return {
+    chip: result.chip!,
+    ...(result.mac ? { mac: result.mac } : {}),
+    bytesWritten: result.bytesWritten ?? 0,
+    compressedBytes: result.compressedBytes ?? 0,
+    wireBytes: result.wireBytes,
+    baud: result.baud ?? romBaudrate,
+    seconds: (performance.now() - started) / 1000,
+    md5: result.md5!,
+    writeSeconds: result.writeSeconds ?? 0,
+    warnings: result.warnings,
+  };
+}
+
+function terminal(log: (line: string) => void): IEspLoaderTerminal {
+  let partial = '';
+  const flush = (text: string, end: boolean): void => {
+    const lines = (partial + text).split(/\r?\n|\r/);
+    partial = end ? '' : lines.pop()!;
+    for (const line of lines) if (line.trim()) log(line.trimEnd());
+  };
+  return { clean: () => {}, write: (text) => flush(text, false), writeLine: (text) => flush(text, true) };
+}
+
+function padTo4(image: Uint8Array): Uint8Array {
+  if (image.length % 4 === 0) return image;
+  const padded = new Uint8Array(image.length + 4 - (image.length % 4)).fill(0xff);
+  padded.set(image);
+  return padded;
+}
