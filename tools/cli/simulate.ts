@@ -7,7 +7,10 @@ import { planFleet, startFleet } from '../sim/fleet.ts';
 import { exposeOnPty, type PtyExposure } from '../sim/pty.ts';
 import { boardFarEnd } from '../sim/serialFarEnd.ts';
 import { TEMPERATURE_SCENARIOS, type TemperatureScenario } from '../sim/temperature.ts';
-import { defineCommand } from './command.ts';
+import { defineCommand, type CommandContext } from './command.ts';
+import { loadBoards } from '../boards/index.ts';
+import { InputError } from '../errors.ts';
+import { createVirtualLoader } from '../flash/loader/index.ts';
 import { table } from './table.ts';
 
 interface SimulateArgs {
@@ -21,6 +24,7 @@ interface SimulateArgs {
   'broker-cut-at': string | undefined;
   temperature: TemperatureScenario | undefined;
   pty: boolean;
+  loader: string | undefined;
 }
 
 /** Firmware ERROR lines and the first and last line of a traceback. */
@@ -43,11 +47,13 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .option('broker-cut-at', { type: 'string', requiresArg: true, describe: "Fault: cut every board's TCP connection at this time" })
       .option('temperature', { choices: TEMPERATURE_SCENARIOS, describe: 'What the virtual sensors read' })
       .option('pty', { type: 'boolean', default: false, describe: "Expose each board's serial port on a pseudo-terminal (for monitor, deploy, mpremote…)" })
+      .option('loader', { type: 'string', requiresArg: true, describe: "A board waiting in its ROM bootloader (esp32, esp8266, esp32s3, esp32c3) on a pseudo-terminal, for `mpy-iot flash`" })
       .conflicts('all', 'device')
       .example('$0 simulate --all --duration 20s', 'Every device of the project, for 20 seconds')
       .example('$0 simulate -d team-1 --broker mqtt://127.0.0.1:1883', 'One board against a local broker (e.g. mosquitto)')
       .example('$0 simulate --count 10 --broker-cut-at 15s --json', '10 boards per device, a broker cut at 15 s, events as JSON lines')
-      .example('$0 simulate -d team-1 --pty', 'Prints /dev/pts/N: open it with `mpy-iot monitor --port /dev/pts/N` or mpremote'),
+      .example('$0 simulate -d team-1 --pty', 'Prints /dev/pts/N: open it with `mpy-iot monitor --port /dev/pts/N` or mpremote')
+      .example('$0 simulate --pty --loader esp32', 'A virtual ESP32 in download mode: `mpy-iot flash --port /dev/pts/N --image fw.bin`'),
   async run(args, { io, out }) {
     // Arguments first: a typo should not wait for the project to load.
     const durationMs = args.duration === undefined ? null : parseDuration(args.duration, '--duration');
@@ -55,6 +61,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       ...(args['wifi-drop-at'] ? { wifiDropAtMs: parseDuration(args['wifi-drop-at'], '--wifi-drop-at'), wifiDownForMs: parseDuration(args['wifi-down-for'], '--wifi-down-for') } : {}),
       ...(args['broker-cut-at'] ? { brokerCutAtMs: parseDuration(args['broker-cut-at'], '--broker-cut-at') } : {}),
     };
+    if (args.loader) return simulateLoader(args.loader, durationMs, { io, out });
     const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });
     out.redactor.absorb(project.redactor);
     const specs = planFleet(project, {
@@ -118,3 +125,31 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     if (crashes.length > 0) throw new DeviceError(`${crashes.length} virtual board${crashes.length > 1 ? 's' : ''} crashed`, { cause: crashes[0] });
   },
 });
+
+/** A virtual board held in its ROM bootloader on a pseudo-terminal: the far end for `mpy-iot flash`. */
+async function simulateLoader(boardName: string, durationMs: number | null, { io, out }: CommandContext): Promise<number> {
+  const boards = loadBoards();
+  const board = boards.find(boardName);
+  if (!board) throw new InputError(`unknown board '${boardName}'`, [], { hint: `known boards: ${boards.boards.map((b) => b.id).join(', ')}` });
+  // A pseudo-terminal carries no baud rate to the far end: do not drop bytes on a baud mismatch.
+  const loader = createVirtualLoader({ chip: board.chip as 'ESP32' | 'ESP8266' | 'ESP32-S3' | 'ESP32-C3', strictBaud: false });
+  // No DTR/RTS on a pty either: the board waits in download mode, as if BOOT were held at reset.
+  loader.reset('download');
+  const exposure = await exposeOnPty(loader.farEnd);
+  if (out.json) out.event({ type: 'pty', board: board.id, loader: true, path: exposure.path });
+  else out.note(`${board.id} ROM loader (download mode) on ${out.color.bold(exposure.path)}`);
+  await new Promise<void>((resolve) => {
+    const timer = durationMs === null ? null : setTimeout(resolve, durationMs);
+    const remove = io.onInterrupt?.(() => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    });
+    if (durationMs === null && !remove) resolve();
+  });
+  exposure.close();
+  loader.dispose();
+  const summary = { board: board.id, state: loader.state, commands: loader.stats.commands, bytesReceived: loader.stats.bytesReceived };
+  if (out.json) out.event({ type: 'summary', ...summary });
+  else out.line(`${board.id} loader: ${summary.commands} commands, ${summary.bytesReceived} bytes received, now in ${summary.state} mode`);
+  return 0;
+}
