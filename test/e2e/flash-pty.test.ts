@@ -11,7 +11,10 @@ const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
 
 test('simulate --pty --loader esp32, then flash --port on that pseudo-terminal', async () => {
   const dir = tempDir();
-  const image = Buffer.concat([Buffer.from([0xe9, 0x03, 0x02, 0x20]), Buffer.alloc(60_000, 0x5a), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7) & 0xff))]);
+  // An image header (magic 0xE9; extended header with chip id 0 = ESP32 at bytes 12-13), then data.
+  const header = Buffer.alloc(24);
+  header.set([0xe9, 0x03, 0x02, 0x20]);
+  const image = Buffer.concat([header, Buffer.alloc(60_000, 0x5a), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7) & 0xff))]);
   writeFileSync(path.join(dir, 'fw.bin'), image);
   const sim = spawn(process.execPath, [bin, 'simulate', '--pty', '--loader', 'esp32', '--duration', '60s'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   after(() => sim.kill());

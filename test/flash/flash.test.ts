@@ -9,7 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { loadBoards } from '../../tools/boards/index.ts';
-import { DeviceError } from '../../tools/errors.ts';
+import { DeviceError, InputError } from '../../tools/errors.ts';
 import { flashBoard, type FlashBoardOptions } from '../../tools/flash/flash.ts';
 import { createVirtualLoader, type LoaderEvent, type VirtualLoader, type VirtualLoaderOptions } from '../../tools/flash/loader/index.ts';
 import { syntheticFirmware } from '../../tools/flash/synthetic.ts';
@@ -90,6 +90,17 @@ describe('flashBoard against the virtual ROM loader', () => {
     assert.ok(!port.events.some((e) => e.type === 'flash-begin' || e.type === 'erase' || e.type === 'stub-started'), 'no stub, no erase, no write');
     await sleep(50);
     assert.equal(port.loader.state, 'app', 'left running its old firmware');
+    unplug(port);
+  });
+
+  it('refuses an image built for another chip (ESP32-S3 image, ESP32 board) before writing', async () => {
+    const port = plug({ chip: 'ESP32' });
+    await assert.rejects(flash(port.path, { board: esp32, image: syntheticFirmware(64 * 1024, 1, 9) }), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.equal(error.message, `the image is built for ESP32-S3, but port ${port.path} has an ESP32`);
+      return true;
+    });
+    assert.ok(port.loader.flash.every((b) => b === 0xff), 'flash untouched');
     unplug(port);
   });
 

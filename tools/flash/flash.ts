@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BindingInterface } from '@serialport/bindings-interface' with { 'resolution-mode': 'require' };
 import { ESPLoader, Transport, type IEspLoaderTerminal } from 'esptool-js';
 import { imageOffset, type BoardProfile } from '../boards/index.ts';
-import { DeviceError } from '../errors.ts';
+import { DeviceError, InputError } from '../errors.ts';
 import { createSerialLink, type SerialLinkInfo } from '../serial/link.ts';
 import { flashFailure } from './hints.ts';
 import { LinkSerialPort } from './webSerial.ts';
@@ -65,8 +65,8 @@ interface FlashContext {
   /** The image as written (esptool-js pads it to a multiple of 4 with 0xFF). */
   data: Uint8Array;
   offset: number;
-  /** Device→host bytes of the current connect attempt, for the boot-mode diagnosis. */
-  bootLog: string[];
+  /** The last device→host bytes while connecting (latin1), for the boot-mode diagnosis. */
+  bootLog: { text: string; capturing: boolean };
   /** SPI_FLASH_MD5 answers seen, by `offset:size`. */
   boardMd5: Map<string, string>;
   result: Partial<FlashResult> & { wireBytes: number; warnings: string[] };
@@ -78,8 +78,9 @@ const romBaudrate = 115200;
 const md5Hex = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex');
 
 /** Opens at 115200, resets into the ROM loader (classic DTR/RTS or USB-JTAG sequence) and syncs; identifies the chip. */
-const connect: FlashStep = async ({ loader }) => {
+const connect: FlashStep = async ({ loader, bootLog }) => {
   await loader.connect('default_reset', 7, true);
+  bootLog.capturing = false;
 };
 
 const detectChip: FlashStep = async ({ loader, result }) => {
@@ -91,8 +92,18 @@ const detectChip: FlashStep = async ({ loader, result }) => {
   }
 };
 
-const checkChip: FlashStep = async ({ options, result }) => {
-  if (result.chip === options.board.chip) return;
+const imageChips: Record<number, string> = { 0: 'ESP32', 2: 'ESP32-S2', 5: 'ESP32-C3', 9: 'ESP32-S3', 12: 'ESP32-C2', 13: 'ESP32-C6', 16: 'ESP32-H2' };
+
+/** Refuses the wrong board, and an image built for another chip (ESP32-family extended header). */
+const checkChip: FlashStep = async ({ options, result, loader, data }) => {
+  if (result.chip === options.board.chip) {
+    const expected = loader.chip.IMAGE_CHIP_ID;
+    const imageChip = data.length >= 16 && data[0] === 0xe9 ? data[12]! | (data[13]! << 8) : undefined;
+    if (expected === undefined || imageChip === undefined || imageChip === expected) return;
+    throw new InputError(`the image is built for ${imageChips[imageChip] ?? `chip id ${imageChip}`}, but port ${options.path} has an ${result.chip}`, [], {
+      hint: `Use the MicroPython build for ${options.board.id} (e.g. --version, which picks it). Nothing was written.`,
+    });
+  }
   throw new DeviceError(`port ${options.path} has an ${result.chip}, but ${options.label ?? `board '${options.board.id}'`} is an ${options.board.id}`, {
     hint: `Plug in the right board, or flash it as what it is: --board ${result.chip?.toLowerCase().replace(/-/g, '')}. Nothing was written.`,
   });
@@ -174,13 +185,13 @@ class LoggingTransport extends Transport {
 export async function flashBoard(options: FlashBoardOptions): Promise<FlashResult> {
   const started = performance.now();
   const log = options.log ?? (() => {});
-  const bootLog: string[] = [];
+  const bootLog = { text: '', capturing: true };
   const result: FlashContext['result'] = { wireBytes: 0, warnings: [] };
   const port = new LinkSerialPort(
     (baudRate) => {
       const link = createSerialLink(options.path, { baudRate, ...(options.binding ? { binding: options.binding } : {}), ...(options.info ? { info: options.info } : {}) });
       link.on('data', (chunk) => {
-        if (bootLog.length < 64) bootLog.push(Buffer.from(chunk).toString('latin1'));
+        if (bootLog.capturing) bootLog.text = (bootLog.text + Buffer.from(chunk).toString('latin1')).slice(-4096);
       });
       return link;
     },
@@ -215,7 +226,7 @@ export async function flashBoard(options: FlashBoardOptions): Promise<FlashResul
   } catch (error) {
     // Leave the board running its app (the old one after a refusal), not parked in the ROM loader.
     if (step !== 'connect' && step !== 'hardReset' && port.current && !port.lost) await hardReset(ctx).catch(() => {});
-    throw flashFailure(port.lost ?? error, { step, path: options.path, bootLog: bootLog.join('') });
+    throw flashFailure(port.lost ?? error, { step, path: options.path, bootLog: bootLog.text });
   } finally {
     // Not transport.disconnect(): it waits for stream locks that esptool-js leaks after a failed write.
     await port.forceClose();

@@ -3,7 +3,8 @@
 // padding, in proportions that deflate about as well as a MicroPython build (to ~65 %).
 // Deterministic for a given seed, so failures reproduce.
 
-export function syntheticFirmware(size: number, seed = 1): Uint8Array {
+/** `imageChipId`: the extended header's chip id (ESP32 0, S2 2, C3 5, S3 9), which flashBoard checks. */
+export function syntheticFirmware(size: number, seed = 1, imageChipId = 0): Uint8Array {
   const image = new Uint8Array(size);
   let state = seed >>> 0 || 1;
   const next = (): number => {
@@ -24,7 +25,8 @@ export function syntheticFirmware(size: number, seed = 1): Uint8Array {
     else if (kind < 17) for (let i = start, w = next() % words.length; i < end; i++, w = (w + 1 + (next() % 8 === 0 ? next() % 16 : 0)) % words.length) image[i] = words[w]!;
     else image.fill(0xff, start, end);
   }
-  // ESP image header: magic, segment count, flash mode (dio), size/freq (4MB, 40m).
-  image.set([0xe9, 0x03, 0x02, 0x20].slice(0, size));
+  // ESP image header: magic, segment count, flash mode (dio), size/freq (4MB, 40m); chip id at 12.
+  const header = [0xe9, 0x03, 0x02, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, imageChipId & 0xff, imageChipId >> 8];
+  image.set(header.slice(0, size));
   return image;
 }
