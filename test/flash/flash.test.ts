@@ -15,14 +15,9 @@ import { createVirtualLoader, type LoaderEvent, type VirtualLoader, type Virtual
 import { syntheticFirmware } from '../../tools/flash/synthetic.ts';
 import { createVirtualPort, removeVirtualPort, VirtualBinding } from '../../tools/serial/virtualBinding.ts';
 import { exposeOnPty } from '../../tools/sim/pty.ts';
-import { flashCommand } from '../../tools/cli/flash.ts';
-import { commands } from '../../tools/cli/main.ts';
 import { labProjectJson, runCli, tempDir } from '../helpers/cli.ts';
 import { uniquePath } from '../serial/farEnds.ts';
 
-
-// The lead registers `flash` in main.ts; until then the test adds it to the command table itself.
-if (!commands.some((c) => c.command === flashCommand.command)) commands.push(flashCommand as never);
 
 const boards = loadBoards();
 const esp32 = boards.find('esp32')!;

@@ -2,7 +2,9 @@ import type pc from 'picocolors';
 
 /** A plain aligned text table; the header is bold when colours are on. */
 export function table(headers: string[], rows: string[][], color: ReturnType<typeof pc.createColors>, align: ('left' | 'right')[] = []): string {
-  const width = (s: string): number => [...s].length;
+  // Colour codes take no room on the screen.
+  // eslint-disable-next-line no-control-regex
+  const width = (s: string): number => [...s.replace(/\x1b\[[0-9;]*m/g, '')].length;
   const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
   const cell = (text: string, i: number): string => {
     const pad = ' '.repeat((widths[i] ?? 0) - width(text));

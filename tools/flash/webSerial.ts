@@ -97,6 +97,7 @@ export class LinkSerialPort {
       this.controller = undefined;
     });
     this.link = link;
+    this.lost = undefined;
     this.lines = { dtr: true, rts: true };
     void this.readable; // buffer from the first byte, as Web Serial does
     try {
