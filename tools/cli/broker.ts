@@ -4,6 +4,7 @@ import { iotCoreFromProject, parseUsersFile, startBroker, type BrokerEvent, type
 import { loadProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { defineCommand } from './command.ts';
+import { untilStopped } from './untilStopped.ts';
 
 interface BrokerArgs {
   port: number;
@@ -74,10 +75,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
     };
     const broker = await startBroker(options);
     if (!out.json) out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
-    await new Promise<void>((resolve) => {
-      const remove = io.onInterrupt?.(resolve);
-      if (!remove) resolve();
-    });
+    await untilStopped(io);
     await broker.close();
     if (!out.json) out.note('broker stopped');
   },

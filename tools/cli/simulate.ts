@@ -12,6 +12,7 @@ import { loadBoards } from '../boards/index.ts';
 import { InputError } from '../errors.ts';
 import { createVirtualLoader } from '../flash/loader/index.ts';
 import { table } from './table.ts';
+import { untilStopped } from './untilStopped.ts';
 
 interface SimulateArgs {
   device: string[] | undefined;
@@ -98,15 +99,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
         else out.note(`${board.name} serial port: ${out.color.bold(exposure.path)}`);
       }
     }
-    await new Promise<void>((resolve) => {
-      const timer = durationMs === null ? null : setTimeout(resolve, durationMs);
-      const remove = io.onInterrupt?.(() => {
-        if (timer) clearTimeout(timer);
-        resolve();
-      });
-      // Without a duration and with no way to be interrupted (embedded use), there is nothing to wait for.
-      if (durationMs === null && !remove) resolve();
-    });
+    await untilStopped(io, durationMs);
     for (const exposure of ptys) exposure.close();
     await fleet.stop();
     const summary = fleet.boards.map((b) => ({
@@ -138,14 +131,7 @@ async function simulateLoader(boardName: string, durationMs: number | null, { io
   const exposure = await exposeOnPty(loader.farEnd);
   if (out.json) out.event({ type: 'pty', board: board.id, loader: true, path: exposure.path });
   else out.note(`${board.id} ROM loader (download mode) on ${out.color.bold(exposure.path)}`);
-  await new Promise<void>((resolve) => {
-    const timer = durationMs === null ? null : setTimeout(resolve, durationMs);
-    const remove = io.onInterrupt?.(() => {
-      if (timer) clearTimeout(timer);
-      resolve();
-    });
-    if (durationMs === null && !remove) resolve();
-  });
+  await untilStopped(io, durationMs);
   exposure.close();
   loader.dispose();
   const summary = { board: board.id, state: loader.state, commands: loader.stats.commands, bytesReceived: loader.stats.bytesReceived };

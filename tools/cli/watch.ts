@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { startWatch } from '../harness/index.ts';
 import { defineCommand } from './command.ts';
+import { untilStopped } from './untilStopped.ts';
 import { brokerUrl, optionalProject, snapshotTable } from './harnessView.ts';
 
 export interface HarnessArgs {
@@ -40,9 +41,7 @@ export const watchCommand = defineCommand<HarnessArgs>({
     }
     await watch.ready(10_000);
     const redraw = io.isTTY && !out.json ? setInterval(() => io.stdout(`\x1b[2J\x1b[H${out.redactor.redact(snapshotTable(watch.snapshot(), out))}\n\n${out.color.dim(`watching ${watch.filters.join(' ')} on ${url} — Ctrl-C to stop`)}\n`), 1000) : null;
-    await new Promise<void>((resolve) => {
-      if (!io.onInterrupt?.(resolve)) resolve();
-    });
+    await untilStopped(io);
     if (redraw) clearInterval(redraw);
     const snapshot = await watch.stop();
     if (out.json) out.event({ type: 'snapshot', ...snapshot });
