@@ -36,6 +36,15 @@ test('ping on $devices/<id>/commands gets its reply; RESULT for the group is ann
   sub.client.publish('RESULT', 'plain text for everyone');
   assert.match(await board.waitForLine(/plain text for everyone/, 5_000), /result/);
 
+  // A 60 KB message arrives in socket reads larger than one host reply can carry: it must be
+  // split, not break the board (it is too big to be a result, and is reported as such).
+  const crashes: unknown[] = [];
+  board.on('crashed', (e) => crashes.push(e));
+  sub.client.publish('RESULT', JSON.stringify({ group: 'БАГ-18-01', message: 'x'.repeat(60_000) }));
+  sub.client.publish('RESULT', JSON.stringify({ group: 'БАГ-18-01', message: 'after the big one' }));
+  await board.waitForLine(/after the big one/, 10_000);
+  assert.deepEqual(crashes, []);
+
   sub.client.publish('$devices/team-7/commands', JSON.stringify({ id: 'led-1', cmd: 'led', args: { state: 'off' } }));
   await sub.waitFor((m) => m.payload.includes('led-1'), 5_000, 'led reply');
   await new Promise((r) => setTimeout(r, 100));

@@ -8,7 +8,8 @@ import { readBuild, type BuildImage } from './buildImage.ts';
 import { ipForName, macForName } from './identity.ts';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SAB_BYTES, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
 import { interpreterModule, simulatorModules, workerFile } from './runtime.ts';
-import { HostSockets, type ConnectTarget, type SocketReply } from './sockets.ts';
+import { answerHostCall, type HostReply } from './hostCalls.ts';
+import { HostSockets, type ConnectTarget } from './sockets.ts';
 import { temperatureAt, type TemperatureScenario } from './temperature.ts';
 import { VirtualWifi, type AccessPoint } from './wifi.ts';
 
@@ -232,7 +233,7 @@ export class VirtualBoard extends EventEmitter {
   }
 
   private async answer(op: string, args: unknown[]): Promise<void> {
-    let reply: SocketReply | { r: number; s?: string };
+    let reply: HostReply;
     try {
       reply = await this.dispatch(op, args);
     } catch (error) {
@@ -246,48 +247,14 @@ export class VirtualBoard extends EventEmitter {
     Atomics.notify(this.ctrl, SLOT.reply);
   }
 
-  private async dispatch(op: string, args: unknown[]): Promise<SocketReply | { r: number; s?: string }> {
-    const [a, b, c, d, e, f] = args as [unknown, unknown, unknown, unknown, unknown, unknown];
-    const wifiReady = (): boolean => this.wifi.status() === 'GOT_IP';
-    switch (op) {
-      case 'wifi_connect':
-        this.wifi.connect(String(a), String(b));
-        this.publishWifi();
-        return { r: 0 };
-      case 'wifi_disconnect':
-        this.wifi.disconnect();
-        this.publishWifi();
-        this.sockets.cutAll('ECONNABORTED');
-        return { r: 0 };
-      case 'wifi_rssi':
-        return { r: this.wifi.rssi() };
-      case 'wifi_ifconfig':
-        return { r: 0, s: `${this.wifi.ip},255.255.255.0,192.168.4.1,192.168.4.1` };
-      case 'wifi_essid':
-        return { r: 0, s: this.wifi.essid };
-      case 'wifi_scan':
-        return { r: 0, s: this.options.accessPoint?.ssid ?? '' };
-      case 'resolve':
-        return wifiReady() ? this.sockets.resolve(String(a)) : { r: -1, s: 'EHOSTUNREACH' };
-      case 'sock_open':
-        return this.sockets.open();
-      case 'sock_connect':
-        return wifiReady() ? this.sockets.connect(Number(a), String(b), Number(c), Number(d)) : { r: -1, s: 'EHOSTUNREACH' };
-      case 'sock_tls':
-        return this.sockets.startTls(Number(a), String(b), Number(c), Buffer.from(String(d), 'hex'), Buffer.from(String(e), 'hex'), Buffer.from(String(f), 'hex'));
-      case 'sock_send':
-        return this.sockets.send(Number(a), Buffer.from(String(b), 'hex'));
-      case 'sock_recv':
-        return this.sockets.recv(Number(a), Math.min(Number(b), 64 * 1024), Number(c));
-      case 'sock_close':
-        return this.sockets.close(Number(a));
-      case 'temperature': {
-        const value = temperatureAt(this.options.temperature ?? 'room', Date.now() - this.startedAt, this.temperatureReads++);
-        return value === null ? { r: 0, s: 'EIO' } : { r: value };
-      }
-      default:
-        return { r: -1, s: 'EINVAL' };
-    }
+  private dispatch(op: string, args: unknown[]): Promise<HostReply> | HostReply {
+    return answerHostCall(op, args, {
+      wifi: this.wifi,
+      sockets: this.sockets,
+      publishWifi: () => this.publishWifi(),
+      accessPointSsid: this.options.accessPoint?.ssid ?? '',
+      temperature: () => temperatureAt(this.options.temperature ?? 'room', Date.now() - this.startedAt, this.temperatureReads++),
+    });
   }
 
   /**
