@@ -1,13 +1,11 @@
 // Issue 6's "done when": `simulate --pty --loader` gives a path on which `flash --port --image`
 // flashes and verifies, through the operating system's serial stack.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ptySimulator } from '../helpers/ptySimulator.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
-
-const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
 
 test('simulate --pty --loader esp32, then flash --port on that pseudo-terminal', async () => {
   const dir = tempDir();
@@ -16,20 +14,7 @@ test('simulate --pty --loader esp32, then flash --port on that pseudo-terminal',
   header.set([0xe9, 0x03, 0x02, 0x20]);
   const image = Buffer.concat([header, Buffer.alloc(60_000, 0x5a), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7) & 0xff))]);
   writeFileSync(path.join(dir, 'fw.bin'), image);
-  const sim = spawn(process.execPath, [bin, 'simulate', '--pty', '--loader', 'esp32', '--duration', '60s'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  after(() => sim.kill());
-  const ptyPath = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`no pty path printed: ${err}`)), 20_000);
-    sim.stderr.on('data', (chunk: Buffer) => {
-      err += chunk.toString();
-      const match = /(\/dev\/pts\/\d+)/.exec(err);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-  });
+  const ptyPath = await ptySimulator(['--loader', 'esp32', '--duration', '60s'], dir);
   const run = await runCli(['flash', '--port', ptyPath, '--board', 'esp32', '--image', 'fw.bin', '--json'], { cwd: dir });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /"chip": "ESP32"/);

@@ -173,7 +173,7 @@ export const flashSteps: readonly [FlashStepName, FlashStep][] = [
   ['hardReset', hardReset],
 ];
 
-/** esptool-js's Transport with its trace lines routed to our log (it console.logs "readLoop exited"). */
+/** esptool-js's Transport with its trace lines routed to our log (it prints "readLoop exited" itself otherwise). */
 class LoggingTransport extends Transport {
   log: (line: string) => void = () => {};
   override trace(message: string): void {

@@ -6,7 +6,7 @@
 // - 0.6.0 switched images and MD5 callbacks from binary strings to Uint8Array (no major bump);
 // - its reset code sets DTR and RTS in separate `setSignals()` calls (kept merged here);
 // - its read loop takes a new reader per chunk, cancels it to close, and `readLoop()` logs
-//   through `console.log` ("readLoop exited") unconditionally (flash.ts overrides `trace`);
+//   to the terminal ("readLoop exited") unconditionally (flash.ts overrides `trace`);
 // - 0.7.0 (absent from the changelog we read) changes baud in place when the port has
 //   `setBaudRate`, and otherwise closes and reopens it, as the issue and 0.6 describe.
 // Bump it only with the tests in test/flash/ passing against the new version.
