@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createVirtualPort, removeVirtualPort, VirtualBinding } from '../../tools/serial/index.ts';
+import type { VirtualBoard } from '../../tools/sim/board.ts';
 import { boardFarEnd } from '../../tools/sim/serialFarEnd.ts';
 import { startAedes } from '../helpers/brokers.ts';
 import { runCli } from '../helpers/cli.ts';
@@ -13,6 +14,19 @@ import { bootBoard, buildLab } from '../helpers/sim.ts';
 
 let serial = 0;
 const portPath = (): string => `/dev/ttyVIRT${process.pid}-${serial++}`;
+
+/** A lab board (blank unless said otherwise) behind a new virtual port; both go away after the test. */
+async function boardOnPort(name: string, options: { blank?: boolean } = { blank: true }): Promise<{ project: string; board: VirtualBoard; port: string }> {
+  const project = await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name, board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] });
+  const board = await bootBoard(project, name, options);
+  const port = portPath();
+  createVirtualPort(port, boardFarEnd(board));
+  after(async () => {
+    removeVirtualPort(port);
+    await board.stop();
+  });
+  return { project, board, port };
+}
 
 test('ports lists virtual boards with their adapter and board guess', async () => {
   const board = await bootBoard(await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'p', board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] }), 'p', { blank: true });
@@ -56,14 +70,7 @@ test('deploy over the serial stack: the board then publishes valid telemetry; a 
 });
 
 test('monitor: shows the REPL, sends keys, logs with timestamps, hard-resets with Ctrl-T R, quits with Ctrl-]', async () => {
-  const project = await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'mon', board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] });
-  const board = await bootBoard(project, 'mon');
-  const port = portPath();
-  createVirtualPort(port, boardFarEnd(board));
-  after(async () => {
-    removeVirtualPort(port);
-    await board.stop();
-  });
+  const { project, board, port } = await boardOnPort('mon', {});
   await board.waitForLine(/\[mpy-iot\] INFO app/, 10_000);
   const keys = new PassThrough();
   let output = '';
@@ -87,14 +94,7 @@ test('monitor: shows the REPL, sends keys, logs with timestamps, hard-resets wit
 });
 
 test('run: builds, deploys and opens the monitor in one go', async () => {
-  const project = await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'solo', board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] });
-  const board = await bootBoard(project, 'solo', { blank: true });
-  const port = portPath();
-  createVirtualPort(port, boardFarEnd(board));
-  after(async () => {
-    removeVirtualPort(port);
-    await board.stop();
-  });
+  const { project, port } = await boardOnPort('solo');
   const keys = new PassThrough();
   let output = '';
   const running = runCli(['run', '--port', port], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t) });
@@ -106,14 +106,7 @@ test('run: builds, deploys and opens the monitor in one go', async () => {
 });
 
 test('monitor reconnects when the port goes away and comes back (a board unplugged and plugged in)', async () => {
-  const project = await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'plug', board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] });
-  const board = await bootBoard(project, 'plug', { blank: true });
-  const port = portPath();
-  createVirtualPort(port, boardFarEnd(board));
-  after(async () => {
-    removeVirtualPort(port);
-    await board.stop();
-  });
+  const { project, board, port } = await boardOnPort('plug');
   const keys = new PassThrough();
   let output = '';
   const running = runCli(['monitor', '--port', port], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t) });
