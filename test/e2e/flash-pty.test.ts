@@ -18,4 +18,10 @@ test('simulate --pty --loader esp32, then flash --port on that pseudo-terminal',
   const run = await runCli(['flash', '--port', ptyPath, '--board', 'esp32', '--image', 'fw.bin', '--json'], { cwd: dir });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /"chip": "ESP32"/);
+  assert.match(run.stdout, /"restarted": false/);
+  // A pty has no reset lines: the summary must not claim a restart it could not make.
+  const plain = await runCli(['flash', '--port', ptyPath, '--board', 'esp32', '--image', 'fw.bin'], { cwd: dir });
+  assert.equal(plain.code, 0, plain.stdout + plain.stderr);
+  assert.match(plain.stdout, /flashed with fw\.bin \(not restarted: no reset lines/);
+  assert.doesNotMatch(plain.stdout, /and restarted/);
 });

@@ -88,14 +88,21 @@ describe('flashBoard against the virtual ROM loader', () => {
     unplug(port);
   });
 
-  it('refuses an image built for another chip (ESP32-S3 image, ESP32 board) before writing', async () => {
+  it('refuses an image built for another chip, or not an ESP image at all, before opening the port', async () => {
     const port = plug({ chip: 'ESP32' });
     await assert.rejects(flash(port.path, { board: esp32, image: syntheticFirmware(64 * 1024, 1, 9) }), (error: unknown) => {
       assert.ok(error instanceof InputError);
-      assert.equal(error.message, `the image is built for ESP32-S3, but port ${port.path} has an ESP32`);
+      assert.equal(error.message, "the image is built for ESP32-S3, but board 'esp32' is an ESP32");
+      return true;
+    });
+    const text = new TextEncoder().encode('<html>404 Not Found</html>'.padEnd(4096, ' '));
+    await assert.rejects(flash(port.path, { board: esp32, image: text }), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.equal(error.message, 'the image is not an ESP firmware image: it starts with 0x3c, not 0xe9');
       return true;
     });
     assert.ok(port.loader.flash.every((b) => b === 0xff), 'flash untouched');
+    assert.equal(port.loader.stats.resets, 0, 'the board was not even reset');
     unplug(port);
   });
 

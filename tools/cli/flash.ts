@@ -92,7 +92,7 @@ export const flashCommand = defineCommand<FlashArgs>({
       if ('result' in r) for (const warning of r.result.warnings) out.note(`  ${out.color.yellow('⚠')} ${r.port}: ${warning}`);
       else if (r.error instanceof MpyIotError && r.error.hint) out.note(`  ${out.color.dim(`${r.port}:`)} ${r.error.hint}`);
     }
-    if (failed.length === 0) out.line(out.color.green(`✓ ${rows.length} board${rows.length === 1 ? '' : 's'} flashed with ${imageName(image)} and restarted`));
+    if (failed.length === 0) out.line(out.color.green(`✓ ${rows.length} board${rows.length === 1 ? '' : 's'} flashed with ${imageName(image)}${restartNote(rows)}`));
     else out.line(out.color.red(`✖ ${failed.length} of ${rows.length} failed`));
     return failed.length > 0 ? 3 : 0;
   },
@@ -131,6 +131,14 @@ async function pickPorts(args: FlashArgs, io: CliIo): Promise<PortSummary[]> {
   const ports = (await listPorts(io.serialBinding)).filter((p) => p.adapter);
   if (ports.length === 0) throw new InputError('no boards detected', [], { hint: 'see `mpy-iot ports`' });
   return ports;
+}
+
+/** Only claims a restart the reset lines actually made (a pseudo-terminal has none). */
+function restartNote(rows: Row[]): string {
+  const stayed = rows.filter((r) => 'result' in r && !r.result.restarted).length;
+  if (stayed === 0) return ' and restarted';
+  if (stayed === rows.length) return ' (not restarted: no reset lines; press its reset button)';
+  return ` (${stayed} not restarted: no reset lines)`;
 }
 
 const imageName = (image: ResolvedImage): string => (image.version ? `MicroPython ${image.version}` : image.file.split(/[\\/]/).pop()!);

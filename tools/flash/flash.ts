@@ -56,6 +56,8 @@ export interface FlashResult {
   writeSeconds: number;
   /** Things that went less well than asked without failing (no reset lines, baud fallback). */
   warnings: string[];
+  /** False when the port has no DTR/RTS (a pseudo-terminal): the reset pulse reached nothing. */
+  restarted: boolean;
 }
 
 interface FlashContext {
@@ -92,18 +94,9 @@ const detectChip: FlashStep = async ({ loader, result }) => {
   }
 };
 
-const imageChips: Record<number, string> = { 0: 'ESP32', 2: 'ESP32-S2', 5: 'ESP32-C3', 9: 'ESP32-S3', 12: 'ESP32-C2', 13: 'ESP32-C6', 16: 'ESP32-H2' };
-
-/** Refuses the wrong board, and an image built for another chip (ESP32-family extended header). */
-const checkChip: FlashStep = async ({ options, result, loader, data }) => {
-  if (result.chip === options.board.chip) {
-    const expected = loader.chip.IMAGE_CHIP_ID;
-    const imageChip = data.length >= 16 && data[0] === 0xe9 ? data[12]! | (data[13]! << 8) : undefined;
-    if (expected === undefined || imageChip === undefined || imageChip === expected) return;
-    throw new InputError(`the image is built for ${imageChips[imageChip] ?? `chip id ${imageChip}`}, but port ${options.path} has an ${result.chip}`, [], {
-      hint: `Use the MicroPython build for ${options.board.id} (e.g. --version, which picks it). Nothing was written.`,
-    });
-  }
+/** Refuses the wrong board (the chip answering on the port is not the profile's). */
+const checkChip: FlashStep = async ({ options, result }) => {
+  if (result.chip === options.board.chip) return;
   throw new DeviceError(`port ${options.path} has an ${result.chip}, but ${options.label ?? `board '${options.board.id}'`} is an ${options.board.id}`, {
     hint: `Plug in the right board, or flash it as what it is: --board ${result.chip?.toLowerCase().replace(/-/g, '')}. Nothing was written.`,
   });
@@ -214,6 +207,7 @@ export async function flashBoard(options: FlashBoardOptions): Promise<FlashResul
     boardMd5.set(`${address}:${size}`, md5);
     return md5;
   };
+  checkImage(options.image, options.board, options.label);
   const data = padTo4(options.image);
   const ctx: FlashContext = { options, loader, port, data, offset: imageOffset(options.board), bootLog, boardMd5, result };
   let step: FlashStepName = 'connect';
@@ -243,7 +237,31 @@ export async function flashBoard(options: FlashBoardOptions): Promise<FlashResul
     md5: result.md5!,
     writeSeconds: result.writeSeconds ?? 0,
     warnings: result.warnings,
+    restarted: !port.linesUnsupported,
   };
+}
+
+const IMAGE_MAGIC = 0xe9;
+/** The extended header's chip id (bytes 12-13) of ESP32-family images, by chip. */
+const IMAGE_CHIP_IDS: Record<string, number> = { ESP32: 0, 'ESP32-S2': 2, 'ESP32-C3': 5, 'ESP32-S3': 9, 'ESP32-C2': 12, 'ESP32-C6': 13, 'ESP32-H2': 16 };
+
+/**
+ * Refuses, before the port is even opened, an image that is not an ESP firmware image (magic
+ * 0xE9 at byte 0, as the ROM requires to boot it) or whose extended header names another chip
+ * (ESP32 family; ESP8266 images have no chip id).
+ */
+export function checkImage(image: Uint8Array, board: BoardProfile, label = `board '${board.id}'`): void {
+  const hint = `Use the MicroPython .bin for ${board.id} (e.g. --version, which picks it). Nothing was written.`;
+  if (image.length < 24 || image[0] !== IMAGE_MAGIC) {
+    const first = image.length > 0 ? `0x${image[0]!.toString(16).padStart(2, '0')}` : 'nothing';
+    throw new InputError(`the image is not an ESP firmware image: it starts with ${first}, not 0xe9`, [], { hint });
+  }
+  const expected = IMAGE_CHIP_IDS[board.chip];
+  if (expected === undefined) return;
+  const imageChip = image[12]! | (image[13]! << 8);
+  if (imageChip === expected) return;
+  const builtFor = Object.entries(IMAGE_CHIP_IDS).find(([, id]) => id === imageChip)?.[0] ?? `chip id ${imageChip}`;
+  throw new InputError(`the image is built for ${builtFor}, but ${label} is an ${board.chip}`, [], { hint });
 }
 
 function terminal(log: (line: string) => void): IEspLoaderTerminal {

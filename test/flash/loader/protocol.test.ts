@@ -109,7 +109,7 @@ describe('virtual loader: ROM', () => {
     assert.deepEqual([...reply.subarray(8)], [1, RomError.BAD_CRC, 0, 0]);
   });
 
-  it('MEM_BEGIN/DATA/END with the real esptool-js stub → "OHAI", then 2 status bytes and SYNC answered once with 0', async () => {
+  it('MEM_BEGIN/DATA/END with the real esptool-js stub → "OHAI", then 2 status bytes, SYNC answered 8 times with 0, 4- or 5-word BEGIN', async () => {
     const host = new ProtocolHost({ chip: 'ESP32' });
     const after = await host.uploadStub();
     // MEM_END's reply (ROM format, 4 status bytes), then the stub's unprompted greeting.
@@ -118,10 +118,17 @@ describe('virtual loader: ROM', () => {
     assert.equal(after[0]!.length, 8 + 4);
     assert.equal(Buffer.from(after[1]!).toString('latin1'), 'OHAI');
     assert.equal(host.loader.state, 'stub');
+    // esptool reads 1 + 7 SYNC answers; a running stub must give all eight or the next run cannot sync.
     const sync = host.command(Op.SYNC, syncPayload());
-    assert.equal(sync.length, 1);
-    assert.equal(sync[0]!.value, 0);
+    assert.equal(sync.length, 8);
+    assert.ok(sync.every((r) => r.op === Op.SYNC && r.value === 0));
     assert.equal(host.one(Op.READ_REG, words(CHIP_DETECT_MAGIC_REG)).size, 2);
+    // esptool v4/v5 send 5 words (the encrypt flag) to the stub; esptool-js 4.
+    host.expectOk(host.one(Op.FLASH_BEGIN, words(0, 0, 0x4000, 0, 0)));
+    host.expectOk(host.one(Op.FLASH_END, words(1)));
+    host.expectOk(host.one(Op.FLASH_DEFL_BEGIN, words(0, 0, 0x4000, 0)));
+    host.expectOk(host.one(Op.FLASH_DEFL_END, words(1)));
+    assert.equal(host.one(Op.READ_FLASH_SLOW, words(0, 64)).error, 0xff, 'READ_FLASH_SLOW is ROM-only');
   });
 
   it('FLASH_DEFL_* on the S3 ROM needs the 5th word; data lands at the offset; ROM MD5 is 32 hex chars', () => {
@@ -151,6 +158,19 @@ describe('virtual loader: ROM', () => {
     assert.equal(host.loader.flash[0x2000 + image.length], 0xff);
     host.expectOk(host.one(Op.FLASH_END, words(1)));
     assert.equal(host.loader.state, 'app', 'ROM FLASH_END 1 = run user code');
+  });
+
+  it('READ_FLASH_SLOW on ESP32-family ROMs: 64-byte buffers; the ESP8266 ROM does not know it', () => {
+    for (const chip of ['ESP32', 'ESP32-S3', 'ESP32-C3'] as const) {
+      const host = new ProtocolHost({ chip });
+      host.loader.flash.set([1, 2, 3, 4, 5], 0x3000);
+      const reply = host.one(Op.READ_FLASH_SLOW, words(0x3000, 5));
+      host.expectOk(reply);
+      assert.equal(reply.payload.length, 64);
+      assert.deepEqual([...reply.payload.subarray(0, 5)], [1, 2, 3, 4, 5]);
+      assert.equal(host.one(Op.READ_FLASH_SLOW, words(0, 65)).error, RomError.READ_LENGTH);
+    }
+    assert.equal(new ProtocolHost({ chip: 'ESP8266' }).one(Op.READ_FLASH_SLOW, words(0, 64)).error, RomError.INVALID_MESSAGE);
   });
 
   it('stub-only commands are unknown to the ROM', () => {

@@ -101,6 +101,7 @@ const ESP8266: ChipFacts = {
     Op.SPI_FLASH_MD5,
     Op.SPI_SET_PARAMS,
     Op.CHANGE_BAUDRATE,
+    Op.READ_FLASH_SLOW,
   ]),
   wiring: 'classic',
   usb: undefined,

@@ -73,7 +73,9 @@ export class FlashSession {
 
   /** True once everything announced at begin has arrived (and, compressed, the stream ended). */
   complete(): boolean {
-    if (!this.begin.compressed) return this.written >= this.begin.size;
+    // Everything announced has landed (also: an empty BEGIN/END pair, which esptool uses to leave the stub).
+    if (this.written >= this.begin.size) return true;
+    if (!this.begin.compressed) return false;
     try {
       inflateSync(this.stream.subarray(0, this.streamLength));
       return true;

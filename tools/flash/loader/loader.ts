@@ -18,6 +18,7 @@ const ROM_CODE: Record<Failure, number> = {
   'not-enough-data': RomError.FAILED_TO_ACT,
   'too-much-data': RomError.FAILED_TO_ACT,
   sequence: RomError.FAILED_TO_ACT,
+  'read-length': RomError.READ_LENGTH,
 };
 const STUB_CODE: Record<Failure, number> = {
   invalid: StubError.BAD_DATA_LEN,
@@ -29,6 +30,7 @@ const STUB_CODE: Record<Failure, number> = {
   'not-enough-data': StubError.NOT_ENOUGH_DATA,
   'too-much-data': StubError.TOO_MUCH_DATA,
   sequence: StubError.BAD_DATA_LEN,
+  'read-length': StubError.BAD_DATA_LEN,
 };
 /** The command byte of the ROM's "invalid message" answer to an opcode it does not know. It must
  *  differ from the request's: esptool(-js) only raises UnsupportedCommandError in that case. */

@@ -8,7 +8,14 @@ import type { LoaderEvent } from './types.ts';
 
 export type Failure =
   | 'invalid' | 'bad-blocksize' | 'checksum' | 'flash-write' | 'deflate'
-  | 'not-in-flash-mode' | 'not-enough-data' | 'too-much-data' | 'sequence';
+  | 'not-in-flash-mode' | 'not-enough-data' | 'too-much-data' | 'sequence' | 'read-length';
+
+/** The ROM's READ_FLASH_SLOW answer: `length` bytes from flash, padded to the 64-byte buffer it always sends. */
+function readSlowBlock(flash: Uint8Array, offset: number, length: number): Uint8Array {
+  const block = new Uint8Array(64);
+  block.set(flash.subarray(offset, offset + length));
+  return block;
+}
 
 /** What a Session needs from the chip around it (VirtualLoaderImpl). */
 export interface SessionHost {
@@ -68,8 +75,9 @@ export class Session {
       case Op.SYNC:
         if (!expect(36)) return;
         if (w(0) !== 0x20120707) return this.host.fail(op, 'invalid', 'bad SYNC pattern');
-        // The ROM answers eight times (esptool-js reads 1 + 7); the stub once, with value 0.
-        for (let i = 0; i < (stub ? 1 : 8); i++) this.host.reply(op, stub ? 0 : ROM_SYNC_VALUE);
+        // Eight identical answers (esptool and esptool-js read 1 + 7). The stub answers the same way
+        // with value 0, so a tool can sync with a stub left running (`--after no-reset-stub`).
+        for (let i = 0; i < 8; i++) this.host.reply(op, stub ? 0 : ROM_SYNC_VALUE);
         return;
       case Op.READ_REG:
         if (expect(4)) this.host.reply(op, this.registers.read(w(0)));
@@ -132,6 +140,11 @@ export class Session {
         this.host.event({ type: 'read', offset: w(0), length: w(1) });
         this.reading = { offset: w(0), length: w(1), packetSize: w(2), window: w(3), sent: 0, acked: 0 };
         return this.pumpRead();
+      case Op.READ_FLASH_SLOW: // ROM: offset, length ≤ 64; always answers a 64-byte buffer
+        if (stub) return this.host.unsupported(op);
+        if (!expect(8) || !this.inFlash(op, w(0), w(1))) return;
+        if (w(1) > 64) return this.host.fail(op, 'read-length', `READ_FLASH_SLOW reads at most 64 bytes, asked ${w(1)}`);
+        return this.host.reply(op, 0, readSlowBlock(this.flash, w(0), w(1)));
       case Op.RUN_USER_CODE: // no reply
         return this.host.runApp('RUN_USER_CODE');
       default:
@@ -193,10 +206,10 @@ export class Session {
   private flashBegin(request: Request, stub: boolean): void {
     const { op, data } = request;
     const compressed = op === Op.FLASH_DEFL_BEGIN;
-    // The stub takes 4 words; S2/S3/C3 ROMs a 5th (encrypt flag). esptool-js also sends 5 words in
-    // FLASH_BEGIN to ESP32/ESP8266 ROMs, so those accept 4 or 5.
-    const wordsOk = stub ? data.length === 16 : this.facts.romBeginWords === 5 ? data.length === 20 : data.length === 16 || data.length === 20;
-    if (!wordsOk) return this.host.fail(op, 'invalid', `${opName(op)} takes ${stub ? 4 : this.facts.romBeginWords} words here, got ${data.length / 4}`);
+    // S2/S3/C3 ROMs take a 5th word (encrypt flag). esptool v4/v5 send 5 words to every stub, and
+    // esptool-js 5 to ESP32/ESP8266 ROMs too, so the stub and those ROMs accept 4 or 5.
+    const wordsOk = !stub && this.facts.romBeginWords === 5 ? data.length === 20 : data.length === 16 || data.length === 20;
+    if (!wordsOk) return this.host.fail(op, 'invalid', `${opName(op)} takes ${stub ? '4 or 5' : this.facts.romBeginWords} words here, got ${data.length / 4}`);
     // First word: bytes to erase / to write (the stub gets the exact size, the ROM it rounded up).
     const [size, blocks, blockSize, offset] = [0, 1, 2, 3].map((i) => readU32(data, i * 4)) as [number, number, number, number];
     if (blocks > 0 && blockSize === 0) return this.host.fail(op, 'bad-blocksize', 'block size 0');
