@@ -218,7 +218,7 @@ class App:
                     info("command", "reply " + r.decode())
                     return
             if self.res_t and match(self.res_t, t):
-                return load("result").show(msg, self.cfg.GROUP)
+                return load("result").show(msg, self.cfg, self.mac)
             try:
                 m = msg[:200].decode()
             except Exception:

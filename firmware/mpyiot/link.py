@@ -5,7 +5,7 @@ import time
 from mpyiot.app import load
 from mpyiot.jsontext import obj
 from mpyiot.log import exc, info, warn
-from mpyiot.session import OFFLINE, b
+from mpyiot.session import b
 
 REFUSED = (None, "bad protocol version", "client id rejected", "server unavailable",
            "bad user name or password", "not authorized")
@@ -40,7 +40,7 @@ def mqtt(s):
     s.c = c = MQTTClient(s.cid, cfg.MQTT_HOST, cfg.MQTT_PORT, b(cfg.MQTT_USER), b(cfg.MQTT_PASSWORD),
                          cfg.MQTT_KEEPALIVE_S, **kw)
     c.set_callback(s.on_msg)
-    c.set_last_will(s.status, OFFLINE, False, q)
+    c.set_last_will(s.status, s.off, s.retain, q)
     info("mqtt", "connecting to %s:%d as %s" % (cfg.MQTT_HOST, cfg.MQTT_PORT, s.cid.decode()))
     c.connect(True)
     for t in s.topics:
@@ -48,7 +48,7 @@ def mqtt(s):
     s.connects += 1
     s.connected = True
     s.publish(s.status, obj([("status", "online"), ("name", cfg.NAME), ("mac", s.mac),
-                             ("boot", s.boot), ("connects", s.connects)]))
+                             ("boot", s.boot), ("connects", s.connects)]), None, s.retain)
     info("mqtt", "connected, subscribed to %d topics" % len(s.topics))
 
 

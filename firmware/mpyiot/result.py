@@ -1,10 +1,29 @@
-# RESULT: JSON {"group": "<group>", "message": "<text>", "grade": …, "passed": …}. Without a
-# group it is for everyone; anything that is not a JSON object is printed as text.
+# RESULT: JSON {"group", "message", "passed", "grade", "device", "students", "mac"}. A verdict
+# addressed to one board (by "mac", else by "device" + "students" + "group") is printed only by that
+# board, one for a group only by the boards of that group, one without a group by everyone; others
+# are not printed. Anything that is not a JSON object is printed as text.
 import json
 from mpyiot.log import info
 
 
-def describe(msg, group):
+def norm(mac):
+    return str(mac).replace(":", "").replace("-", "").lower()
+
+
+def mine(r, cfg, mac):
+    # True/False when the message is addressed to a board, None when it is not.
+    if r.get("mac"):
+        return norm(r["mac"]) == norm(mac)
+    if r.get("device"):
+        st = r.get("students")
+        g = str(r.get("group") or cfg.GROUP).strip()
+        same = st is None or list(st) == list(cfg.STUDENTS)
+        return r["device"] == cfg.NAME and g == cfg.GROUP.strip() and same
+    return None
+
+
+def describe(msg, cfg, mac):
+    # The line to print, or None when the message is for another board or group.
     try:
         text = msg.decode()
     except Exception:
@@ -20,13 +39,18 @@ def describe(msg, group):
     tail = ["%s=%s" % (k, json.dumps(r[k])) for k in ("grade", "passed") if k in r]
     if tail:
         s += " [" + " ".join(tail) + "]"
+    to = mine(r, cfg, mac)
+    if to is not None:
+        return "for my board: " + s if to else None
     g = r.get("group")
     if g is None or g == "":
         return "for everyone: " + s
-    if str(g).strip() == group.strip():
-        return "for my group " + group + ": " + s
-    return "for group %s (not mine, mine is %s): %s" % (g, group, s)
+    if str(g).strip() == cfg.GROUP.strip():
+        return "for my group " + cfg.GROUP + ": " + s
+    return None
 
 
-def show(msg, group):
-    info("result", describe(msg, group))
+def show(msg, cfg, mac):
+    d = describe(msg, cfg, mac)
+    if d is not None:
+        info("result", d)

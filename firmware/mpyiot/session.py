@@ -22,12 +22,16 @@ class Session:
         self.ticks = ticks
         self.c = None
         self.mac = ""
+        # The will names the MAC too: several boards may share one status topic (two labs' team-1).
+        self.off = OFFLINE
+        # Retained (where the broker allows it) so a watcher started later knows who is online.
+        self.retain = cfg.STATUS_RETAIN
         self.connected = False
         self.connects = self.last = 0
         self.ping_ms = cfg.MQTT_KEEPALIVE_S * 500
 
-    def publish(self, topic, msg, qos=None):
-        self.c.publish(b(topic), b(msg), False, self.cfg.MQTT_QOS if qos is None else qos)
+    def publish(self, topic, msg, qos=None, retain=False):
+        self.c.publish(b(topic), b(msg), retain, self.cfg.MQTT_QOS if qos is None else qos)
         self.last = self.ticks()
 
     def poll(self):
@@ -47,7 +51,7 @@ class Session:
         self.connected = False
         try:
             if graceful:
-                c.publish(self.status, OFFLINE, False, 0)
+                c.publish(self.status, self.off, self.retain, 0)
                 c.disconnect()
             else:
                 c.sock.close()

@@ -53,6 +53,7 @@ def start(app):
     app.sess = Session(cfg, x(cfg.MQTT_CLIENT_ID), x(cfg.STATUS_TOPIC), subs, app.on_msg, boot, app.ticks)
     # The birth names the MAC too, so watchers can tell boards apart on a shared DATA/{mac}.
     app.sess.mac = mac
+    app.sess.off = ('{"status": "offline", "mac": "%s"}' % mac).encode()
     # A hardware reader is a closure that keeps mpyiot.sensor alive; the simulated one does not need it.
     app.read = simulated(time.ticks_ms) if cfg.SENSOR == "simulated" else load("sensor").reader(cfg)
     app.last = app.deadline = app.retry_at = app.ticks()

@@ -43,6 +43,7 @@ export const baseConfig: Record<string, PyValue> = {
   TELEMETRY_INTERVAL_MS: 5000,
   TELEMETRY_TOPICS: ['DATA/{mac}', '$devices/dev1/events'],
   STATUS_TOPIC: 'status/{mac}',
+  STATUS_RETAIN: true,
   REPLY_TOPIC: '$devices/dev1/events/replies',
   STUDENTS: ['Иванов И.И'],
   GROUP: 'БАГ-18-01',

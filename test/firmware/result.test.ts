@@ -2,21 +2,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { APP_PRELUDE, startFirmware } from './firmware-vm.ts';
 
-test('RESULT lines say whether the result is for my group, another group, everyone, or plain text', async () => {
+test('RESULT: a board prints what is addressed to it, its group or everyone, and nothing meant for others', async () => {
   const vm = await startFirmware();
-  const show = (payload: string): string[] =>
-    vm.py(`from mpyiot import result\nresult.show(${JSON.stringify(payload)}.encode(), "БАГ-18-01")`);
+  vm.py('from mpyiot import result\nclass C:\n    NAME = "team-1"\n    GROUP = "БАГ-18-01"\n    STUDENTS = ("Иванов И.И", "Петрова А.С")\ncfg = C()');
+  const show = (payload: string): string[] => vm.py(`result.show(${JSON.stringify(payload)}.encode(), cfg, "24:0A:C4:12:34:56")`);
+  // Addressed to this board by MAC (any MAC format), or by name + students + group when its MAC is unknown.
+  assert.deepEqual(show('{"group": "БАГ-18-01", "message": "Иванов И.И, Петрова А.С — зачтено", "passed": true, "device": "team-1", "mac": "240ac4123456"}'),
+    ['[mpy-iot] INFO result for my board: Иванов И.И, Петрова А.С — зачтено [passed=true]']);
+  assert.deepEqual(show('{"group": "БАГ-18-01", "message": "x", "device": "team-1", "students": ["Иванов И.И", "Петрова А.С"]}'), ['[mpy-iot] INFO result for my board: x']);
+  // Addressed to another board: same group, or even the same name (two default labs), is not enough.
+  assert.deepEqual(show('{"group": "БАГ-18-01", "message": "не зачтено", "device": "team-2", "mac": "240ac4000002"}'), []);
+  assert.deepEqual(show('{"group": "БАГ-18-01", "message": "не зачтено", "device": "team-1", "mac": "240ac4000002"}'), []);
+  assert.deepEqual(show('{"group": "БАГ-18-01", "message": "x", "device": "team-1", "students": ["Сидоров"]}'), []);
+  // The lab's group form: my group prints, another group's does not.
   assert.deepEqual(show('{"group": "БАГ-18-01", "message": "Принято", "grade": 5, "passed": true}'),
     ['[mpy-iot] INFO result for my group БАГ-18-01: Принято [grade=5 passed=true]']);
-  assert.deepEqual(show('{"group": "БАГ-18-02", "message": "Не принято", "passed": false}'),
-    ['[mpy-iot] INFO result for group БАГ-18-02 (not mine, mine is БАГ-18-01): Не принято [passed=false]']);
+  assert.deepEqual(show('{"group": "БАГ-18-02", "message": "Не принято", "passed": false}'), []);
   assert.deepEqual(show('{"message": "Всем спасибо"}'), ['[mpy-iot] INFO result for everyone: Всем спасибо']);
   assert.deepEqual(show('{"group": "", "message": "x"}'), ['[mpy-iot] INFO result for everyone: x']);
   assert.deepEqual(show('{"group": "БАГ-18-01"}'), ['[mpy-iot] INFO result for my group БАГ-18-01: (no message)']);
   assert.deepEqual(show('БАГ-18-01: зачёт'), ['[mpy-iot] INFO result text: БАГ-18-01: зачёт']);
   assert.deepEqual(show('[1, 2]'), ['[mpy-iot] INFO result text: [1, 2]']);
   assert.deepEqual(show('line one\nline two'), ['[mpy-iot] INFO result text: line one line two']);
-  assert.deepEqual(vm.py('result.show(b"\\xff\\x00", "g")'), ["[mpy-iot] INFO result text (not UTF-8): b'\\xff\\x00'"]);
+  assert.deepEqual(vm.py('result.show(b"\\xff\\x00", cfg, "")'), ["[mpy-iot] INFO result text (not UTF-8): b'\\xff\\x00'"]);
 });
 
 test('the app routes RESULT, command and LISTEN topics; callbacks only queue replies', async () => {

@@ -14,7 +14,7 @@ for e in fake.log:
   const log = ops(out);
   const i = (prefix: string): number => log.findIndex((l) => l.startsWith(prefix));
   assert.equal(log[0], "init b'mpy-aabbcc0dee0f' 1883 b'dev1' b'\\xd0\\x9f\\xd0\\xb0\\xd1\\x80\\xd0\\xbe\\xd0\\xbb\\xd1\\x8c-123456789' 60 None");
-  assert.equal(log[1], `will b'status/aabbcc0dee0f' b'{"status": "offline"}' False 1 bytes bytes`);
+  assert.equal(log[1], `will b'status/aabbcc0dee0f' b'{"status": "offline", "mac": "aabbcc0dee0f"}' True 1 bytes bytes`);
   assert.equal(log[2], 'connect True');
   assert.ok(i('will') < i('connect'));
   assert.deepEqual(log.filter((l) => l.startsWith('subscribe')), [
@@ -148,7 +148,7 @@ for e in fake.log:
 `);
   const log = ops(out);
   assert.match(log[0]!, /^publish \(b'\$devices\/dev1\/events\/replies', b'\{"id": "rb", "cmd": "reboot", "ok": true/);
-  assert.equal(log.at(-2), `publish (b'status/aabbcc0dee0f', b'{"status": "offline"}')`);
+  assert.equal(log.at(-2), `publish (b'status/aabbcc0dee0f', b'{"status": "offline", "mac": "aabbcc0dee0f"}')`);
   assert.equal(log.at(-1), 'disconnect ()');
   assert.ok(out.includes('RESET after 1000'), 'reset 1 s after the command');
 });

@@ -19,12 +19,39 @@ test('by the students in the payload, when the births were missed', () => {
   assert.deepEqual(tracker.snapshot().missing, []);
 });
 
-test('by the MAC in the birth on the device-id status topic', () => {
+test('by the MAC in the birth on the device-id status topic, when the payload does not name its team', () => {
   const tracker = new TelemetryTracker({ devices });
   tracker.ingest('$devices/team-2/state', Buffer.from(JSON.stringify({ status: 'online', name: 'team-2', mac: '24:0A:C4:00:00:07', boot: 'power_on', connects: 1 })), 900);
-  // Students identical to team-1's would mislead; the birth's MAC decides first.
-  tracker.ingest('DATA/240ac4000007', payload(['someone else']), 1000);
+  tracker.ingest('DATA/240ac4000007', Buffer.from('{"temperature": "22.5"}'), 1000);
   const row = tracker.snapshot().devices.find((d) => d.key === '240ac4000007');
   assert.equal(row?.device, 'team-2');
   assert.equal(row?.status, 'online');
+  assert.equal(row?.invalid, 1, 'the invalid payload is on the team row');
+  assert.deepEqual(tracker.snapshot().missing.map((m) => m.device), ['team-1']);
+});
+
+test('an invalid payload that names its team is on that team\'s row, never a silent roster row', () => {
+  const tracker = new TelemetryTracker({ devices });
+  tracker.ingest('DATA/240ac4000008', Buffer.from(JSON.stringify({ temperature: '22.5', students: ['Петрова А.С'], group: 'G1' })), 1000);
+  const row = tracker.snapshot().devices.find((d) => d.key === '240ac4000008');
+  assert.equal(row?.device, 'team-2');
+  assert.equal(row?.firstError?.reason, '/temperature must be number');
+  assert.deepEqual(tracker.snapshot().missing.map((m) => m.device), ['team-1']);
+});
+
+test('a board whose birth claims a roster name but whose payload names another team is not in this class', () => {
+  const tracker = new TelemetryTracker({ devices });
+  // Two default `init` labs are both called team-1: their births claim it, their students do not match.
+  for (const mac of ['240ac4aaaaaa', '240ac4bbbbbb']) {
+    tracker.ingest('$devices/team-1/state', Buffer.from(JSON.stringify({ status: 'online', name: 'team-1', mac, boot: 'power_on', connects: 1 })), 900);
+    tracker.ingest(`DATA/${mac}`, payload(['Иванов И.И', 'Петрова А.С']), 1000);
+  }
+  tracker.ingest('DATA/240ac4cccccc', Buffer.from(JSON.stringify({ temperature: 20, students: ['Гость'], group: 'ЧУЖАЯ-1' })), 1000);
+  const snap = tracker.snapshot();
+  const rows = Object.fromEntries(snap.devices.map((d) => [d.key, d]));
+  assert.equal(rows['240ac4aaaaaa']?.device, null);
+  assert.match(rows['240ac4aaaaaa']?.foreign ?? '', /not in this class: sends as Иванов И.И, Петрова А.С \(G1\), but its birth says team-1, which is Иванов И.И \(G1\)/);
+  assert.equal(rows['240ac4bbbbbb']?.device, null);
+  assert.match(rows['240ac4cccccc']?.foreign ?? '', /not in this class: no team Гость \(ЧУЖАЯ-1\) on the roster/);
+  assert.deepEqual(snap.missing.map((m) => m.device), ['team-1', 'team-2'], 'the claims do not make team-1 heard from');
 });

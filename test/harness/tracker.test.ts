@@ -152,8 +152,8 @@ test('intervals: mean and jitter (population standard deviation) per board', () 
 test('a board on a MAC topic and an id topic: two rows, one board; each topic keeps its own seq', () => {
   const t = new TelemetryTracker({ devices });
   for (const seq of [0, 1, 2]) {
-    t.ingest('DATA/240ac4000002', lab({ seq }, 'БАГ-18-02'), seq);
-    t.ingest('$devices/dev2/events', lab({ seq }, 'БАГ-18-02'), seq);
+    t.ingest('DATA/240ac4000002', lab({ seq, students: ['Петрова А.С'] }, 'БАГ-18-02'), seq);
+    t.ingest('$devices/dev2/events', lab({ seq, students: ['Петрова А.С'] }, 'БАГ-18-02'), seq);
   }
   const snap = t.snapshot();
   assert.equal(snap.totals.devices, 2);
@@ -172,11 +172,12 @@ test('unknown boards and other topics: labelled by key, other traffic counted ap
   const snap = t.snapshot();
   assert.equal(row(t, '240ac4000009').device, null);
   assert.equal(row(t, '240ac4000009').group, 'ЧУЖАЯ-1');
+  assert.match(row(t, '240ac4000009').foreign ?? '', /^not in this class/);
   assert.equal(row(t, 'extra/x').messages, 1);
   assert.equal(snap.totals.other, 1);
   assert.equal(snap.totals.replies, 1);
   assert.equal(snap.totals.messages, 2);
-  assert.equal(snap.totals.boards, 2);
+  assert.equal(snap.totals.boards, 1, 'a board not in this class is not counted');
 });
 
 test('takeChanged reports each changed row once', () => {

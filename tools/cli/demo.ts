@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBroker } from '../broker/index.ts';
 import { loadProject } from '../config/index.ts';
-import { evaluate, gradeGroups, publishOnce, resultPayload, sendCommand, startWatch, topicFilter } from '../harness/index.ts';
+import { evaluate, gradeTeams, publishAll, resultPayload, sendCommand, startWatch, topicFilter } from '../harness/index.ts';
 import { demoProject } from '../init/demo.ts';
 import { buildProject } from '../render/build.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
@@ -52,13 +52,13 @@ export const demoCommand = defineCommand<DemoArgs>({
       const team1 = project.devices[0]!;
       const ping = await sendCommand({ url: broker.url, deviceId: team1.identity.deviceId, command: 'ping', timeoutMs: 5000, replyTopic: topicFilter(team1.mqtt.replyTopic, team1) });
       step(`ping team-1: ${JSON.stringify(ping.reply)} in ${ping.rttMs.toFixed(0)} ms`);
-      const [grade] = gradeGroups(watch.snapshot(), project.devices.filter((d) => d.telemetry.group === team1.telemetry.group), { passedMessage: 'демо: зачтено' });
-      await publishOnce({ url: broker.url, topic: 'RESULT', payload: resultPayload(grade!) });
-      step(`RESULT for ${grade!.group} published`);
+      const { teams } = gradeTeams(watch.snapshot(), project.devices.filter((d) => d.telemetry.group === team1.telemetry.group), { language: 'ru' });
+      await publishAll(broker.url, teams.map((t) => ({ topic: 'RESULT', payload: resultPayload(t) })));
+      step(`RESULT for each team of ${team1.telemetry.group} published`);
       await sleep(durationMs / 2);
 
       const heard = fleet.boards
-        .filter((b) => b.console.some((l) => /result for my group/.test(l.line)))
+        .filter((b) => b.console.some((l) => /result for (my board|my group)/.test(l.line)))
         .map((b) => b.name);
       const snapshot = await watch.stop();
       const verdict = evaluate(snapshot, { expectDevices: fleet.boards.length, minMessages: 2, requireOnline: true });

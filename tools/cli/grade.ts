@@ -1,52 +1,86 @@
-import { gradeGroups, publishOnce, resultPayload, verify } from '../harness/index.ts';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ExitCode, InputError } from '../errors.ts';
+import { gradesCsv, gradeTeams, gradingPlan, publishAll, resultPayload, verify, type ClassGrades } from '../harness/index.ts';
 import { loadProject } from '../config/index.ts';
-import { parseDuration } from '../shared/duration.ts';
+import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
-import { brokerUrl, snapshotTable } from './harnessView.ts';
+import { brokerConnection, brokerOptions, payloadSchema, snapshotTable, type BrokerArgs } from './harnessView.ts';
+import type { Output } from './io.ts';
 import { table } from './table.ts';
 
-interface GradeArgs {
-  duration: string;
-  'min-messages': number;
+interface GradeArgs extends BrokerArgs {
+  duration: string | undefined;
+  'min-messages': number | undefined;
+  'max-invalid': number;
   'passed-message': string | undefined;
   'failed-message': string | undefined;
   'dry-run': boolean;
-  broker: string | undefined;
+  report: string[] | undefined;
+  schema: string | undefined;
 }
 
 export const gradeCommand = defineCommand<GradeArgs>({
   command: 'grade',
-  describe: "Verify every device of the class, then publish each group's verdict to RESULT",
+  describe: 'Verify every team of the class, then tell each board its own verdict on RESULT',
   builder: (y) =>
-    y
-      .option('duration', { type: 'string', default: '30s', describe: 'How long to listen before grading' })
-      .option('min-messages', { type: 'number', default: 3, describe: 'Valid payloads a device needs to pass' })
-      .option('passed-message', { type: 'string', requiresArg: true, describe: 'RESULT text for a passing group (e.g. "Зачтено")' })
-      .option('failed-message', { type: 'string', requiresArg: true, describe: 'RESULT text prefix for a failing group (the first reason follows)' })
+    brokerOptions(y)
+      .option('duration', { type: 'string', requiresArg: true, describe: 'How long to listen (default: 3 intervals of the slowest board + slack)' })
+      .option('min-messages', { type: 'number', requiresArg: true, describe: 'Valid payloads a board needs (default: 3, fewer when its interval leaves less room)' })
+      .option('max-invalid', { type: 'number', default: 0, describe: 'Invalid payloads allowed per board' })
+      .option('passed-message', { type: 'string', requiresArg: true, describe: 'RESULT text for a passing team (default: in grading.language)' })
+      .option('failed-message', { type: 'string', requiresArg: true, describe: 'RESULT text prefix for a failing team (the first reason follows)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Print the grades without publishing them' })
-      .option('broker', { alias: 'b', type: 'string', requiresArg: true, describe: "Broker URL (default: the project's)" })
-      .example('$0 grade --duration 60s --passed-message "Зачтено"', 'Grade the class after a minute and tell every group'),
+      .option('report', { type: 'string', array: true, requiresArg: true, describe: 'Write the class for the gradebook: *.csv or *.json (repeatable)' })
+      .option('schema', { type: 'string', requiresArg: true, describe: "JSON Schema for payloads (default: the project's telemetry.schema.json)" })
+      .example('$0 grade', 'Listen, grade every team, tell each board; exit 1 when a team failed')
+      .example('$0 grade --report grades.csv --dry-run', 'Grades into a spreadsheet, nothing published'),
   async run(a, { io, out }) {
-    const durationMs = parseDuration(a.duration, '--duration');
+    const durationMs = a.duration === undefined ? undefined : parseDuration(a.duration, '--duration');
+    for (const file of a.report ?? []) {
+      if (!/\.(csv|json)$/i.test(file)) throw new InputError(`--report ${file}: the name must end in .csv or .json`);
+    }
+    if (a['min-messages'] !== undefined && !(Number.isInteger(a['min-messages']) && a['min-messages'] >= 1)) {
+      throw new InputError(`--min-messages ${a['min-messages']}: must be a whole number of at least 1`);
+    }
     const project = loadProject({ project: a.project, cwd: io.cwd, env: io.env });
     out.redactor.absorb(project.redactor);
-    const url = brokerUrl(a.broker, project);
-    if (!out.json) out.note(out.color.dim(`listening to the class on ${url} for ${a.duration}…`));
-    const { snapshot } = await verify({ url, durationMs, devices: project.devices, minMessages: a['min-messages'] });
-    const grades = gradeGroups(snapshot, project.devices, {
-      minMessages: a['min-messages'],
+    const broker = brokerConnection(a, project, out);
+    const plan = gradingPlan(project.devices, { ...(durationMs === undefined ? {} : { durationMs }), ...(a['min-messages'] === undefined ? {} : { minMessages: a['min-messages'] }) });
+    const schemaPath = payloadSchema(a.schema, project, io.cwd);
+    if (!out.json) out.note(out.color.dim(`listening to the class on ${broker.shown} for ${formatDuration(plan.durationMs)}…`));
+    const { snapshot } = await verify({ url: broker.url, mqttOptions: broker.mqttOptions, durationMs: plan.durationMs, devices: project.devices, ...(schemaPath ? { schemaPath } : {}) });
+    const grades = gradeTeams(snapshot, project.devices, {
+      language: project.project.grading?.language ?? 'en',
+      minMessages: plan.minMessages,
+      maxInvalid: a['max-invalid'],
       ...(a['passed-message'] ? { passedMessage: a['passed-message'] } : {}),
       ...(a['failed-message'] ? { failedMessage: a['failed-message'] } : {}),
     });
-    if (!a['dry-run']) for (const grade of grades) await publishOnce({ url, topic: 'RESULT', payload: resultPayload(grade) });
-    if (out.json) {
-      out.document({ ok: true, published: !a['dry-run'], grades, snapshot });
-      return;
+    if (!a['dry-run']) {
+      await publishAll(broker.url, grades.teams.map((t) => ({ topic: 'RESULT', payload: resultPayload(t) })), broker.mqttOptions);
     }
-    const c = out.color;
-    out.line(snapshotTable(snapshot, out));
-    out.line();
-    out.line(table(['group', 'verdict', 'boards', 'RESULT message'], grades.map((g) => [g.group, g.passed ? c.green('passed') : c.red('failed'), g.devices.join(', ') || '—', g.message]), c));
-    out.line(a['dry-run'] ? c.dim('dry run: nothing published') : `${c.green('✓')} published ${grades.length} verdict${grades.length === 1 ? '' : 's'} to RESULT`);
+    for (const file of a.report ?? []) {
+      const target = path.resolve(io.cwd, file);
+      writeFileSync(target, file.toLowerCase().endsWith('.csv') ? gradesCsv(grades) : JSON.stringify({ ...grades, at: new Date(snapshot.at).toISOString(), durationMs: plan.durationMs }, null, 2) + '\n');
+    }
+    if (out.json) out.document({ ok: grades.passed, published: !a['dry-run'], ...grades, snapshot });
+    else printGrades(grades, a['dry-run'], out, snapshotTable(snapshot, out));
+    return grades.passed ? ExitCode.ok : ExitCode.verificationFailed;
   },
 });
+
+function printGrades(grades: ClassGrades, dryRun: boolean, out: Output, details: string): void {
+  const c = out.color;
+  if (out.verbose) out.line(details + '\n');
+  const rows = grades.teams.map((t) => [
+    t.students.join(', ') || '—', t.group || '—', `${t.device} (${t.mac ?? '—'})`,
+    t.passed ? c.green('passed') : c.red('failed'), t.reasons[0] ?? `${t.valid} valid`,
+  ]);
+  for (const f of grades.foreign) rows.push([(f.students ?? []).join(', ') || '—', f.group ?? '—', f.key, c.yellow('ignored'), f.why]);
+  out.line(table(['students', 'group', 'board', 'verdict', 'first reason'], rows, c));
+  const failed = grades.teams.filter((t) => !t.passed).length;
+  out.line(failed === 0 ? c.green(`✓ all ${grades.teams.length} teams passed`) : c.red(`✖ ${failed} of ${grades.teams.length} teams failed`));
+  if (grades.foreign.length > 0) out.line(c.yellow(`${grades.foreign.length} board${grades.foreign.length > 1 ? 's' : ''} not in this class: not graded`));
+  out.line(dryRun ? c.dim('dry run: nothing published') : `${c.green('✓')} published ${grades.teams.length} verdict${grades.teams.length === 1 ? '' : 's'} to RESULT, each addressed to its board`);
+}

@@ -1,7 +1,10 @@
-// Shared by watch/verify/grade/demo: which broker to use, and the per-device table.
+// Shared by watch/verify/grade/demo: which broker to use (and as whom), which payload schema, and
+// the per-device table.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { loadProject, type LoadedProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
-import { deviceLabel, type DeviceStats, type Snapshot, type Verdict } from '../harness/index.ts';
+import { deviceLabel, safeUrl, type DeviceStats, type MqttOptions, type Snapshot, type Verdict } from '../harness/index.ts';
 import type { Output } from './io.ts';
 import { table } from './table.ts';
 
@@ -26,33 +29,99 @@ export function brokerUrl(explicit: string | undefined, project: LoadedProject |
   throw new InputError(`the project's devices use ${urls.length} brokers (${urls.join(', ')})`, [], { hint: 'pass --broker to pick one' });
 }
 
+export interface BrokerArgs {
+  broker?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+}
+
+export interface BrokerConnection {
+  url: string;
+  /** The URL with any password hidden: the only form that is printed. */
+  shown: string;
+  mqttOptions: MqttOptions;
+}
+
+/** -b/-u/-P as mosquitto_sub takes them; -u/-P default to the URL's, then to the project's credentials. */
+export const brokerOptions = (y: import('yargs').Argv): import('yargs').Argv =>
+  y
+    .option('broker', { alias: 'b', type: 'string', requiresArg: true, describe: "Broker URL (default: the project's)" })
+    .option('username', { alias: 'u', type: 'string', requiresArg: true, describe: "MQTT user name (default: the project's mqtt.username)" })
+    .option('password', { alias: 'P', type: 'string', requiresArg: true, describe: "MQTT password (default: the project's mqtt.password; never printed)" });
+
+/** Where and as whom teacher commands connect; every credential is handed to the output redactor. */
+export function brokerConnection(args: BrokerArgs, project: LoadedProject | null, out: Output, fallbackUrl?: string): BrokerConnection {
+  const url = brokerUrl(args.broker ?? fallbackUrl, project);
+  let inUrl = { username: '', password: '' };
+  try {
+    const u = new URL(url);
+    inUrl = { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) };
+  } catch {
+    // Not a URL mqtt.js understands either: it reports that itself, through safeUrl.
+  }
+  const fromProject = project?.devices.find((d) => d.mqtt.username !== null);
+  const username = args.username ?? (inUrl.username || fromProject?.mqtt.username || undefined);
+  const password = args.password ?? (inUrl.password || (username === fromProject?.mqtt.username ? fromProject?.mqtt.password : undefined) || undefined);
+  out.redactor.add(inUrl.password);
+  out.redactor.add(password);
+  const mqttOptions: MqttOptions = {};
+  if (username !== undefined) mqttOptions.username = username;
+  if (password !== undefined) mqttOptions.password = password;
+  return { url, shown: safeUrl(url), mqttOptions };
+}
+
+/** The schema `init` writes next to the project file: what "every payload is verified against" means. */
+export const PROJECT_SCHEMA_FILE = 'telemetry.schema.json';
+
+/** --schema, else the project's telemetry.schema.json, else undefined (the built-in lab schema). */
+export function payloadSchema(explicit: string | undefined, project: LoadedProject | null, cwd: string): string | undefined {
+  if (explicit) return path.resolve(cwd, explicit);
+  const beside = project ? path.join(project.dir, PROJECT_SCHEMA_FILE) : null;
+  return beside && existsSync(beside) ? beside : undefined;
+}
+
 const ago = (at: number | null, now: number): string => (at === null ? '—' : `${((now - at) / 1000).toFixed(1)} s ago`);
 
+const clip = (text: string, n: number): string => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
+
+/**
+ * One line per board, the same width for 3 boards or 40 (no topic lists): verdict mark, board,
+ * students, presence, counts, last temperature, interval, last seen, and the first problem.
+ */
 export function snapshotTable(snapshot: Snapshot, out: Output, verdict?: Verdict): string {
   const c = out.color;
   const now = snapshot.at;
   const passedByKey = new Map(verdict?.devices.map((d) => [d.key, d.passed]));
   const row = (d: DeviceStats): string[] => [
-    passedByKey.has(d.key) ? (passedByKey.get(d.key) ? c.green('✓') : c.red('✖')) : ' ',
+    d.foreign !== null ? c.yellow('–') : passedByKey.has(d.key) ? (passedByKey.get(d.key) ? c.green('✓') : c.red('✖')) : ' ',
     deviceLabel(d),
+    clip(d.students?.join(', ') ?? '—', 28),
     d.status === 'online' ? c.green('online') : d.status === 'offline' ? c.red('offline') : c.dim('?'),
     String(d.messages),
     d.invalid === 0 ? '0' : c.red(String(d.invalid)),
-    d.interval.meanMs === null ? '—' : `${(d.interval.meanMs / 1000).toFixed(2)} s ±${Math.round(d.interval.jitterMs ?? 0)} ms`,
-    d.seq === null ? '—' : `${d.seq.missing} lost, ${d.seq.duplicates} dup`,
+    d.temperature === null ? '—' : d.temperature.toFixed(1),
+    d.interval.meanMs === null ? '—' : `${(d.interval.meanMs / 1000).toFixed(1)} s`,
     ago(d.lastSeen, now),
-    d.firstError ? c.red(d.firstError.reason.slice(0, 60)) : '',
+    d.foreign !== null ? c.yellow(clip(d.foreign, 70)) : d.firstError ? c.red(clip(d.firstError.reason, 60)) : d.seq && d.seq.missing > 0 ? `${d.seq.missing} lost` : '',
   ];
   const rows = snapshot.devices.filter((d) => d.messages > 0 || d.status !== 'unknown').map(row);
-  for (const m of snapshot.missing) rows.push([passedByKey.size ? c.red('✖') : ' ', m.device, c.dim('silent'), '0', '0', '—', '—', '—', '']);
-  return table(['', 'device', 'status', 'msgs', 'invalid', 'interval', 'seq', 'last seen', 'first error'], rows, c, ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'right', 'left']);
+  for (const m of snapshot.missing) rows.push([passedByKey.size ? c.red('✖') : ' ', m.device, '—', c.dim('silent'), '0', '0', '—', '—', '—', 'nothing received']);
+  return table(['', 'board', 'students', 'status', 'msgs', 'invalid', '°C', 'interval', 'last seen', 'problem'], rows, c, ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left']);
+}
+
+/** What the marks and words of the table mean (printed under the live table). */
+export function tableLegend(out: Output): string {
+  const c = out.color;
+  return c.dim(`${c.green('✓')} healthy  ${c.red('✖')} failing  – not in this class (not counted)  ? presence unknown (no birth seen)  silent: on the roster, nothing heard`);
 }
 
 export function printVerdict(verdict: Verdict, out: Output): void {
   const c = out.color;
+  const foreign = verdict.devices.filter((d) => d.foreign !== undefined).length;
   if (verdict.passed) out.line(c.green(`✓ passed: ${verdict.devices.filter((d) => d.passed).length} device(s) healthy`));
   else {
     out.line(c.red(`✖ failed (${verdict.reasons.length} reason${verdict.reasons.length > 1 ? 's' : ''}):`));
     for (const reason of verdict.reasons) out.line(`  - ${reason}`);
   }
+  if (foreign > 0) out.line(c.yellow(`${foreign} board${foreign > 1 ? 's' : ''} not in this class (ignored: not counted, not graded)`));
 }

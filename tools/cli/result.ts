@@ -3,26 +3,24 @@ import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { publishOnce, resultPayload } from '../harness/index.ts';
 import { defineCommand } from './command.ts';
-import { brokerUrl, optionalProject } from './harnessView.ts';
+import { brokerConnection, brokerOptions, optionalProject, type BrokerArgs } from './harnessView.ts';
 
-interface ResultArgs {
+interface ResultArgs extends BrokerArgs {
   group: string;
   message: string | undefined;
   file: string | undefined;
   passed: boolean | undefined;
-  broker: string | undefined;
 }
 
 export const resultCommand = defineCommand<ResultArgs>({
   command: 'result',
   describe: 'Publish a result for a group to RESULT (the boards of that group print it)',
   builder: (y) =>
-    y
+    brokerOptions(y)
       .option('group', { alias: 'g', type: 'string', demandOption: true, requiresArg: true, describe: 'Group the result is for' })
       .option('message', { alias: 'm', type: 'string', requiresArg: true, describe: 'Text of the result' })
       .option('file', { type: 'string', requiresArg: true, describe: 'A JSON file with the whole RESULT message (its group is replaced by --group)' })
       .option('passed', { type: 'boolean', describe: 'Mark the result passed or failed' })
-      .option('broker', { alias: 'b', type: 'string', requiresArg: true, describe: "Broker URL (default: the project's)" })
       .conflicts('message', 'file')
       .check((argv) => (argv.message !== undefined || argv.file !== undefined ? true : 'give --message TEXT or --file RESULT.json'))
       .example('$0 result -g БАГ-18-01 -m "Лабораторная зачтена" --passed', 'Tell group БАГ-18-01 it passed')
@@ -38,11 +36,11 @@ export const resultCommand = defineCommand<ResultArgs>({
       if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new InputError(`--file ${a.file}: must hold a JSON object`);
     }
     const project = optionalProject(a.project, io.cwd, io.env, out);
-    const url = brokerUrl(a.broker, project);
+    const broker = brokerConnection(a, project, out);
     const payload = a.file
       ? Buffer.from(JSON.stringify({ ...message, group: a.group }), 'utf8')
       : resultPayload({ group: a.group, message: String(message.message), ...(a.passed === undefined ? {} : { passed: a.passed }) });
-    await publishOnce({ url, topic: 'RESULT', payload });
+    await publishOnce({ url: broker.url, mqttOptions: broker.mqttOptions, topic: 'RESULT', payload });
     if (out.json) out.document({ ok: true, topic: 'RESULT', payload: JSON.parse(payload.toString('utf8')) });
     else out.line(`${out.color.green('✓')} RESULT → ${payload.toString('utf8')}`);
   },

@@ -2,28 +2,26 @@ import { InputError } from '../errors.ts';
 import { sendCommand, topicFilter } from '../harness/index.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
-import { brokerUrl, optionalProject } from './harnessView.ts';
+import { brokerConnection, brokerOptions, optionalProject, type BrokerArgs } from './harnessView.ts';
 
-interface SendArgs {
+interface SendArgs extends BrokerArgs {
   device: string;
   cmd: string;
   args: string | undefined;
   registry: string | undefined;
   timeout: string;
-  broker: string | undefined;
 }
 
 export const sendCommandCli = defineCommand<SendArgs>({
   command: 'send <device> <cmd>',
   describe: 'Send a command to a device (or its registry) and wait for the reply',
   builder: (y) =>
-    y
+    brokerOptions(y)
       .positional('device', { type: 'string', describe: 'Device name from the project, or a device id' })
       .positional('cmd', { type: 'string', describe: 'ping, status, set_interval, publish_now, led, reboot' })
       .option('args', { type: 'string', requiresArg: true, describe: 'Command arguments as JSON, e.g. \'{"seconds": 5}\'' })
       .option('registry', { type: 'string', requiresArg: true, describe: 'Send to $registries/<id>/commands (every device of the registry)' })
       .option('timeout', { type: 'string', default: '5s', describe: 'How long to wait for the reply' })
-      .option('broker', { alias: 'b', type: 'string', requiresArg: true, describe: "Broker URL (default: the project's)" })
       .example('$0 send team-1 ping', 'Round trip to team-1')
       .example('$0 send team-1 set_interval --args \'{"seconds": 5}\'', 'Publish every 5 s from now on')
       .example('$0 send team-1 led --args \'{"state": "blink", "times": 3}\'', 'Find the board on the desk'),
@@ -45,9 +43,10 @@ export const sendCommandCli = defineCommand<SendArgs>({
     const project = optionalProject(a.project, io.cwd, io.env, out);
     const device = project?.devices.find((d) => d.name === a.device || d.identity.deviceId === a.device);
     if (project && !device) throw new InputError(`no device '${a.device}' in the project`, [], { hint: `devices: ${project.devices.map((d) => d.name).join(', ')}` });
-    const url = brokerUrl(a.broker ?? device?.mqtt.url, project);
+    const broker = brokerConnection(a, project, out, device?.mqtt.url);
     const trip = await sendCommand({
-      url,
+      url: broker.url,
+      mqttOptions: broker.mqttOptions,
       deviceId: device?.identity.deviceId ?? a.device,
       ...(a.registry ? { registryId: a.registry } : {}),
       command: a.cmd,

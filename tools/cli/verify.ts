@@ -4,7 +4,7 @@ import { ExitCode, InputError } from '../errors.ts';
 import { toJsonReport, toJUnitXml, verify } from '../harness/index.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
-import { brokerUrl, optionalProject, printVerdict, snapshotTable } from './harnessView.ts';
+import { brokerConnection, optionalProject, payloadSchema, printVerdict, snapshotTable } from './harnessView.ts';
 import { harnessOptions, type HarnessArgs } from './watch.ts';
 
 interface VerifyArgs extends HarnessArgs {
@@ -35,14 +35,16 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       if (!/\.(xml|json)$/i.test(file)) throw new InputError(`--report ${file}: the name must end in .xml (JUnit) or .json`);
     }
     const project = optionalProject(args.project, io.cwd, io.env, out);
-    const url = brokerUrl(args.broker, project);
-    if (!out.json) out.note(out.color.dim(`verifying on ${url} for ${args.duration}…`));
+    const broker = brokerConnection(args, project, out);
+    const schemaPath = payloadSchema(args.schema, project, io.cwd);
+    if (!out.json) out.note(out.color.dim(`verifying on ${broker.shown} for ${args.duration}…`));
     const result = await verify({
-      url,
+      url: broker.url,
+      mqttOptions: broker.mqttOptions,
       durationMs,
       ...(project ? { devices: project.devices } : {}),
       ...(args.topic ? { topics: args.topic } : {}),
-      ...(args.schema ? { schemaPath: path.resolve(io.cwd, args.schema) } : {}),
+      ...(schemaPath ? { schemaPath } : {}),
       ...(args['expect-devices'] === undefined ? {} : { expectDevices: args['expect-devices'] }),
       minMessages: args['min-messages'],
       maxInvalid: args['max-invalid'],

@@ -1,20 +1,17 @@
-import path from 'node:path';
 import { startWatch } from '../harness/index.ts';
 import { defineCommand } from './command.ts';
 import { untilStopped } from './untilStopped.ts';
-import { brokerUrl, optionalProject, snapshotTable } from './harnessView.ts';
+import { brokerConnection, brokerOptions, optionalProject, payloadSchema, snapshotTable, tableLegend, type BrokerArgs } from './harnessView.ts';
 
-export interface HarnessArgs {
-  broker: string | undefined;
+export interface HarnessArgs extends BrokerArgs {
   topic: string[] | undefined;
   schema: string | undefined;
 }
 
 export const harnessOptions = (y: import('yargs').Argv): import('yargs').Argv =>
-  y
-    .option('broker', { alias: 'b', type: 'string', requiresArg: true, describe: "Broker URL (default: the project's)" })
+  brokerOptions(y)
     .option('topic', { alias: 't', type: 'string', array: true, requiresArg: true, describe: 'Also watch this topic filter (repeatable)' })
-    .option('schema', { type: 'string', requiresArg: true, describe: 'JSON Schema for payloads (default: the lab payload)' });
+    .option('schema', { type: 'string', requiresArg: true, describe: "JSON Schema for payloads (default: the project's telemetry.schema.json, else the lab payload)" });
 
 export const watchCommand = defineCommand<HarnessArgs>({
   command: 'watch',
@@ -26,12 +23,15 @@ export const watchCommand = defineCommand<HarnessArgs>({
       .example('$0 watch --json', 'One JSON event per received message'),
   async run(args, { io, out }) {
     const project = optionalProject(args.project, io.cwd, io.env, out);
-    const url = brokerUrl(args.broker, project);
+    const broker = brokerConnection(args, project, out);
+    const url = broker.shown;
+    const schemaPath = payloadSchema(args.schema, project, io.cwd);
     const watch = startWatch({
-      url,
+      url: broker.url,
+      mqttOptions: broker.mqttOptions,
       ...(project ? { devices: project.devices } : {}),
       ...(args.topic ? { topics: args.topic } : {}),
-      ...(args.schema ? { schemaPath: path.resolve(io.cwd, args.schema) } : {}),
+      ...(schemaPath ? { schemaPath } : {}),
     });
     watch.on('error', (error) => out.note(out.color.red(error.message)));
     watch.on('connection', (state) => out.note(out.color.dim(`broker ${url}: ${state}`)));
@@ -40,7 +40,7 @@ export const watchCommand = defineCommand<HarnessArgs>({
       watch.on('message', (m) => out.line(`${new Date(m.receivedAt).toISOString()} ${m.valid ? '✓' : '✖'} ${m.topic} ${m.error ? m.error.reason : `${m.bytes} B`}`));
     }
     await watch.ready(10_000);
-    const redraw = io.isTTY && !out.json ? setInterval(() => io.stdout(`\x1b[2J\x1b[H${out.redactor.redact(snapshotTable(watch.snapshot(), out))}\n\n${out.color.dim(`watching ${watch.filters.join(' ')} on ${url} — Ctrl-C to stop`)}\n`), 1000) : null;
+    const redraw = io.isTTY && !out.json ? setInterval(() => io.stdout(`\x1b[2J\x1b[H${out.redactor.redact(snapshotTable(watch.snapshot(), out))}\n${tableLegend(out)}\n${out.color.dim(`watching ${watch.filters.length > 3 ? `${watch.filters.length} topic filters` : watch.filters.join(' ')} on ${url} — Ctrl-C to stop`)}\n`), 1000) : null;
     await untilStopped(io);
     if (redraw) clearInterval(redraw);
     const snapshot = await watch.stop();

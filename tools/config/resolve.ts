@@ -84,6 +84,8 @@ export function resolveDevices(
         keepaliveSeconds: s.mqtt.keepaliveSeconds ?? 60,
         qos: (s.mqtt.qos ?? 0) as 0 | 1,
         statusTopic: s.mqtt.statusTopic ?? '$devices/{deviceId}/state',
+        // IoT Core (and a project modelled on it, with registries) refuses retained messages.
+        retainStatus: s.mqtt.retainStatus ?? (url.hostname !== 'mqtt.cloud.yandex.net' && !s.identity?.registryId),
         replyTopic: s.mqtt.replyTopic ?? '$devices/{deviceId}/events/reply',
         tlsFiles: { ca: tlsFile(s.mqtt.tls?.ca), cert: tlsFile(s.mqtt.tls?.cert), key: tlsFile(s.mqtt.tls?.key) },
       },

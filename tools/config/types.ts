@@ -17,6 +17,7 @@ export interface DeviceSettings {
     keepaliveSeconds?: number;
     qos?: number;
     statusTopic?: string;
+    retainStatus?: boolean;
     replyTopic?: string;
     tls?: { ca?: string; cert?: string; key?: string };
   };
@@ -39,6 +40,7 @@ export interface DeviceSettings {
 export interface ProjectFile {
   $schema?: string;
   project?: string;
+  grading?: { language?: 'ru' | 'en' };
   defaults?: DeviceSettings;
   devices: (DeviceSettings & { name: string })[];
 }
@@ -61,6 +63,8 @@ export interface ResolvedDevice {
     keepaliveSeconds: number;
     qos: 0 | 1;
     statusTopic: string;
+    /** Birth and will retained, so watchers started later know who is online (not on IoT Core). */
+    retainStatus: boolean;
     replyTopic: string;
     /** Absolute host paths of the TLS files. */
     tlsFiles: { ca: string | null; cert: string | null; key: string | null };

@@ -47,7 +47,9 @@ export function toJUnitXml(result: VerifyResult, suiteName = 'mpy-iot verify'): 
   }
   for (const v of verdict.devices) {
     const stats = snapshot.devices.find((d) => d.key === v.key && d.device === v.device);
-    const failure = v.passed
+    const failure = v.foreign !== undefined
+      ? `      <skipped${attrs({ message: v.foreign })}/>\n`
+      : v.passed
       ? ''
       : `      <failure${attrs({ message: v.reasons[0] ?? 'failed', type: 'verification' })}>${xmlEscape(v.reasons.join('\n'))}</failure>\n`;
     cases.push(
@@ -58,8 +60,9 @@ export function toJUnitXml(result: VerifyResult, suiteName = 'mpy-iot verify'): 
     );
   }
   const tests = cases.length;
-  const failures = verdict.devices.filter((d) => !d.passed).length + (verdict.fleetReasons.length > 0 ? 1 : 0);
-  const head = attrs({ name: suiteName, tests, failures, errors: 0, time: seconds });
+  const failures = verdict.devices.filter((d) => !d.passed && d.foreign === undefined).length + (verdict.fleetReasons.length > 0 ? 1 : 0);
+  const skipped = verdict.devices.filter((d) => d.foreign !== undefined).length;
+  const head = attrs({ name: suiteName, tests, failures, errors: 0, skipped, time: seconds });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites${head}>`,

@@ -8,7 +8,15 @@ export interface Row {
   byMac: boolean;
   device: string | null;
   candidates: string[] | undefined;
+  /** From the topic (a per-device topic): fixed, never re-attributed. */
+  fixed: boolean;
+  /** The roster device a birth with this row's MAC named. */
+  claim: string | null;
   payloadGroup: string | null;
+  payloadStudents: string[] | null;
+  /** Set when the payload names a team the roster does not have: why it is not in this class. */
+  foreign: string | null;
+  temperature: number | null;
   streams: Map<string, Stream>;
   messages: number;
   valid: number;
@@ -33,14 +41,15 @@ export interface StatusInfo {
 export function newRow(identity: Identity): Row {
   return {
     key: identity.key, byMac: identity.byMac === true, device: identity.device ?? null, candidates: identity.candidates,
-    payloadGroup: null, streams: new Map(), messages: 0, valid: 0, invalid: 0, invalidByKind: {}, firstError: null,
+    fixed: identity.device !== undefined, claim: null, payloadGroup: null, payloadStudents: null, foreign: null, temperature: null, streams: new Map(), messages: 0, valid: 0, invalid: 0, invalidByKind: {}, firstError: null,
     firstSeen: null, lastSeen: null, lastPayload: undefined, dirty: false,
   };
 }
 
 export function rowStats(row: Row, status: StatusInfo | undefined, group: string | null): DeviceStats {
   return {
-    key: row.key, device: row.device, group, topics: [...row.streams.keys()],
+    key: row.key, device: row.device, group, students: row.payloadStudents, temperature: row.temperature, foreign: row.foreign,
+    topics: [...row.streams.keys()],
     messages: row.messages, valid: row.valid, invalid: row.invalid, invalidByKind: { ...row.invalidByKind },
     firstError: row.firstError, firstSeen: row.firstSeen, lastSeen: row.lastSeen,
     interval: poolIntervals(row.streams.values()), seq: poolSeq(row.streams.values()),
@@ -51,7 +60,7 @@ export function rowStats(row: Row, status: StatusInfo | undefined, group: string
 /** A board heard only on its status topic (online, but no telemetry yet). */
 export function statusOnlyStats(info: StatusInfo, group: string | null): DeviceStats {
   return {
-    key: info.key, device: info.device, group, topics: [], messages: 0, valid: 0, invalid: 0, invalidByKind: {},
+    key: info.key, device: info.device, group, students: null, temperature: null, foreign: null, topics: [], messages: 0, valid: 0, invalid: 0, invalidByKind: {},
     firstError: null, firstSeen: null, lastSeen: null, interval: poolIntervals([]), seq: null,
     ...statusFields(info), lastPayload: null,
   };
@@ -62,13 +71,13 @@ function statusFields(info: StatusInfo | undefined): Pick<DeviceStats, 'status' 
   return { status, statusAt: info?.at ?? null, boot: info?.boot ?? null, connects: info?.connects ?? null };
 }
 
-/** A board on both a {mac} topic and an id topic has two rows; count it once per device. */
+/** A board on both a {mac} topic and an id topic has two rows; count it once per device. Boards not in this class do not count. */
 export function countBoards(rows: Iterable<Row>): number {
   const macs = new Map<string, number>();
   const byId = new Set<string>();
   let anonymous = 0;
   for (const row of rows) {
-    if (row.messages === 0) continue;
+    if (row.messages === 0 || row.foreign !== null) continue;
     if (row.device === null) anonymous++;
     else if (row.byMac) macs.set(row.device, (macs.get(row.device) ?? 0) + 1);
     else byId.add(row.device);

@@ -35,6 +35,8 @@ const err = (kind: InvalidKind, message: string): PayloadError => ({ kind, path:
 const EMPTY = err('empty', 'empty payload');
 const NOT_UTF8 = err('not-utf8', 'not UTF-8 text');
 const BAD_STATUS = err('schema', 'status payload must be JSON {"status": "online" | "offline", …}');
+const teamKey = (group: string, students: string[]): string => `${group}\u0000${students.join('\u0000')}`;
+const sameList = (a: string[], b: string[] | null): boolean => b !== null && a.length === b.length && a.every((x, i) => x === b[i]);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class TelemetryTracker {
@@ -46,13 +48,16 @@ export class TelemetryTracker {
   private readonly rows = new Map<string, Row>();
   private readonly routes = new Map<string, Route>();
   private readonly statusByKey = new Map<string, StatusInfo>();
-  /** MAC → project device, from births that carry both (a board's status topic names it by id). */
-  private readonly deviceByMac = new Map<string, string>();
+  /** Births and wills that name their MAC: the status of that board, whoever shares its status topic. */
+  private readonly statusByMac = new Map<string, StatusInfo>();
+  /** MAC → the roster device its birth named (a claim: the payload may still contradict it). */
+  private readonly claimByMac = new Map<string, string>();
   private readonly statusByDevice = new Map<string, StatusInfo>();
+  private readonly roster = new Map<string, ResolvedDevice>();
   private readonly deviceGroup = new Map<string, string>();
   /** group → the one project device with it (null when several share the group). */
   private readonly groupDevice = new Map<string, string | null>();
-  /** group + students → project device, for groups with several boards (students tell them apart). */
+  /** group + students → project device: the team a payload names. */
   private readonly studentsDevice = new Map<string, string>();
   private readonly dirty: Row[] = [];
   private readonly dirtyStatus = new Set<string>();
@@ -68,10 +73,11 @@ export class TelemetryTracker {
     this.maxBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.startedAt = options.startedAt ?? Date.now();
     for (const d of devices) {
+      this.roster.set(d.name, d);
       if (d.telemetry.group === '') continue;
       this.deviceGroup.set(d.name, d.telemetry.group);
       this.groupDevice.set(d.telemetry.group, this.groupDevice.has(d.telemetry.group) ? null : d.name);
-      this.studentsDevice.set(`${d.telemetry.group}\u0000${d.telemetry.students.join('\u0000')}`, d.name);
+      this.studentsDevice.set(teamKey(d.telemetry.group, d.telemetry.students), d.name);
     }
   }
 
@@ -104,7 +110,8 @@ export class TelemetryTracker {
       row = this.rows.get(identity.key) ?? null;
       if (!row) {
         row = newRow(identity);
-        if (row.byMac && row.device === null) row.device = this.deviceByMac.get(row.key) ?? null;
+        if (row.byMac) row.claim = this.claimByMac.get(row.key) ?? null;
+        this.attribute(row);
         this.rows.set(identity.key, row);
       }
       stream = row.streams.get(topic) ?? null;
@@ -163,7 +170,9 @@ export class TelemetryTracker {
         seq = s;
         (stream.seq ??= new SeqState()).observe(s);
       }
-      if (!error && typeof value.group === 'string') this.learnGroup(row, value.group, value.students);
+      if (typeof value.temperature === 'number') row.temperature = value.temperature;
+      // Invalid payloads still say whose they are: the row stays the team's, with the error on it.
+      this.learnContent(row, value.group, value.students);
     }
     if (value !== undefined) row.lastPayload = value;
     if (error) {
@@ -178,12 +187,45 @@ export class TelemetryTracker {
     return { topic, kind: 'telemetry', key: identity.key, device: row.device, receivedAt: at, bytes, valid: error === null, error, payload: value, seq };
   }
 
-  private learnGroup(row: Row, group: string, students: unknown): void {
-    row.payloadGroup = group;
-    if (row.device !== null) return;
-    // One device of that group, or (several boards per group) the one with exactly these students.
-    const device = this.groupDevice.get(group) ?? (Array.isArray(students) ? this.studentsDevice.get(`${group}\u0000${students.join('\u0000')}`) : undefined);
-    if (device && (!row.candidates || row.candidates.includes(device))) row.device = device;
+  private learnContent(row: Row, group: unknown, students: unknown): void {
+    const g = typeof group === 'string' ? group : null;
+    const st = Array.isArray(students) && students.every((x) => typeof x === 'string') ? (students as string[]) : null;
+    if (g === row.payloadGroup && (st === null || sameList(st, row.payloadStudents))) return;
+    if (g !== null) row.payloadGroup = g;
+    if (st !== null) row.payloadStudents = st;
+    this.attribute(row);
+  }
+
+  /**
+   * Which roster device a row is, in this order: its topic (a per-device topic); the team its payload
+   * names (group + students); the birth that named its MAC, unless the payload names another team;
+   * the only roster device of the payload's group. A payload naming a team the roster does not have
+   * makes the row "not in this class" (two default labs both called team-1 are told apart this way).
+   */
+  private attribute(row: Row): void {
+    if (row.fixed || this.roster.size === 0) return;
+    const { payloadGroup: group, payloadStudents: students, claim } = row;
+    const allowed = (d: string | null | undefined): d is string => d != null && (!row.candidates || row.candidates.includes(d));
+    let device: string | null = null;
+    let foreign: string | null = null;
+    if (group !== null && students !== null) {
+      const named = this.studentsDevice.get(teamKey(group, students));
+      if (allowed(named)) device = named;
+      else {
+        const team = `${students.join(', ')} (${group})`;
+        const claimed = claim !== null ? this.roster.get(claim) : undefined;
+        foreign = claimed
+          ? `not in this class: sends as ${team}, but its birth says ${claim}, which is ${claimed.telemetry.students.join(', ')} (${claimed.telemetry.group})`
+          : `not in this class: no team ${team} on the roster`;
+      }
+    } else if (allowed(claim)) device = claim;
+    else if (group !== null) {
+      const only = this.groupDevice.get(group);
+      if (allowed(only)) device = only;
+      else if (!this.groupDevice.has(group)) foreign = `not in this class: group ${group} is not on the roster`;
+    }
+    row.device = device;
+    row.foreign = foreign;
   }
 
   private status(identity: Identity, value: Record<string, unknown>, at: number): void {
@@ -191,23 +233,32 @@ export class TelemetryTracker {
     // A birth names its device: that settles which project device a shared {mac} topic belongs to.
     if (device === null && typeof value.name === 'string' && identity.candidates?.includes(value.name)) device = value.name;
     const online = value.status === 'online';
-    // The birth's MAC links this device to its row on a shared {mac} topic (e.g. two boards of one group).
-    if (device !== null && typeof value.mac === 'string' && value.mac !== '') {
-      const mac = normalizeMac(value.mac);
-      this.deviceByMac.set(mac, device);
+    // The birth's MAC links the board to its row on a shared {mac} topic (e.g. two boards of one group).
+    const mac = typeof value.mac === 'string' && value.mac !== '' ? normalizeMac(value.mac) : null;
+    if (mac !== null && device !== null && online && this.roster.has(device)) {
+      this.claimByMac.set(mac, device);
       const row = this.rows.get(mac);
-      if (row && row.byMac && row.device === null) row.device = device;
+      if (row && row.byMac && row.claim !== device) {
+        row.claim = device;
+        this.attribute(row);
+      }
     }
     const connects = typeof value.connects === 'number' ? value.connects : null;
     const info: StatusInfo = { key: identity.key, device, status: online ? 'online' : 'offline', at, boot: typeof value.boot === 'string' ? value.boot : null, connects };
-    const previous = this.statusByKey.get(identity.key);
+    const previous = (mac !== null ? this.statusByMac.get(mac) : undefined) ?? this.statusByKey.get(identity.key);
     if (!online && previous) Object.assign(info, { boot: previous.boot, connects: previous.connects, device: device ?? previous.device });
-    this.statusByKey.set(identity.key, info);
-    if (info.device !== null) this.statusByDevice.set(info.device, info);
-    this.dirtyStatus.add(identity.key);
+    if (mac !== null) {
+      // Several boards may share this status topic (two labs both called team-1): the MAC says whose it is.
+      info.key = mac;
+      this.statusByMac.set(mac, info);
+    } else {
+      this.statusByKey.set(identity.key, info);
+      if (info.device !== null) this.statusByDevice.set(info.device, info);
+    }
+    this.dirtyStatus.add(info.key);
     for (const row of this.rows.values()) {
-      if (row.key !== identity.key && (info.device === null || row.device !== info.device)) continue;
-      if (row.device === null && info.device !== null) row.device = info.device;
+      if (mac !== null ? row.key !== mac : row.key !== identity.key && (info.device === null || row.device !== info.device)) continue;
+      if (row.device === null && info.device !== null && mac === null) row.device = info.device;
       if (!row.dirty) {
         row.dirty = true;
         this.dirty.push(row);
@@ -226,7 +277,7 @@ export class TelemetryTracker {
   }
 
   private statusOf(key: string, device: string | null): StatusInfo | undefined {
-    return this.statusByKey.get(key) ?? (device !== null ? this.statusByDevice.get(device) : undefined);
+    return this.statusByMac.get(key) ?? this.statusByKey.get(key) ?? (device !== null ? this.statusByDevice.get(device) : undefined);
   }
 
   /** Rows for every board heard from: telemetry rows, then boards only seen on their status topic. */
@@ -235,6 +286,13 @@ export class TelemetryTracker {
     for (const info of this.statusByKey.values()) {
       if (out.some((s) => s.key === info.key || (info.device !== null && s.device === info.device))) continue;
       out.push(statusOnlyStats(info, this.groupOf(info.device)));
+    }
+    for (const info of this.statusByMac.values()) {
+      if (this.rows.has(info.key)) continue;
+      // Online (or was) but no telemetry: the roster device its birth named, when it is one.
+      const device = info.device !== null && this.roster.has(info.device) ? info.device : null;
+      if (device !== null && out.some((s) => s.device === device && s.messages === 0)) continue;
+      out.push(statusOnlyStats({ ...info, device }, this.groupOf(device)));
     }
     return out;
   }

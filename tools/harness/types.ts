@@ -71,6 +71,15 @@ export interface DeviceStats {
   key: string;
   device: string | null;
   group: string | null;
+  /** Students named by the last payload that carried them. */
+  students: string[] | null;
+  /** The last numeric `temperature` received. */
+  temperature: number | null;
+  /**
+   * With a roster: why this board is not in this class (its payload names a team the roster does
+   * not have). Such boards are shown, never judged healthy and never make the class pass.
+   */
+  foreign: string | null;
   topics: string[];
   messages: number;
   valid: number;
@@ -137,6 +146,8 @@ export interface DeviceVerdict {
   group: string | null;
   passed: boolean;
   reasons: string[];
+  /** Set for a board that is not in this class (see DeviceStats.foreign): never passed, never a reason. */
+  foreign?: string;
 }
 
 export interface Verdict {

@@ -41,6 +41,8 @@ export function evaluate(snapshot: Snapshot, options: EvaluateOptions = {}): Ver
   const o = { ...options, minMessages: options.minMessages ?? 1, maxInvalid: options.maxInvalid ?? 0 };
   const fleetReasons: string[] = [];
   const devices: DeviceVerdict[] = snapshot.devices.map((d) => {
+    // Not in this class: listed, never judged healthy, never a failure of the class either.
+    if (d.foreign !== null) return { key: d.key, device: d.device, group: d.group, passed: false, reasons: [], foreign: d.foreign };
     const reasons = judge(d, o);
     return { key: d.key, device: d.device, group: d.group, passed: reasons.length === 0, reasons };
   });
@@ -49,7 +51,7 @@ export function evaluate(snapshot: Snapshot, options: EvaluateOptions = {}): Ver
   if (o.expectDevices !== undefined) {
     const boards = snapshot.totals.boards;
     if (boards < o.expectDevices) {
-      const seen = snapshot.devices.filter((d) => d.messages > 0).map(deviceLabel);
+      const seen = snapshot.devices.filter((d) => d.messages > 0 && d.foreign === null).map(deviceLabel);
       fleetReasons.push(`expected ${plural(o.expectDevices, 'device')} sending telemetry, saw ${boards}${seen.length > 0 ? `: ${seen.join(', ')}` : ''}`);
     }
   } else {

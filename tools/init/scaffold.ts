@@ -25,6 +25,7 @@ export function labProject(schemaRef: string, board: string, sensor: 'internal' 
   return {
     $schema: schemaRef,
     project: 'mqtt-lab',
+    grading: { language: 'ru' },
     defaults: {
       board,
       wifi: { ssid: '${WIFI_SSID}', password: '${WIFI_PASSWORD}' },

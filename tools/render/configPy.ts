@@ -41,6 +41,7 @@ export function configValues(device: ResolvedDevice, tlsFormat: 'pem' | 'der'): 
     ['TELEMETRY_INTERVAL_MS', Math.round(telemetry.intervalSeconds * 1000)],
     ['TELEMETRY_TOPICS', telemetry.topics.map(expand)],
     ['STATUS_TOPIC', expand(mqtt.statusTopic)],
+    ['STATUS_RETAIN', mqtt.retainStatus],
     ['REPLY_TOPIC', expand(mqtt.replyTopic)],
     ['STUDENTS', telemetry.students],
     ['GROUP', telemetry.group],

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { loadBoards, type BoardProfile } from '../boards/index.ts';
 import { DeviceError } from '../errors.ts';
 import { readBuild, type BuildImage } from './buildImage.ts';
-import { ipForName, macForName } from './identity.ts';
+import { ipForName, newVirtualMac } from './identity.ts';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SAB_BYTES, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
 import { interpreterModule, simulatorModules, workerFile } from './runtime.ts';
 import { answerHostCall, type HostReply } from './hostCalls.ts';
@@ -16,8 +16,10 @@ import { VirtualWifi, type AccessPoint } from './wifi.ts';
 export type ResetCause = 'power_on' | 'hard' | 'soft' | 'watchdog' | 'deepsleep';
 
 export interface VirtualBoardOptions {
-  /** Board name (console prefix, MAC seed); default: the build's device name. */
+  /** Board name (console prefix); default: the build's device name. */
   name?: string;
+  /** 12 hex digits; default: a random one per board instance (see newVirtualMac). */
+  mac?: string;
   /** The access point in range; default: one that accepts any credentials. */
   accessPoint?: AccessPoint | null;
   /** How long joining Wi-Fi takes. */
@@ -89,7 +91,7 @@ export class VirtualBoard extends EventEmitter {
   ) {
     super();
     this.name = options.name ?? image.manifest.device;
-    this.mac = macForName(this.name);
+    this.mac = options.mac ?? newVirtualMac();
     this.board = board;
     this.files = options.blank ? {} : { ...image.files };
     this.sockets = new HostSockets(options.connectTarget, new Int32Array(this.sab, READY_BASE * 4, READY_SLOTS));
