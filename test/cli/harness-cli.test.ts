@@ -55,27 +55,30 @@ describe('a class of two groups on virtual boards', () => {
     assert.match(fail.stdout, /5/);
   });
 
-  test('grade: one verdict per group on RESULT, and the boards of each group print theirs', async () => {
+  test('grade: one verdict per team on RESULT, each board prints its own', async () => {
     const listener = await mqtt.connectAsync(broker.url);
     const results: string[] = [];
     listener.on('message', (_t, p) => results.push(p.toString('utf8')));
     await listener.subscribeAsync('RESULT');
     const run = await runCli(['grade', '--duration', '3s', '--min-messages', '2', '--passed-message', 'Зачтено'], { cwd: project });
-    assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /БАГ-18-01\s+passed/);
-    assert.match(run.stdout, /БАГ-18-02\s+passed/);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /Иванов И\.И\s+БАГ-18-01\s+team-1 \(240ac4\w{6}\)\s+passed/);
+    assert.match(run.stdout, /Ng K\.\s+БАГ-18-02\s+team-3 \(240ac4\w{6}\)\s+passed/);
+    assert.match(run.stdout, /✓ all 3 teams passed/);
     await new Promise((r) => setTimeout(r, 500));
     await listener.endAsync();
-    const groups = results.map((r) => (JSON.parse(r) as { group: string; passed: boolean }).group).sort();
-    assert.deepEqual(groups, ['БАГ-18-01', 'БАГ-18-02']);
-    for (const board of boards) assert.match(await board.waitForLine(/result for my group/, 5000, { fromStart: true }), /Зачтено/);
+    const sent = results.map((r) => JSON.parse(r) as { device: string; mac: string });
+    assert.deepEqual(sent.map((r) => r.device), ['team-1', 'team-2', 'team-3']);
+    assert.deepEqual(sent.map((r) => r.mac), boards.map((b) => b.mac));
+    for (const board of boards) assert.match(await board.waitForLine(/result for my board/, 5000, { fromStart: true }), /Зачтено/);
   });
 
-  test('result: a message for one group reaches only that group as "my group"', async () => {
+  test('result: a message for one group is printed by that group only', async () => {
     const run = await runCli(['result', '--group', 'БАГ-18-02', '--message', 'пересдача в пятницу'], { cwd: project });
     assert.equal(run.code, 0, run.stderr);
     assert.match(await boards[2]!.waitForLine(/пересдача в пятницу/, 5000, { fromStart: true }), /for my group/);
-    assert.doesNotMatch(await boards[0]!.waitForLine(/пересдача в пятницу/, 5000, { fromStart: true }), /for my group/);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(boards[0]!.console.filter((l) => /пересдача/.test(l.line)).length, 0);
   });
 });
 
