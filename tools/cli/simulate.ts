@@ -11,6 +11,12 @@ import { defineCommand, type CommandContext } from './command.ts';
 import { loadBoards } from '../boards/index.ts';
 import { InputError } from '../errors.ts';
 import { createVirtualLoader } from '../flash/loader/index.ts';
+import { serveRfc2217 } from '../serial/rfc2217/index.ts';
+
+/** Over RFC 2217 each DTR/RTS change is a network round trip (pyserial waits ≥ 50 ms for its answer), so
+ *  esptool's classic reset (DTR up, then RTS down) spans ~100 ms where a USB bridge takes microseconds.
+ *  Like esptool's esp_rfc2217_server, the board counts IO0 going low that soon after EN rises as one reset. */
+const RFC2217_STRAP_WINDOW_MS = 250;
 import { table } from './table.ts';
 import { untilStopped } from './untilStopped.ts';
 
@@ -25,6 +31,7 @@ interface SimulateArgs {
   'broker-cut-at': string | undefined;
   temperature: TemperatureScenario | undefined;
   pty: boolean;
+  rfc2217: string | undefined;
   loader: string | undefined;
 }
 
@@ -48,6 +55,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .option('broker-cut-at', { type: 'string', requiresArg: true, describe: "Fault: cut every board's TCP connection at this time" })
       .option('temperature', { choices: TEMPERATURE_SCENARIOS, describe: 'What the virtual sensors read' })
       .option('pty', { type: 'boolean', default: false, describe: "Expose each board's serial port on a pseudo-terminal (for monitor, deploy, mpremote…)" })
+      .option('rfc2217', { type: 'string', describe: "Serve each board's serial port over RFC 2217 on 127.0.0.1 (from PORT up; no PORT: any free one), with its DTR/RTS reset wiring: esptool --port rfc2217://127.0.0.1:PORT, mpremote connect rfc2217://…" })
       .option('loader', { type: 'string', requiresArg: true, describe: "A board waiting in its ROM bootloader (esp32, esp8266, esp32s3, esp32c3) on a pseudo-terminal, for `mpy-iot flash`" })
       .conflicts('all', 'device')
       .example('$0 simulate --all --duration 20s', 'Every device of the project, for 20 seconds')
@@ -62,7 +70,8 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       ...(args['wifi-drop-at'] ? { wifiDropAtMs: parseDuration(args['wifi-drop-at'], '--wifi-drop-at'), wifiDownForMs: parseDuration(args['wifi-down-for'], '--wifi-down-for') } : {}),
       ...(args['broker-cut-at'] ? { brokerCutAtMs: parseDuration(args['broker-cut-at'], '--broker-cut-at') } : {}),
     };
-    if (args.loader) return simulateLoader(args.loader, durationMs, { io, out });
+    const rfc2217Port = args.rfc2217 === undefined ? undefined : parsePort(args.rfc2217);
+    if (args.loader) return simulateLoader(args.loader, durationMs, { pty: args.pty, rfc2217Port }, { io, out });
     const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });
     out.redactor.absorb(project.redactor);
     const specs = planFleet(project, {
@@ -119,20 +128,38 @@ export const simulateCommand = defineCommand<SimulateArgs>({
   },
 });
 
-/** A virtual board held in its ROM bootloader on a pseudo-terminal: the far end for `mpy-iot flash`. */
-async function simulateLoader(boardName: string, durationMs: number | null, { io, out }: CommandContext): Promise<number> {
+function parsePort(text: string): number {
+  if (text === '') return 0;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`--rfc2217 takes a TCP port (0-65535), got '${text}'`);
+  return port;
+}
+
+/** A virtual board held in its ROM bootloader on a pseudo-terminal and/or RFC 2217: the far end for `mpy-iot flash` and esptool. */
+async function simulateLoader(boardName: string, durationMs: number | null, transports: { pty: boolean; rfc2217Port: number | undefined }, { io, out }: CommandContext): Promise<number> {
   const boards = loadBoards();
   const board = boards.find(boardName);
   if (!board) throw new InputError(`unknown board '${boardName}'`, [], { hint: `known boards: ${boards.boards.map((b) => b.id).join(', ')}` });
   // A pseudo-terminal carries no baud rate to the far end: do not drop bytes on a baud mismatch.
-  const loader = createVirtualLoader({ chip: board.chip as 'ESP32' | 'ESP8266' | 'ESP32-S3' | 'ESP32-C3', strictBaud: false });
-  // No DTR/RTS on a pty either: the board waits in download mode, as if BOOT were held at reset.
+  // Over RFC 2217 each line change costs a round trip: the strap window covers it (see espReset.ts).
+  const loader = createVirtualLoader({ chip: board.chip as 'ESP32' | 'ESP8266' | 'ESP32-S3' | 'ESP32-C3', strictBaud: transports.pty ? false : true, strapWindowMs: RFC2217_STRAP_WINDOW_MS });
+  // The board waits in download mode, as if BOOT were held at reset (a pty has no lines to ask for it).
   loader.reset('download');
-  const exposure = await exposeOnPty(loader.farEnd);
-  if (out.json) out.event({ type: 'pty', board: board.id, loader: true, path: exposure.path });
-  else out.note(`${board.id} ROM loader (download mode) on ${out.color.bold(exposure.path)}`);
+  const closers: (() => unknown)[] = [];
+  if (transports.pty || transports.rfc2217Port === undefined) {
+    const exposure = await exposeOnPty(loader.farEnd);
+    closers.push(() => exposure.close());
+    if (out.json) out.event({ type: 'pty', board: board.id, loader: true, path: exposure.path });
+    else out.note(`${board.id} ROM loader (download mode) on ${out.color.bold(exposure.path)}`);
+  }
+  if (transports.rfc2217Port !== undefined) {
+    const server = await serveRfc2217(loader.farEnd, { port: transports.rfc2217Port });
+    closers.push(() => server.close());
+    if (out.json) out.event({ type: 'rfc2217', board: board.id, loader: true, url: server.url });
+    else out.note(`${board.id} ROM loader (download mode) on ${out.color.bold(server.url)}`);
+  }
   await untilStopped(io, durationMs);
-  exposure.close();
+  for (const close of closers) await close();
   loader.dispose();
   const summary = { board: board.id, state: loader.state, commands: loader.stats.commands, bytesReceived: loader.stats.bytesReceived };
   if (out.json) out.event({ type: 'summary', ...summary });

@@ -72,7 +72,7 @@ export class VirtualLoaderImpl implements VirtualLoader {
     this.mac = options.mac ?? facts.defaultMac;
     this.faults = options.faults ?? {};
     if (options.onEvent) this.listeners.add(options.onEvent);
-    this.decoder = new EspResetDecoder({ wiring: options.wiring ?? facts.wiring });
+    this.decoder = new EspResetDecoder({ wiring: options.wiring ?? facts.wiring, ...(options.strapWindowMs === undefined ? {} : { strapWindowMs: options.strapWindowMs }) });
     this.session = this.newSession();
     this.farEnd = {
       connect: (emit) => {

@@ -27,6 +27,9 @@ export interface VirtualLoaderOptions {
   /** Drop bytes both ways while the host's baud differs from the chip's (after the stub starts or
    *  CHANGE_BAUDRATE), as a real UART would garble them. Default true. */
   strictBaud?: boolean;
+  /** 'classic' wiring: how long after EN rises IO0 may still go low and count (default 10 ms, an RC
+   *  delay). A port server (RFC 2217) sets it wider: each line change costs a network round trip. */
+  strapWindowMs?: number;
   faults?: LoaderFaults;
   onEvent?: (event: LoaderEvent) => void;
 }
