@@ -1,5 +1,5 @@
-// Runs `mpy-iot simulate --pty …` as a child process (as a user would) and returns the
-// pseudo-terminal path it prints (or, with --rfc2217, the RFC 2217 URL).
+// Runs `mpy-iot simulate …` as a child process (as a user would) and returns the port it prints:
+// a pseudo-terminal path (--pty) or an RFC 2217 URL (--rfc2217).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after } from 'node:test';
@@ -7,10 +7,13 @@ import { after } from 'node:test';
 const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
 
 export interface RunningSimulator {
-  /** The first /dev/pts/N (or rfc2217://…) the simulator printed. */
+  /** The first port the simulator printed. */
   path: string;
-  /** Everything it printed on stderr so far. */
+  /** Everything it printed so far (stderr: notes and ports; stdout: the boards' console). */
   stderr(): string;
+  stdout(): string;
+  /** Resolves with the first match of `pattern` in stdout + stderr printed after `from` characters of stdout. */
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpExecArray>;
   stop(): void;
 }
 
@@ -24,8 +27,22 @@ export function startSimulator(args: string[], cwd: string, pattern = /(\/dev\/p
     if (sim.exitCode === null) sim.kill();
   };
   process.once('exit', kill);
+  let err = '';
+  let out = '';
+  // Read stdout too: an unread pipe fills up and stalls the simulator.
+  sim.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const waitFor = (wanted: RegExp, timeoutMs = 20_000, from = 0): Promise<RegExpExecArray> =>
+    new Promise((resolve, reject) => {
+      const started = Date.now();
+      const look = (): void => {
+        const match = wanted.exec(out.slice(from)) ?? wanted.exec(err);
+        if (match) return resolve(match);
+        if (Date.now() - started > timeoutMs) return reject(new Error(`simulate printed nothing matching ${wanted} within ${timeoutMs} ms:\n${err}\n${out.slice(-3000)}`));
+        setTimeout(look, 50);
+      };
+      look();
+    });
   return new Promise<RunningSimulator>((resolve, reject) => {
-    let err = '';
     const timer = setTimeout(() => reject(new Error(`no port printed: ${err}`)), 20_000);
     sim.once('exit', (code) => reject(new Error(`simulate exited (${code}) before printing a port: ${err}`)));
     sim.stderr.on('data', (chunk: Buffer) => {
@@ -34,7 +51,7 @@ export function startSimulator(args: string[], cwd: string, pattern = /(\/dev\/p
       const match = pattern.exec(err);
       if (match) {
         clearTimeout(timer);
-        resolve({ path: match[1]!, stderr: () => err, stop: kill });
+        resolve({ path: match[1]!, stderr: () => err, stdout: () => out, waitFor, stop: kill });
       }
     });
   });

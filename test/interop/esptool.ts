@@ -58,9 +58,8 @@ export interface MatrixOptions {
  * byte (stub and ROM), erase-region, the --after modes each followed by another command, erase-flash.
  */
 export function esptoolMatrix(it: (name: string, fn: () => Promise<void>) => void, assert: typeof import('node:assert/strict'), chip: string, port: () => string, options: MatrixOptions): void {
-  const base = (): string[] => ['--port', port(), '--before', options.before];
-  const ok = async (args: string[], expect?: RegExp): Promise<string> => {
-    const run = await esptool([...base(), ...args]);
+  const ok = async (args: string[], expect?: RegExp, before: string = options.before): Promise<string> => {
+    const run = await esptool(['--port', port(), '--before', before, ...args]);
     assert.equal(run.code, 0, `esptool ${args.join(' ')} failed:\n${run.output}`);
     if (expect) assert.match(run.output, expect);
     return run.output;
@@ -101,11 +100,11 @@ export function esptoolMatrix(it: (name: string, fn: () => Promise<void>) => voi
   });
   it('--after no-reset-stub, then the next run syncs with the running stub', async () => {
     await ok(['--after', 'no-reset-stub', 'flash-id']);
-    await ok(['--before', 'no-reset', '--after', 'no-reset', 'flash-id'], /Stub flasher is already running/);
+    await ok(['--after', 'no-reset', 'flash-id'], /Stub flasher is already running/, 'no-reset');
   });
   it('--after no-reset leaves the ROM loader, then another command', async () => {
     await ok(['--after', 'no-reset', 'chip-id'], /Staying in bootloader/);
-    await ok(['--before', 'no-reset', '--after', 'no-reset', 'read-mac'], /MAC:/);
+    await ok(['--after', 'no-reset', 'read-mac'], /MAC:/, 'no-reset');
   });
   it('erase-flash blanks the chip', async () => {
     await ok(['--after', 'no-reset', 'erase-flash'], /Flash memory erased successfully|Chip erase completed/i);

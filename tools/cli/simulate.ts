@@ -4,8 +4,8 @@ import { DeviceError } from '../errors.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import type { VirtualBoard } from '../sim/board.ts';
 import { planFleet, startFleet } from '../sim/fleet.ts';
-import { exposeOnPty, type PtyExposure } from '../sim/pty.ts';
-import { boardFarEnd } from '../sim/serialFarEnd.ts';
+import { exposeOnPty } from '../sim/pty.ts';
+import { boardDevice } from '../sim/serialFarEnd.ts';
 import { TEMPERATURE_SCENARIOS, type TemperatureScenario } from '../sim/temperature.ts';
 import { defineCommand, type CommandContext } from './command.ts';
 import { loadBoards } from '../boards/index.ts';
@@ -99,17 +99,25 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     };
     if (!out.json) out.note(out.color.dim(`starting ${specs.length} virtual board${specs.length > 1 ? 's' : ''}${args.broker ? ` → ${args.broker}` : ''}${durationMs ? ` for ${formatDuration(durationMs)}` : ' (Ctrl-C to stop)'}`));
     const fleet = await startFleet(specs, faults, attach);
-    const ptys: PtyExposure[] = [];
-    if (args.pty) {
-      for (const board of fleet.boards) {
-        const exposure = await exposeOnPty(boardFarEnd(board));
-        ptys.push(exposure);
+    const closers: (() => unknown)[] = [];
+    for (const [index, board] of fleet.boards.entries()) {
+      const device = boardDevice(board, { strapWindowMs: RFC2217_STRAP_WINDOW_MS });
+      closers.push(() => device.dispose());
+      if (args.pty) {
+        const exposure = await exposeOnPty(device.port());
+        closers.unshift(() => exposure.close());
         if (out.json) out.event({ type: 'pty', board: board.name, path: exposure.path });
         else out.note(`${board.name} serial port: ${out.color.bold(exposure.path)}`);
       }
+      if (rfc2217Port !== undefined) {
+        const server = await serveRfc2217(device.port(), { port: rfc2217Port === 0 ? 0 : rfc2217Port + index });
+        closers.unshift(() => server.close());
+        if (out.json) out.event({ type: 'rfc2217', board: board.name, url: server.url });
+        else out.note(`${board.name} serial port: ${out.color.bold(server.url)}`);
+      }
     }
     await untilStopped(io, durationMs);
-    for (const exposure of ptys) exposure.close();
+    for (const close of closers) await close();
     await fleet.stop();
     const summary = fleet.boards.map((b) => ({
       board: b.name,

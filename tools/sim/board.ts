@@ -39,6 +39,12 @@ export interface VirtualBoardOptions {
   rawPasteWindow?: number;
 }
 
+/** MicroPython's banner fields, as an image carries them ("MicroPython v1.24.1 on 2024-11-29"). */
+export interface FirmwareIdentity {
+  version: string;
+  date: string;
+}
+
 export interface ConsoleLine {
   board: string;
   line: string;
@@ -83,6 +89,10 @@ export class VirtualBoard extends EventEmitter {
   private temperatureReads = 0;
   private stopping: Promise<void> | null = null;
   private lastCause: ResetCause = 'power_on';
+  /** Set by `hold` (EN low, or the ROM loader running): the interpreter stays stopped until `release`. */
+  private holding: Promise<void> | null = null;
+  /** What the flashed image says it is (its banner); undefined: the simulator's own. */
+  private firmware: FirmwareIdentity | undefined;
 
   constructor(
     private readonly image: BuildImage,
@@ -120,6 +130,7 @@ export class VirtualBoard extends EventEmitter {
             fixedWatchdogMs: 6000,
           },
           files: this.files,
+          ...(this.firmware ? { firmware: this.firmware } : {}),
           shims: simulatorModules(),
           replMode: this.replMode,
           rawPaste: this.options.rawPaste !== false,
@@ -218,6 +229,11 @@ export class VirtualBoard extends EventEmitter {
     // A reset drops the board's TCP connections; the broker notices at once (and sends the will).
     this.sockets.closeAll();
     this.files = files;
+    if (this.holding) {
+      if (this.worker === worker) this.worker = null;
+      this.emit('held');
+      return;
+    }
     const next: ResetCause = cause === 'soft_reboot' ? this.lastCause : (cause as ResetCause);
     this.lastCause = next;
     const event: ResetEvent = { cause: next, at: Date.now() };
@@ -294,6 +310,36 @@ export class VirtualBoard extends EventEmitter {
   /** Presses the reset button (EN): reboots with reset_cause() == HARD_RESET. */
   hardReset(): void {
     this.signal(SIGNAL.reset);
+  }
+
+  /**
+   * EN held low, or the ROM loader took the chip: the interpreter stops (its files are kept, its
+   * connections drop) until `release`. Resolves once it has stopped.
+   */
+  hold(): Promise<void> {
+    this.holding ??= new Promise<void>((resolve) => {
+      this.once('held', resolve);
+      this.signal(SIGNAL.reset);
+    });
+    return this.holding;
+  }
+
+  /** Boots again after `hold` (EN released with IO0 high), running `firmware` when the flash says which. */
+  async release(firmware?: FirmwareIdentity): Promise<void> {
+    if (!this.holding) return;
+    await this.holding;
+    this.holding = null;
+    this.firmware = firmware;
+    const event: ResetEvent = { cause: 'hard', at: Date.now() };
+    this.lastCause = 'hard';
+    this.resets.push(event);
+    this.emit('reset', event);
+    if (!this.stopping) await this.boot('hard');
+  }
+
+  /** The flash's filesystem region was erased: the next boot starts with no files. Only while held. */
+  wipeFiles(): void {
+    if (this.holding) this.files = {};
   }
 
   /** Ctrl-C on the serial port: raises KeyboardInterrupt in the running program. */

@@ -1,44 +1,13 @@
-// A virtual board as the far end of a virtual serial port: its UART bytes go to the host, the
-// host's bytes to its REPL, and DTR/RTS act as ESP dev boards wire them (RTS → EN, DTR → IO0).
-import { EspResetDecoder, type SerialFarEnd } from '../serial/index.ts';
+// A virtual board as the far end of a serial port (a virtual binding port, a pty, RFC 2217): the
+// whole device — ROM loader, flash, MicroPython app — behind ESP dev-board reset wiring (RTS → EN,
+// DTR → IO0). See device/device.ts.
+import type { SerialFarEnd } from '../serial/index.ts';
 import type { VirtualBoard } from './board.ts';
+import { boardDevice, type BoardDeviceOptions } from './device/device.ts';
 
-export function boardFarEnd(board: VirtualBoard): SerialFarEnd & { readonly downloadRequests: number } {
-  const decoder = new EspResetDecoder({ wiring: board.board.resetStrategy });
-  let emit: ((bytes: Uint8Array) => void) | null = null;
-  const forward = (bytes: Uint8Array): void => emit?.(bytes);
-  let timer: NodeJS.Timeout | null = null;
-  let downloadRequests = 0;
-  const handle = (events: ReturnType<EspResetDecoder['poll']>): void => {
-    for (const event of events) {
-      if (event.type !== 'reset') continue;
-      // The ROM loader is not simulated here (issue 6): a download-mode reset is counted, then the
-      // board boots normally, as a real one does when nobody talks to its loader.
-      if (event.bootMode === 'download') downloadRequests += 1;
-      board.hardReset();
-    }
-    if (timer) clearTimeout(timer);
-    timer = null;
-    const deadline = decoder.deadline;
-    if (deadline !== undefined) timer = setTimeout(() => handle(decoder.poll(performance.now())), Math.max(0, deadline - performance.now()));
-  };
-  return {
-    get downloadRequests() {
-      return downloadRequests;
-    },
-    connect(send) {
-      emit = send;
-      board.on('uart', forward);
-    },
-    receive(bytes) {
-      board.write(bytes);
-    },
-    signals(lines) {
-      handle(decoder.update(lines, performance.now()));
-    },
-    disconnect() {
-      board.off('uart', forward);
-      emit = null;
-    },
-  };
+export { boardDevice, type BoardDevice, type BoardDeviceOptions } from './device/device.ts';
+
+/** A new view of `board`'s serial port; every view shares the board's one device. */
+export function boardFarEnd(board: VirtualBoard, options: BoardDeviceOptions = {}): SerialFarEnd {
+  return boardDevice(board, options).port();
 }

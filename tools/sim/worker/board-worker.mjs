@@ -236,7 +236,7 @@ function serveRepl(startMode) {
       flushUart();
       throw new BoardSignal('reset', 'soft_reboot', mode);
     },
-    banner: `MicroPython v1.27.0 on 2026-01-01; ${boot.board.chip === 'ESP8266' ? 'ESP module' : `Generic ${boot.board.chip} module`} with ${boot.board.chip}`,
+    banner: `MicroPython ${boot.firmware ? `${boot.firmware.version} on ${boot.firmware.date}` : 'v1.27.0 on 2026-01-01'}; ${boot.board.chip === 'ESP8266' ? 'ESP module' : `Generic ${boot.board.chip} module`} with ${boot.board.chip}`,
     rawPaste: boot.rawPaste !== false,
     window: boot.rawPasteWindow,
   });

@@ -1,0 +1,87 @@
+// The real esptool v5 against running virtual boards served over RFC 2217 (`simulate --rfc2217`),
+// one per board profile: esptool's own DTR/RTS reset sequences (--before default-reset, --after
+// hard-reset) reach each board's reset wiring, so it resets a running MicroPython board into its
+// ROM loader, flashes it and boots it again — one device, one MAC, the flash deciding what boots.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { startSimulator, type RunningSimulator } from '../helpers/ptySimulator.ts';
+import { buildLab } from '../helpers/sim.ts';
+import { esptool, esptoolMatrix, skipWithoutEsptool, testImage } from './esptool.ts';
+
+const BOARDS = ['esp32', 'esp8266', 'esp32s3', 'esp32c3'] as const;
+const IMAGE_CHIP_ID: Record<string, number> = { esp32: 0, esp32s3: 9, esp32c3: 5 };
+const IMAGE_OFFSET: Record<string, string> = { esp32: '0x1000', esp8266: '0x0', esp32s3: '0x0', esp32c3: '0x0' };
+
+/** Bytes the board sends on its serial port during `ms` (a raw TCP read: the server sends data without negotiation). */
+function listen(url: string, ms: number): Promise<string> {
+  const { port } = new URL(url.replace('rfc2217:', 'http:'));
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString('latin1')));
+    socket.on('error', reject);
+    setTimeout(() => {
+      socket.destroy();
+      resolve(text);
+    }, ms);
+  });
+}
+
+// The four boards run side by side (esptool mostly waits on the paced links); each board's steps in order.
+describe('esptool v5 on running virtual boards over RFC 2217', { skip: skipWithoutEsptool, concurrency: BOARDS.length }, () => {
+  let sim: RunningSimulator | undefined;
+  const urls = new Map<string, string>();
+  before(async () => {
+    const project = await buildLab({
+      brokerUrl: 'mqtt://127.0.0.1:9',
+      devices: BOARDS.map((board) => ({ name: `b-${board}`, board, telemetry: { students: ['A'], group: 'G', sensor: 'simulated' } })),
+    });
+    sim = await startSimulator(['--rfc2217', '--duration', '900s'], project, /(rfc2217:\/\/\S+)/);
+    for (const board of BOARDS) urls.set(board, (await sim.waitFor(new RegExp(`b-${board} serial port: (?:\\S*?)(rfc2217://127\\.0\\.0\\.1:\\d+)`)))[1]!);
+  });
+  after(() => sim?.stop());
+
+  for (const board of BOARDS) {
+    describe(board, { concurrency: 1 }, () => {
+      const url = (): string => urls.get(board)!;
+      const boots = (): number => (sim!.stdout().match(new RegExp(`b-${board} +│ .*INFO app .*boot=`, 'g')) ?? []).length;
+
+      it('--before default-reset takes the running board into its ROM loader; --after hard-reset boots MicroPython again', async () => {
+        const booted = boots();
+        const run = await esptool(['--port', url(), 'read-mac']);
+        assert.equal(run.code, 0, run.output);
+        const mac = /MAC:\s+(\S+)/.exec(run.output)?.[1];
+        // One device: the ROM reports the MAC the running firmware logs.
+        assert.ok(sim!.stdout().includes(`name=b-${board} board=${board} mac=${mac!.replaceAll(':', '')}`), `MAC ${mac} is the app's`);
+        await sim!.waitFor(new RegExp(`b-${board} +│ .*INFO app .*boot=hard`), 20_000, sim!.stdout().length - 2000);
+        assert.ok(boots() > booted, 'the app booted again after the hard reset');
+      });
+
+      esptoolMatrix(it, assert, board, url, { before: 'default-reset', baud: 921600 });
+
+      it('after erase-flash the ROM finds no image and prints its boot-failure loop', async () => {
+        const run = await esptool(['--port', url(), 'read-mac']); // default --after hard-reset
+        assert.equal(run.code, 0, run.output);
+        const seen = await listen(url(), 2500);
+        assert.match(seen, /invalid header: 0xffffffff/);
+        assert.doesNotMatch(seen, /MicroPython/);
+      });
+
+      it('a flashed MicroPython image boots the interpreter, which reports the version the image carries; the files are gone', async () => {
+        const { file, data } = testImage(32 * 1024, 7);
+        data.fill(0xff, 0, 0x40);
+        data.set([0xe9, 0x03, 0x02, 0x20]);
+        data.writeUInt16LE(IMAGE_CHIP_ID[board] ?? 0, 12);
+        data.write('MicroPython v1.24.1 on 2024-11-29; test build\0', 0x6000, 'latin1');
+        (await import('node:fs')).writeFileSync(file, data);
+        const from = sim!.stdout().length;
+        const run = await esptool(['--port', url(), '--baud', '921600', 'write-flash', IMAGE_OFFSET[board]!, file]);
+        assert.equal(run.code, 0, run.output);
+        await sim!.waitFor(new RegExp(`b-${board} +│ MicroPython v1\\.24\\.1 on 2024-11-29`), 20_000, from);
+        // erase-flash wiped the filesystem: no main.py runs, so no app log line after this boot.
+        assert.doesNotMatch(sim!.stdout().slice(from), new RegExp(`b-${board} +│ .*INFO app`));
+      });
+    });
+  }
+});
