@@ -38,7 +38,7 @@ export class Watch extends EventEmitter<WatchEvents> {
   private readonly client: MqttClient;
   private readonly timer: NodeJS.Timeout;
   private subscribed = false;
-  private readonly readyWaiters: (() => void)[] = [];
+  private readonly readyWaiters: { resolve: () => void; reject: (e: DeviceError) => void }[] = [];
   private stopped: Promise<Snapshot> | undefined;
 
   constructor(options: WatchOptions) {
@@ -72,7 +72,7 @@ export class Watch extends EventEmitter<WatchEvents> {
         const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
         if (refused.length > 0) this.fail(new DeviceError(`${safeUrl(this.url)} refused the subscription to ${refused.join(', ')}`, { hint: 'the broker does not allow this client to read these topics: check its ACL or credentials' }));
         this.subscribed = true;
-        for (const resolve of this.readyWaiters.splice(0)) resolve();
+        for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
       });
     });
     this.client.on('reconnect', () => this.emit('connection', 'reconnecting'));
@@ -88,16 +88,22 @@ export class Watch extends EventEmitter<WatchEvents> {
     return new Promise((resolve, reject) => {
       const timer = Number.isFinite(timeoutMs)
         ? setTimeout(() => {
-          this.readyWaiters.splice(this.readyWaiters.indexOf(done), 1);
+          this.readyWaiters.splice(this.readyWaiters.indexOf(waiter), 1);
           const cause = this.lastError;
           reject(new DeviceError(`not subscribed to ${safeUrl(this.url)} within ${timeoutMs} ms${cause ? `: ${cause.message}` : ''}`, { cause, hint: cause?.hint ?? 'is the broker running and reachable?' }));
         }, timeoutMs)
         : undefined;
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve();
+      const waiter = {
+        resolve: (): void => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error: DeviceError): void => {
+          clearTimeout(timer);
+          reject(error);
+        },
       };
-      this.readyWaiters.push(done);
+      this.readyWaiters.push(waiter);
     });
   }
 
@@ -123,6 +129,11 @@ export class Watch extends EventEmitter<WatchEvents> {
 
   private fail(error: DeviceError): void {
     this.lastError = error;
+    // A refused login will be refused again: say so now instead of retrying until the timeout.
+    const code = (error.cause as { code?: unknown } | undefined)?.code;
+    if (!this.subscribed && (code === 4 || code === 5 || code === 134 || code === 135)) {
+      for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
+    }
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
 }
