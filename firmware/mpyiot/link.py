@@ -47,8 +47,10 @@ def mqtt(s):
         c.subscribe(t, q)
     s.connects += 1
     s.connected = True
+    # The client id lets watchers tell when two boards share one (the broker kicks them in turn).
     s.publish(s.status, obj([("status", "online"), ("name", cfg.NAME), ("mac", s.mac),
-                             ("boot", s.boot), ("connects", s.connects)]), None, s.retain)
+                             ("cid", s.cid.decode()), ("boot", s.boot), ("connects", s.connects)]),
+              None, s.retain)
     info("mqtt", "connected, subscribed to %d topics" % len(s.topics))
 
 

@@ -51,7 +51,7 @@ for e in pubs:
   const birth = rows.find((r) => r[2] === 'status/aabbcc0dee0f');
   assert.ok(birth);
   assert.deepEqual(JSON.parse(Buffer.from(birth[3]!, 'hex').toString()), {
-    status: 'online', name: 'board-1', mac: 'aabbcc0dee0f', boot: 'watchdog', connects: 1,
+    status: 'online', name: 'board-1', mac: 'aabbcc0dee0f', cid: 'mpy-aabbcc0dee0f', boot: 'watchdog', connects: 1,
   });
   const data = rows.filter((r) => r[2] === 'DATA/aabbcc0dee0f').map((r) => Buffer.from(r[3]!, 'hex').toString('utf8'));
   const events = rows.filter((r) => r[2] === '$devices/dev1/events').map((r) => Buffer.from(r[3]!, 'hex').toString());

@@ -55,3 +55,21 @@ test('a board whose birth claims a roster name but whose payload names another t
   assert.match(rows['240ac4cccccc']?.foreign ?? '', /not in this class: no team Гость \(ЧУЖАЯ-1\) on the roster/);
   assert.deepEqual(snap.missing.map((m) => m.device), ['team-1', 'team-2'], 'the claims do not make team-1 heard from');
 });
+
+test('two MACs born on one client id, reconnecting: a client-id collision naming both boards', () => {
+  const tracker = new TelemetryTracker({ devices });
+  const born = (name: string, mac: string, connects: number, at: number): void => {
+    tracker.ingest(`$devices/${name}/state`, Buffer.from(JSON.stringify({ status: 'online', name, mac, cid: 'lab', boot: 'power_on', connects })), at);
+  };
+  born('team-1', '240ac4000001', 1, 0);
+  born('team-2', '240ac4000002', 1, 10);
+  assert.deepEqual(tracker.snapshot().collisions, [], 'a first connect of each is not yet a fight');
+  born('team-1', '240ac4000001', 2, 1000);
+  born('team-2', '240ac4000002', 2, 2000);
+  assert.deepEqual(tracker.snapshot().collisions, [{ clientId: 'lab', boards: ['team-1 (240ac4000001)', 'team-2 (240ac4000002)'], births: 4 }]);
+  // A board reconnecting on its own client id is not a collision.
+  born('team-1', '240ac4000001', 3, 3000);
+  const other = new TelemetryTracker({ devices });
+  other.ingest('$devices/team-1/state', Buffer.from(JSON.stringify({ status: 'online', name: 'team-1', mac: '240ac4000001', cid: 'mpy-iot-240ac4000001', connects: 5 })), 0);
+  assert.deepEqual(other.snapshot().collisions, []);
+});

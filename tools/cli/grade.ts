@@ -5,7 +5,7 @@ import { gradesCsv, gradeTeams, gradingPlan, publishAll, resultPayload, verify, 
 import { loadProject } from '../config/index.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
-import { brokerConnection, brokerOptions, payloadSchema, snapshotTable, type BrokerArgs } from './harnessView.ts';
+import { brokerConnection, brokerOptions, collisionLines, payloadSchema, snapshotTable, type BrokerArgs } from './harnessView.ts';
 import type { Output } from './io.ts';
 import { table } from './table.ts';
 
@@ -65,7 +65,11 @@ export const gradeCommand = defineCommand<GradeArgs>({
       writeFileSync(target, file.toLowerCase().endsWith('.csv') ? gradesCsv(grades) : JSON.stringify({ ...grades, at: new Date(snapshot.at).toISOString(), durationMs: plan.durationMs }, null, 2) + '\n');
     }
     if (out.json) out.document({ ok: grades.passed, published: !a['dry-run'], ...grades, snapshot });
-    else printGrades(grades, a['dry-run'], out, snapshotTable(snapshot, out));
+    else {
+      printGrades(grades, a['dry-run'], out, snapshotTable(snapshot, out));
+      const collisions = collisionLines(snapshot, out);
+      if (collisions) out.line(collisions);
+    }
     return grades.passed ? ExitCode.ok : ExitCode.verificationFailed;
   },
 });

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadProject, type LoadedProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
-import { deviceLabel, safeUrl, type DeviceStats, type MqttOptions, type Snapshot, type Verdict } from '../harness/index.ts';
+import { collisionReason, deviceLabel, safeUrl, type DeviceStats, type MqttOptions, type Snapshot, type Verdict } from '../harness/index.ts';
 import type { Output } from './io.ts';
 import { table } from './table.ts';
 
@@ -107,6 +107,11 @@ export function snapshotTable(snapshot: Snapshot, out: Output, verdict?: Verdict
   const rows = snapshot.devices.filter((d) => d.messages > 0 || d.status !== 'unknown').map(row);
   for (const m of snapshot.missing) rows.push([passedByKey.size ? c.red('✖') : ' ', m.device, '—', c.dim('silent'), '0', '0', '—', '—', '—', 'nothing received']);
   return table(['', 'board', 'students', 'status', 'msgs', 'invalid', '°C', 'interval', 'last seen', 'problem'], rows, c, ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left']);
+}
+
+/** Client ids shared by several boards, one warning line each ('' when none). */
+export function collisionLines(snapshot: Snapshot, out: Output): string {
+  return snapshot.collisions.map((c) => out.color.red(`⚠ ${collisionReason(c)}`)).join('\n');
 }
 
 /** What the marks and words of the table mean (printed under the live table). */

@@ -4,6 +4,7 @@ import { DeviceError } from '../errors.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import type { VirtualBoard } from '../sim/board.ts';
 import { planFleet, startFleet } from '../sim/fleet.ts';
+import { watchForKicks } from '../sim/identity.ts';
 import { exposeOnPty } from '../sim/pty.ts';
 import { boardDevice } from '../sim/serialFarEnd.ts';
 import { TEMPERATURE_SCENARIOS, type TemperatureScenario } from '../sim/temperature.ts';
@@ -99,6 +100,11 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     };
     if (!out.json) out.note(out.color.dim(`starting ${specs.length} virtual board${specs.length > 1 ? 's' : ''}${args.broker ? ` → ${args.broker}` : ''}${durationMs ? ` for ${formatDuration(durationMs)}` : ' (Ctrl-C to stop)'}`));
     const fleet = await startFleet(specs, faults, attach);
+    watchForKicks(fleet.boards, (k) => {
+      const other = k.sharedWith.length > 0 ? k.sharedWith.join(', ') : 'another client on the broker (a board of another run or machine?)';
+      if (out.json) out.event({ type: 'client-id-collision', ...k, at: Date.now() });
+      else out.note(out.color.red(`${k.board}: the broker disconnected it ${k.drops} times, each soon after it connected — client id ${k.clientId} is also used by ${other}; give each board its own mqtt.clientId (the default mpy-iot-{mac} is unique)`));
+    });
     const closers: (() => unknown)[] = [];
     for (const [index, board] of fleet.boards.entries()) {
       const device = boardDevice(board, { strapWindowMs: RFC2217_STRAP_WINDOW_MS });

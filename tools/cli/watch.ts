@@ -1,7 +1,7 @@
-import { startWatch } from '../harness/index.ts';
+import { collisionReason, startWatch } from '../harness/index.ts';
 import { defineCommand } from './command.ts';
 import { untilStopped } from './untilStopped.ts';
-import { brokerConnection, brokerOptions, optionalProject, payloadSchema, snapshotTable, tableLegend, type BrokerArgs } from './harnessView.ts';
+import { brokerConnection, brokerOptions, collisionLines, optionalProject, payloadSchema, snapshotTable, tableLegend, type BrokerArgs } from './harnessView.ts';
 
 export interface HarnessArgs extends BrokerArgs {
   topic: string[] | undefined;
@@ -40,11 +40,26 @@ export const watchCommand = defineCommand<HarnessArgs>({
       watch.on('message', (m) => out.line(`${new Date(m.receivedAt).toISOString()} ${m.valid ? '✓' : '✖'} ${m.topic} ${m.error ? m.error.reason : `${m.bytes} B`}`));
     }
     await watch.ready(10_000);
-    const redraw = io.isTTY && !out.json ? setInterval(() => io.stdout(`\x1b[2J\x1b[H${out.redactor.redact(snapshotTable(watch.snapshot(), out))}\n${tableLegend(out)}\n${out.color.dim(`watching ${watch.filters.length > 3 ? `${watch.filters.length} topic filters` : watch.filters.join(' ')} on ${url} — Ctrl-C to stop`)}\n`), 1000) : null;
+    // A client-id collision is announced once, as soon as it shows (also without a live table).
+    const announced = new Set<string>();
+    const collisions = setInterval(() => {
+      for (const c of watch.snapshot().collisions) {
+        if (announced.has(c.clientId)) continue;
+        announced.add(c.clientId);
+        if (out.json) out.event({ type: 'client-id-collision', ...c });
+        else if (!io.isTTY) out.note(out.color.red(`⚠ ${collisionReason(c)}`));
+      }
+    }, 1000);
+    const redraw = io.isTTY && !out.json ? setInterval(() => io.stdout(`\x1b[2J\x1b[H${out.redactor.redact(snapshotTable(watch.snapshot(), out))}\n${collisionLines(watch.snapshot(), out)}\n${tableLegend(out)}\n${out.color.dim(`watching ${watch.filters.length > 3 ? `${watch.filters.length} topic filters` : watch.filters.join(' ')} on ${url} — Ctrl-C to stop`)}\n`), 1000) : null;
     await untilStopped(io);
+    clearInterval(collisions);
     if (redraw) clearInterval(redraw);
     const snapshot = await watch.stop();
     if (out.json) out.event({ type: 'snapshot', ...snapshot });
-    else out.line(snapshotTable(snapshot, out));
+    else {
+      out.line(snapshotTable(snapshot, out));
+      const collisions = collisionLines(snapshot, out);
+      if (collisions) out.line(collisions);
+    }
   },
 });

@@ -4,7 +4,7 @@ export { watchTargets, topicFilter, normalizeMac, filterMatches, filterCovers, t
 export { loadPayloadValidator, payloadValidator, DEFAULT_SCHEMA_PATH, type PayloadValidator } from './schema.ts';
 export { TelemetryTracker, DEFAULT_MAX_PAYLOAD_BYTES, type TrackerOptions } from './tracker.ts';
 export { startWatch, Watch, type WatchOptions, type WatchEvents, type ConnectionState } from './watch.ts';
-export { evaluate, verify, deviceLabel, type VerifyOptions } from './verdict.ts';
+export { evaluate, verify, deviceLabel, collisionReason, type VerifyOptions } from './verdict.ts';
 export { toJUnitXml, toJsonReport, xmlEscape, type JsonReport } from './report.ts';
 export { gradeTeams, gradingPlan, gradesCsv, resultPayload, type TeamGrade, type ClassGrades, type ForeignBoard, type GradeOptions, type GradingPlan } from './grade.ts';
 export { LANGUAGES, gradingText, type Language } from './gradeText.ts';

@@ -6,7 +6,7 @@ import { loadPayloadValidator } from './schema.ts';
 import { countBoards, newRow, rowStats, statusOnlyStats, type Row, type StatusInfo } from './rows.ts';
 import { SeqState, Stream } from './stream.ts';
 import { normalizeMac, watchTargets, type WatchTargets } from './topics.ts';
-import type { DeviceStats, Identity, InvalidKind, MessageResult, PayloadError, Snapshot, Totals } from './types.ts';
+import type { ClientIdCollision, DeviceStats, Identity, InvalidKind, MessageResult, PayloadError, Snapshot, Totals } from './types.ts';
 
 export const DEFAULT_MAX_PAYLOAD_BYTES = 256 * 1024;
 const ROUTE_LIMIT = 50_000;
@@ -53,6 +53,8 @@ export class TelemetryTracker {
   /** MAC → the roster device its birth named (a claim: the payload may still contradict it). */
   private readonly claimByMac = new Map<string, string>();
   private readonly statusByDevice = new Map<string, StatusInfo>();
+  /** client id → MAC → (name, births, highest connects) from births that carry both. */
+  private readonly births = new Map<string, Map<string, { name: string | null; births: number; connects: number }>>();
   private readonly roster = new Map<string, ResolvedDevice>();
   private readonly deviceGroup = new Map<string, string>();
   /** group → the one project device with it (null when several share the group). */
@@ -244,6 +246,7 @@ export class TelemetryTracker {
       }
     }
     const connects = typeof value.connects === 'number' ? value.connects : null;
+    if (online && mac !== null && typeof value.cid === 'string' && value.cid !== '') this.birthOf(value.cid, mac, typeof value.name === 'string' ? value.name : null, connects ?? 1);
     const info: StatusInfo = { key: identity.key, device, status: online ? 'online' : 'offline', at, boot: typeof value.boot === 'string' ? value.boot : null, connects };
     const previous = (mac !== null ? this.statusByMac.get(mac) : undefined) ?? this.statusByKey.get(identity.key);
     if (!online && previous) Object.assign(info, { boot: previous.boot, connects: previous.connects, device: device ?? previous.device });
@@ -270,6 +273,36 @@ export class TelemetryTracker {
         if (s.seq && (connects === null || connects <= 1)) s.seq.resetPending = connects === null ? 'maybe' : 'reboot';
       }
     }
+  }
+
+  private birthOf(cid: string, mac: string, name: string | null, connects: number): void {
+    let byMac = this.births.get(cid);
+    if (!byMac) {
+      if (this.births.size >= ROUTE_LIMIT) this.births.clear();
+      this.births.set(cid, (byMac = new Map()));
+    }
+    const seen = byMac.get(mac) ?? { name, births: 0, connects: 0 };
+    seen.births++;
+    seen.connects = Math.max(seen.connects, connects);
+    byMac.set(mac, seen);
+  }
+
+  /**
+   * Two MACs born on one client id, and reconnecting: the broker keeps only the newest connection
+   * with an id, so the boards kick each other out in turn (a board replaced by another one with the
+   * same id, without reconnects, is not a collision).
+   */
+  private collisions(): ClientIdCollision[] {
+    const out: ClientIdCollision[] = [];
+    for (const [clientId, byMac] of this.births) {
+      if (byMac.size < 2 || ![...byMac.values()].some((b) => b.connects >= 2)) continue;
+      const boards = [...byMac].map(([mac, b]) => {
+        const device = this.rows.get(mac)?.device ?? b.name;
+        return device !== null ? `${device} (${mac})` : mac;
+      });
+      out.push({ clientId, boards, births: [...byMac.values()].reduce((n, b) => n + b.births, 0) });
+    }
+    return out;
   }
 
   private groupOf(device: string | null): string | null {
@@ -324,6 +357,6 @@ export class TelemetryTracker {
       lastMessageAt: this.lastAt,
     };
     const missing = this.targets.deviceNames.filter((n) => !seen.has(n)).map((device) => ({ device, group: this.deviceGroup.get(device) ?? null }));
-    return { at: now, startedAt: this.startedAt, devices, missing, totals };
+    return { at: now, startedAt: this.startedAt, devices, collisions: this.collisions(), missing, totals };
   }
 }

@@ -118,10 +118,21 @@ export interface Totals {
   lastMessageAt: number | null;
 }
 
+/** One client id used by several boards: the broker disconnects one whenever another connects. */
+export interface ClientIdCollision {
+  clientId: string;
+  /** Labels of the boards, `team-1 (240ac4123456)`. */
+  boards: string[];
+  /** Births (connects) seen from these boards on this client id. */
+  births: number;
+}
+
 export interface Snapshot {
   at: number;
   startedAt: number;
   devices: DeviceStats[];
+  /** Client ids used by more than one board (from the births' `cid` and `mac`). */
+  collisions: ClientIdCollision[];
   /** Project devices with no row at all (nothing heard from them). */
   missing: { device: string; group: string | null }[];
   totals: Totals;

@@ -1,11 +1,16 @@
 // Pass/fail from a snapshot, as sentences a student or CI log can act on. Pure: evaluate() only
 // reads the snapshot; verify() is startWatch + wait + evaluate.
 import { startWatch, type Watch, type WatchOptions } from './watch.ts';
-import type { DeviceStats, DeviceVerdict, EvaluateOptions, Snapshot, Verdict, VerifyResult } from './types.ts';
+import type { ClientIdCollision, DeviceStats, DeviceVerdict, EvaluateOptions, Snapshot, Verdict, VerifyResult } from './types.ts';
 
 /** `team-1 (240ac4123456)`, or just the key when no project device is known (or it is the key). */
 export function deviceLabel(d: { key: string; device: string | null }): string {
   return d.device !== null && d.device !== d.key ? `${d.device} (${d.key})` : d.key;
+}
+
+/** The sentence for a client-id collision, naming every board (watch, verify, grade, simulate). */
+export function collisionReason(c: ClientIdCollision): string {
+  return `client id ${c.clientId} is used by ${c.boards.length} boards: ${c.boards.join(' and ')}; the broker disconnects one whenever another connects (${c.births} connects so far) — give each board its own mqtt.clientId (the default mpy-iot-{mac} is unique)`;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -47,6 +52,7 @@ export function evaluate(snapshot: Snapshot, options: EvaluateOptions = {}): Ver
     return { key: d.key, device: d.device, group: d.group, passed: reasons.length === 0, reasons };
   });
   const seconds = ((snapshot.at - snapshot.startedAt) / 1000).toFixed(1);
+  for (const c of snapshot.collisions) fleetReasons.push(collisionReason(c));
   if (snapshot.totals.messages === 0) fleetReasons.push(`no telemetry received in ${seconds} s`);
   if (o.expectDevices !== undefined) {
     const boards = snapshot.totals.boards;
