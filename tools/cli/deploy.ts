@@ -2,6 +2,7 @@ import { loadProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { ReplClient } from '../repl/client.ts';
 import { deploy, type DeployProgress, type DeployResult } from '../repl/deploy.ts';
+import type { ExpectedBoard } from '../repl/identity.ts';
 import { linkTransport } from '../repl/linkTransport.ts';
 import { assertFreshBuild } from '../render/build.ts';
 import { listPorts, openSerialLink } from '../serial/index.ts';
@@ -40,7 +41,8 @@ export const deployCommand = defineCommand<DeployArgs>({
     assertFreshBuild(device, buildDir);
     const ports = args.all ? (await listPorts(io.serialBinding)).filter((p) => p.adapter).map((p) => p.path) : args.port ? [args.port] : [];
     if (ports.length === 0) throw new InputError(args.all ? 'no boards detected' : 'which port?', [], { hint: args.all ? 'see `mpy-iot ports`' : 'pass --port PATH (see `mpy-iot ports`)' });
-    const results = await Promise.allSettled(ports.map((port) => deployTo(port, buildDir, args, io.serialBinding, ports.length === 1 ? progressBar(out, io.isTTY) : undefined)));
+    const expect = { device: device.name, family: device.board.family, chip: device.board.chip, mac: device.identity.mac };
+    const results = await Promise.allSettled(ports.map((port) => deployTo(port, buildDir, args, expect, io.serialBinding, ports.length === 1 ? progressBar(out, io.isTTY) : undefined)));
     const rows = results.map((r, i) => ({ port: ports[i]!, ...(r.status === 'fulfilled' ? { result: r.value } : { error: (r.reason as Error).message }) }));
     if (out.json) out.document({ ok: rows.every((r) => 'result' in r), device: device.name, ports: rows });
     else {
@@ -60,11 +62,11 @@ export const deployCommand = defineCommand<DeployArgs>({
   },
 });
 
-async function deployTo(port: string, buildDir: string, args: DeployArgs, binding: Parameters<typeof openSerialLink>[1]['binding'], onProgress?: (p: DeployProgress) => void): Promise<DeployResult> {
+async function deployTo(port: string, buildDir: string, args: DeployArgs, expect: ExpectedBoard, binding: Parameters<typeof openSerialLink>[1]['binding'], onProgress?: (p: DeployProgress) => void): Promise<DeployResult> {
   const link = await openSerialLink(port, { baudRate: args.baud, ...(binding ? { binding } : {}) });
   const repl = new ReplClient(linkTransport(link));
   try {
-    const result = await deploy(repl, buildDir, { force: args.force, ...(onProgress ? { onProgress } : {}) });
+    const result = await deploy(repl, buildDir, { force: args.force, expect, ...(onProgress ? { onProgress } : {}) });
     await repl.restartProgram();
     return result;
   } finally {

@@ -93,6 +93,7 @@ export function resolveDevices(
         macFormat: s.identity?.macFormat ?? 'hex',
         deviceId: s.identity?.deviceId ?? entry.name,
         registryId: s.identity?.registryId ?? null,
+        mac: s.identity?.mac ? s.identity.mac.replace(/[:-]/g, '').toLowerCase() : null,
       },
       telemetry: {
         intervalSeconds: t.intervalSeconds ?? 10,

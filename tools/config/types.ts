@@ -21,7 +21,7 @@ export interface DeviceSettings {
     replyTopic?: string;
     tls?: { ca?: string; cert?: string; key?: string };
   };
-  identity?: { macFormat?: MacFormat; deviceId?: string; registryId?: string };
+  identity?: { macFormat?: MacFormat; deviceId?: string; registryId?: string; mac?: string };
   telemetry?: {
     intervalSeconds?: number;
     topics?: string[];
@@ -69,7 +69,8 @@ export interface ResolvedDevice {
     /** Absolute host paths of the TLS files. */
     tlsFiles: { ca: string | null; cert: string | null; key: string | null };
   };
-  identity: { macFormat: MacFormat; deviceId: string; registryId: string | null };
+  /** mac: the team's own board (12 lowercase hex digits) when pinned; deploy refuses any other board. */
+  identity: { macFormat: MacFormat; deviceId: string; registryId: string | null; mac: string | null };
   telemetry: {
     intervalSeconds: number;
     topics: string[];

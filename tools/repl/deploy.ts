@@ -10,6 +10,7 @@ import { DeviceError } from '../errors.ts';
 import type { Manifest } from '../render/build.ts';
 import { readBuild } from '../sim/buildImage.ts';
 import { ReplClient } from './client.ts';
+import { checkBoardIdentity, type ExpectedBoard } from './identity.ts';
 
 /** Where the board remembers what mpy-iot put on it. */
 export const DEPLOYED_LIST = '.mpy-iot-deployed.json';
@@ -60,12 +61,14 @@ def _h(p):
 
 const py = (value: unknown): string => JSON.stringify(value);
 
-export async function deploy(repl: ReplClient, buildDir: string, options: { onProgress?: (p: DeployProgress) => void; force?: boolean } = {}): Promise<DeployResult> {
+export async function deploy(repl: ReplClient, buildDir: string, options: { onProgress?: (p: DeployProgress) => void; force?: boolean; expect?: ExpectedBoard } = {}): Promise<DeployResult> {
   const started = performance.now();
   const wireStart = repl.bytesSent;
   const image = readBuild(buildDir);
   const manifest: Manifest = image.manifest;
   await repl.enterRaw();
+  // Refused before anything is written: the wrong chip, or (when pinned) another team's board.
+  if (options.expect) await checkBoardIdentity(repl, options.expect);
   await repl.run(HASH_FN);
 
   // One round trip for every hash, what the board can inflate, and what we deployed last time.
