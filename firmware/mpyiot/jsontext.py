@@ -1,13 +1,20 @@
 # JSON text in a fixed key order (MicroPython dicts do not keep insertion order), with
 # CPython json.dumps separators (", ", ": "). Non-ASCII stays raw UTF-8.
 import json
+from struct import pack, unpack
+
+
+def _f32(x):
+    return unpack("f", pack("f", x))[0]
 
 
 def num(v):
-    # One decimal, half away from zero, same text on single/double precision ports.
+    # One decimal, half away from zero, computed in 32-bit floats as the ESP32/ESP8266 ports do, so
+    # a simulator (double precision) prints the same text: a reading of 22.2499999 is 22.25 there.
     if v != v or v > 1e15 or v < -1e15:
         return "null"
-    n = int(v * 10 + (0.5 if v >= 0 else -0.5))
+    v = _f32(_f32(v) * 10)
+    n = int(v + (0.5 if v >= 0 else -0.5))
     return "%s%d.%d" % ("-" if n < 0 else "", abs(n) // 10, abs(n) % 10)
 
 

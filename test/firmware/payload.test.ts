@@ -22,15 +22,17 @@ print(binascii.hexlify(p).decode())
   assert.deepEqual(JSON.parse(Buffer.from(out[1]!, 'hex').toString('utf8')).students, ['Иванов И.И', 'Петрова А.']);
 });
 
-test('temperatures get one decimal, rounded half away from zero; non-finite becomes null', async () => {
+test('temperatures get one decimal, rounded half away from zero in single precision as on the boards; non-finite becomes null', async () => {
   const vm = await startFirmware();
   const out = vm.py(`
 from mpyiot.jsontext import num, dump
-for v in (21.5, 21.0, 85, 23.75, -3.25, -0.04, 0.05, 1e300 * 1e300, float("nan"), 22.449999):
+for v in (21.5, 21.0, 85, 23.75, -3.25, -0.04, 0.05, 1e300 * 1e300, float("nan"), 22.449999, 22.2499999):
     print(num(v) if type(v) is float else dump(v))
 print(dump({"b": [1, True, None], "a": "я"}))
 `);
   assert.deepEqual(out, ['21.5', '21.0', '85', '23.8', '-3.3', '0.0', '0.1', 'null', 'null', '22.4',
+    // A board holds 22.2499999 as the 32-bit float 22.25 (double precision would print 22.2).
+    '22.3',
     '{"a": "я", "b": [1, true, null]}']);
 });
 

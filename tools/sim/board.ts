@@ -93,6 +93,9 @@ export class VirtualBoard extends EventEmitter {
   private holding: Promise<void> | null = null;
   /** What the flashed image says it is (its banner); undefined: the simulator's own. */
   private firmware: FirmwareIdentity | undefined;
+  /** Host time (ms) at which the board's RTC read 2000-01-01: set at power-on and by ntptime, kept through resets. */
+  private rtcBaseMs = Date.now();
+  private softReboot = false;
 
   constructor(
     private readonly image: BuildImage,
@@ -122,6 +125,11 @@ export class VirtualBoard extends EventEmitter {
           resetCause: cause,
           bootCount: this.bootCount,
           heapBytes: this.options.heapBytes ?? this.board.heapBytes,
+          // The littlefs partition of the stock image: ~2 MiB on a 4 MB ESP32, ~1 MiB on an ESP8266.
+          fsBytes: this.board.chip === 'ESP8266' ? 1024 * 1024 : 2 * 1024 * 1024,
+          cpuMhz: this.board.chip === 'ESP8266' ? 80 : 160,
+          rtcBaseMs: this.rtcBaseMs,
+          softReboot: this.softReboot,
           board: {
             id: this.board.id,
             chip: this.board.chip,
@@ -167,6 +175,9 @@ export class VirtualBoard extends EventEmitter {
         // Only a soft reboot keeps the REPL mode; any other reset boots normally (friendly, main.py).
         this.replMode = message.cause === 'soft_reboot' ? message.replMode : 'friendly';
         void this.afterReset(worker, message.cause, message.files);
+        break;
+      case 'rtc':
+        this.rtcBaseMs = message.baseMs;
         break;
       case 'stopped':
         void worker.terminate();
@@ -234,8 +245,16 @@ export class VirtualBoard extends EventEmitter {
       this.emit('held');
       return;
     }
-    const next: ResetCause = cause === 'soft_reboot' ? this.lastCause : (cause as ResetCause);
+    this.softReboot = cause === 'soft_reboot';
+    const next: ResetCause = this.softReboot ? this.lastCause : (cause as ResetCause);
     this.lastCause = next;
+    if (!this.softReboot) {
+      // A chip reset drops the Wi-Fi association (a soft reboot keeps it, as on the ports); the RTC
+      // survives a software or watchdog reset but not the reset pin.
+      this.wifi.disconnect();
+      this.publishWifi();
+      if (next === 'hard') this.rtcBaseMs = Date.now();
+    }
     const event: ResetEvent = { cause: next, at: Date.now() };
     this.resets.push(event);
     this.emit('reset', event);
@@ -330,6 +349,11 @@ export class VirtualBoard extends EventEmitter {
     await this.holding;
     this.holding = null;
     this.firmware = firmware;
+    // EN reset: Wi-Fi association and RTC are gone, as after the reset pin in afterReset.
+    this.softReboot = false;
+    this.wifi.disconnect();
+    this.publishWifi();
+    this.rtcBaseMs = Date.now();
     const event: ResetEvent = { cause: 'hard', at: Date.now() };
     this.lastCause = 'hard';
     this.resets.push(event);
@@ -402,6 +426,7 @@ type WorkerMessage =
   | { t: 'pin'; pin: number; value: boolean }
   | { t: 'event'; kind: string; [key: string]: unknown }
   | { t: 'reset'; cause: string; replMode: 'friendly' | 'raw'; files: Record<string, Uint8Array> }
+  | { t: 'rtc'; baseMs: number }
   | { t: 'stopped' }
   | { t: 'crashed'; message: string };
 

@@ -47,6 +47,12 @@ export function answerHostCall(op: string, args: unknown[], world: HostWorld): P
       return sockets.open();
     case 'sock_connect':
       return online() ? sockets.connect(Number(a), String(b), Number(c), Number(d)) : unreachable;
+    case 'sock_connect_start':
+      return online() ? sockets.connectStart(Number(a), String(b), Number(c)) : unreachable;
+    case 'sock_poll': {
+      const pairs = String(a).split(',').filter(Boolean).map((p) => p.split(':').map(Number));
+      return sockets.poll(pairs.map((p) => p[0]!), pairs.map((p) => p[1]!), Number(b));
+    }
     case 'sock_tls':
       return sockets.startTls(Number(a), String(b), Number(c), hex(d), hex(e), hex(f));
     case 'sock_send':

@@ -36,6 +36,8 @@ class HostSocket {
   stream: net.Socket | null = null;
   chunks: Buffer[] = [];
   ended = false;
+  /** A non-blocking connect in progress (the board saw EINPROGRESS). */
+  connecting = false;
   error: string | null = null;
   private waiter: (() => void) | null = null;
 
@@ -61,6 +63,16 @@ class HostSocket {
 
   get readable(): boolean {
     return this.chunks.length > 0 || this.ended || this.error !== null;
+  }
+
+  /** select.poll() events: POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16 (MicroPython's values). */
+  get events(): number {
+    let events = 0;
+    if (this.chunks.length > 0 || this.ended) events |= 1;
+    if (this.stream && !this.connecting && !this.ended && this.error === null) events |= 4;
+    if (this.error !== null) events |= 8;
+    if (this.ended && this.chunks.length === 0) events |= 16;
+    return events;
   }
 
   wake(): void {
@@ -92,6 +104,8 @@ class HostSocket {
 export class HostSockets {
   private readonly sockets = new Map<number, HostSocket>();
   private nextId = 1;
+  /** Pending select.poll() calls, woken by any change on any socket. */
+  private readonly pollWaiters = new Set<() => void>();
 
   /**
    * @param readiness shared slots the worker reads to answer non-blocking reads of idle sockets
@@ -107,6 +121,7 @@ export class HostSockets {
     let ready = 0;
     for (const sock of this.sockets.values()) if (sock.id % this.readiness.length === slot && sock.readable) ready = 1;
     Atomics.store(this.readiness, slot, ready);
+    for (const wake of [...this.pollWaiters]) wake();
   };
 
   open(): SocketReply {
@@ -150,6 +165,52 @@ export class HostSockets {
     });
   }
 
+  /** A non-blocking connect: starts it and returns at once; poll() reports POLLOUT when it is up. */
+  connectStart(id: number, host: string, port: number): SocketReply {
+    const sock = this.sockets.get(id);
+    if (!sock) return fail('EBADF');
+    if (sock.stream) return fail(sock.connecting ? 'EALREADY' : 'EISCONN');
+    const to = this.target(host, port);
+    const stream = net.connect({ host: to.host, port: to.port });
+    sock.connecting = true;
+    sock.stream = stream;
+    stream.once('connect', () => {
+      sock.connecting = false;
+      stream.setNoDelay(true);
+      sock.attach(stream);
+      sock.wake();
+    });
+    stream.once('error', (err: NodeJS.ErrnoException) => {
+      if (!sock.connecting) return;
+      sock.connecting = false;
+      sock.error = NODE_TO_ERRNO[err.code ?? ''] ?? 'ECONNREFUSED';
+      sock.wake();
+    });
+    return { r: 0 };
+  }
+
+  /** select.poll(): events per socket id (comma-separated), waiting up to timeoutMs (negative: forever) for any. */
+  async poll(ids: number[], masks: number[], timeoutMs: number): Promise<SocketReply> {
+    const events = (): number[] => ids.map((id, i) => (this.sockets.get(id)?.events ?? 32) & (masks[i]! | 8 | 16 | 32));
+    let now = events();
+    if (timeoutMs !== 0 && now.every((e) => e === 0)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          if (timer) clearTimeout(timer);
+          this.pollWaiters.delete(check);
+          resolve();
+        };
+        const check = (): void => {
+          if (events().some((e) => e !== 0)) done();
+        };
+        const timer = timeoutMs > 0 ? setTimeout(done, timeoutMs) : null;
+        this.pollWaiters.add(check);
+      });
+      now = events();
+    }
+    return { r: now.filter((e) => e !== 0).length, s: now.join(',') };
+  }
+
   /** Upgrades a connected socket to TLS with the certificates the firmware loaded. */
   startTls(id: number, servername: string, verifyMode: number, ca: Buffer, cert: Buffer, key: Buffer): Promise<SocketReply> {
     const sock = this.sockets.get(id);
@@ -179,6 +240,7 @@ export class HostSockets {
   send(id: number, data: Buffer): SocketReply {
     const sock = this.sockets.get(id);
     if (!sock?.stream) return fail('ENOTCONN');
+    if (sock.connecting) return fail('EAGAIN');
     if (sock.error) return fail(sock.error);
     if (sock.ended || sock.stream.destroyed) return fail('ECONNRESET');
     sock.stream.write(data);
@@ -188,6 +250,7 @@ export class HostSockets {
   async recv(id: number, max: number, timeoutMs: number): Promise<SocketReply> {
     const sock = this.sockets.get(id);
     if (!sock?.stream) return fail('ENOTCONN');
+    if (sock.connecting) return fail('EAGAIN');
     if (sock.chunks.length === 0 && !sock.ended && !sock.error) {
       if (timeoutMs === 0) return fail('EAGAIN');
       await sock.waitForData(timeoutMs);

@@ -1,18 +1,32 @@
 # Virtual-board `machine`: the documented MicroPython API, backed by the simulator host.
+import time
+
 import _host
 
-PWRON_RESET = 1
-HARD_RESET = 2
-WDT_RESET = 3
-DEEPSLEEP_RESET = 4
-SOFT_RESET = 5
+_ESP8266 = _host.chip() == "ESP8266"
+if _ESP8266:
+    # The SDK's rst_info reason, as the ESP8266 port returns it.
+    PWRON_RESET = 0
+    WDT_RESET = 1
+    SOFT_RESET = 4
+    DEEPSLEEP_RESET = 5
+    HARD_RESET = 6
+else:
+    PWRON_RESET = 1
+    HARD_RESET = 2
+    WDT_RESET = 3
+    DEEPSLEEP_RESET = 4
+    SOFT_RESET = 5
 _CAUSES = {"power_on": PWRON_RESET, "hard": HARD_RESET, "watchdog": WDT_RESET,
            "deepsleep": DEEPSLEEP_RESET, "soft": SOFT_RESET}
-_ESP8266 = _host.chip() == "ESP8266"
 _freq = 80000000 if _ESP8266 else 160000000
 
 
 def reset_cause():
+    # After a soft reboot (Ctrl-D) the ESP32 port says SOFT_RESET; the ESP8266 still reports the
+    # chip's last reset.
+    if _host.soft_reboot() and not _ESP8266:
+        return SOFT_RESET
     return _CAUSES.get(_host.reset_cause(), PWRON_RESET)
 
 
@@ -47,8 +61,8 @@ def freq(hz=None):
 
 def unique_id():
     mac = bytes.fromhex(_host.mac())
-    # ESP32 returns the 6-byte MAC; ESP8266 a 4-byte chip id.
-    return mac[2:] if _ESP8266 else mac
+    # ESP32 returns the 6-byte MAC; ESP8266 its chip id (low 3 MAC bytes) as a little-endian uint32.
+    return bytes((mac[5], mac[4], mac[3], 0)) if _ESP8266 else mac
 
 
 def disable_irq():
@@ -129,3 +143,27 @@ class ADC:
 
     def read_uv(self):
         return 1650000
+
+
+class RTC:
+    # The board's real-time clock: (year, month, day, weekday, hours, minutes, seconds, subseconds).
+    def datetime(self, dt=None):
+        if dt is None:
+            t = time.gmtime()
+            return (t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0)
+        secs = time.mktime((dt[0], dt[1], dt[2], dt[4], dt[5], dt[6], 0, 0))
+        _host.rtc_set(secs)
+
+
+def _missing(name):
+    def refuse(*args, **kwargs):
+        raise NotImplementedError("machine.%s is not available on the virtual board" % name)
+    return refuse
+
+
+PWM = _missing("PWM")
+I2C = _missing("I2C")
+SoftI2C = _missing("SoftI2C")
+SPI = _missing("SPI")
+UART = _missing("UART")
+Timer = _missing("Timer")

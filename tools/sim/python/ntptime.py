@@ -8,8 +8,8 @@ _EPOCH_OFFSET = 946684800
 
 
 def time():
-    return _host.now_ms() // 1000 - _EPOCH_OFFSET
+    return _host.now_s() - _EPOCH_OFFSET
 
 
 def settime():
-    return time()
+    _host.rtc_set_now()

@@ -6,6 +6,7 @@
 // no CPU. A reset ends this worker; the host starts a new one with the files this one leaves.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from '../protocol.mjs';
+import { createHeap } from './heap.mjs';
 import { createRepl } from './repl.mjs';
 
 const { sab, wasmModule, boot } = workerData;
@@ -19,8 +20,12 @@ const encoder = new TextEncoder();
 // the .wasm file and instantiates it, so hand it the shared module instead of compiling again.
 // The interpreter asks the host for ticks_ms often, even in tight loops: that import is where a
 // running program notices Ctrl-C, its watchdog and the host's signals.
+// Hard ceiling for one allocation far beyond the board's heap (see heap.mjs).
+const heap = createHeap({ slackBytes: 8 * 1024 * 1024 });
+let wasmInstance = null;
 const instantiate = WebAssembly.instantiate.bind(WebAssembly);
 WebAssembly.instantiate = async (_source, imports) => {
+  heap.hookImports(imports);
   const ticks = imports.env.mp_js_ticks_ms;
   let lastPoll = 0;
   imports.env.mp_js_ticks_ms = () => {
@@ -32,7 +37,8 @@ WebAssembly.instantiate = async (_source, imports) => {
     }
     return ticks();
   };
-  return { instance: await instantiate(wasmModule, imports), module: wasmModule };
+  wasmInstance = await instantiate(wasmModule, imports);
+  return { instance: wasmInstance, module: wasmModule };
 };
 
 // ---- UART: everything the board prints, byte for byte, flushed to the host in chunks ----
@@ -71,10 +77,12 @@ function takeInput() {
   Atomics.store(ctrl, SLOT.inputTail, tail);
   return 1;
 }
+/** micropython.kbd_intr(): the byte that interrupts a running program (-1: none, e.g. mpremote mount). */
+let interruptChar = 0x03;
 /** While a program runs, Ctrl-C raises KeyboardInterrupt in it; what follows waits for the REPL. */
 function pollWhileRunning() {
-  if (!takeInput()) return;
-  const at = pending.lastIndexOf(0x03);
+  if (!takeInput() || interruptChar < 0) return;
+  const at = pending.lastIndexOf(interruptChar);
   if (at >= 0) {
     pending = pending.slice(at + 1);
     mp?._module._mp_sched_keyboard_interrupt();
@@ -147,7 +155,34 @@ const host = {
   reset_cause: () => boot.resetCause,
   boot_count: () => boot.bootCount,
   wifi_status: () => WIFI_STATUS[Atomics.load(ctrl, SLOT.wifiStatus)],
-  now_ms: () => Date.now(),
+  // Whole seconds: a JavaScript integer reaches Python as 32 bits, so milliseconds since 1970 would not.
+  now_s: () => Math.floor(Date.now() / 1000),
+  /** The board's RTC in seconds since 2000-01-01 (near 0 after power-on until ntptime sets it). */
+  rtc_s: () => Math.floor((Date.now() - rtcBaseMs) / 1000),
+  /** Sets the RTC to the host's real time (UTC): what ntptime.settime() gets from an NTP server. */
+  rtc_set_now: () => setRtc(Date.now() - UNIX_2000_MS),
+  rtc_set: (seconds) => setRtc(Number(seconds) * 1000),
+  ticks_us: () => Math.floor(performance.now() * 1000) & TICKS_MASK,
+  ticks_cpu: () => Math.floor(performance.now() * boot.cpuMhz) & TICKS_MASK,
+  spin_us: (us) => {
+    const until = performance.now() + Number(us) / 1000;
+    while (performance.now() < until);
+  },
+  heap_bytes: () => boot.heapBytes,
+  fs_bytes: () => boot.fsBytes,
+  gc_collect: () => heap.collect(),
+  soft_reboot: () => Boolean(boot.softReboot),
+  kbd_intr: (c) => {
+    interruptChar = Number(c);
+  },
+  /** Serial input for sys.stdin and input(): waits for at least one byte, returns up to n. */
+  uart_read: (n) => readUart(Number(n)),
+  /** sys.stdout(.buffer).write: hex-encoded bytes, \n cooked to \r\n for text. */
+  uart_write: (hex, cook) => {
+    const bytes = Buffer.from(String(hex), 'hex');
+    if (cook) cooked(bytes);
+    else uartWrite(new Uint8Array(bytes));
+  },
   wdt_start: (timeoutMs) => {
     watchdog = { timeoutMs: Number(timeoutMs) || boot.board.fixedWatchdogMs, fedAt: Date.now() };
     post({ t: 'event', kind: 'watchdog', timeoutMs: watchdog.timeoutMs });
@@ -161,6 +196,30 @@ const host = {
     throw new BoardSignal('reset', String(cause));
   },
 };
+
+const UNIX_2000_MS = 946684800000;
+const TICKS_MASK = 2 ** 30 - 1;
+let rtcBaseMs = boot.rtcBaseMs ?? Date.now();
+function setRtc(boardMs) {
+  rtcBaseMs = Date.now() - boardMs;
+  post({ t: 'rtc', baseMs: rtcBaseMs });
+}
+
+function readUart(n) {
+  flushUart();
+  for (;;) {
+    if (pending.length === 0) takeInput();
+    if (pending.length > 0) return new Uint8Array(pending.splice(0, Math.max(1, n)));
+    const head = Atomics.load(ctrl, SLOT.inputHead);
+    if (head === Atomics.load(ctrl, SLOT.inputTail)) Atomics.wait(ctrl, SLOT.inputHead, head, 50);
+    if (interruptChar >= 0 && takeInput() && pending.includes(interruptChar)) {
+      pending = pending.slice(pending.lastIndexOf(interruptChar) + 1);
+      mp._module._mp_sched_keyboard_interrupt();
+      return new Uint8Array(0);
+    }
+    checkSignals();
+  }
+}
 
 function writeTree(FS, files) {
   for (const [file, contents] of Object.entries(files)) {
@@ -186,14 +245,30 @@ function readTree(FS, dir = '/', out = {}) {
   return out;
 }
 
+// Makes the interpreter look like the board's port (see the _v*.py modules), then loads every
+// simulator module, which a real board has frozen in flash, so the board's heap budget counts
+// only what the board's own program allocates.
 const PRELUDE = `
-import sys, time, os, _host
-sys.path[:] = ['', '/sim', '/lib']
-# The port's own time.sleep busy-waits a whole core: sleep on the host instead.
-time.sleep_ms = _host.sleep_ms
-time.sleep = lambda s: _host.sleep_ms(int(s * 1000))
-time.sleep_us = lambda us: _host.sleep_ms(us // 1000)
+import sys, os
+# binascii is C on the ports; this build also freezes a slower Python one that rejects str input.
+sys.path[:] = []
+import binascii
+sys.modules['binascii'] = binascii
+del binascii
+sys.path[:] = ['', '.frozen', '/lib', '/sim']
 os.chdir('/')
+import _vsys, _vtime, _vfs, _vheap, _verrno, _vselect
+sys.modules['gc'] = _vheap
+sys.modules['errno'] = _verrno
+sys.modules['select'] = _vselect
+_vsys.install()
+import machine, network, socket, ssl, esp, ntptime, umqtt.simple, dht, onewire, ds18x20
+if _vsys.platform == 'esp32':
+    import esp32
+del machine, network, socket, ssl, esp, ntptime, umqtt, dht, onewire, ds18x20, _vsys, _vtime, _vfs, _verrno, _vselect
+sys.path[:] = ['', '.frozen', '/lib']
+_vheap.settle()
+del _vheap, sys, os
 `;
 
 /** Runs Python; an uncaught exception comes back as its traceback text (\r\n line ends). */
@@ -254,11 +329,16 @@ function serveRepl(startMode) {
 
 async function main() {
   const { loadMicroPython } = await import('@micropython/micropython-webassembly-pyscript');
-  mp = await loadMicroPython({ heapsize: boot.heapBytes, linebuffer: false, stdout: cooked, stderr: cooked });
+  // stdin: the serial port is read through sys.stdin (_vsys.py); the interpreter's own reads of
+  // file descriptor 0 see end of file instead of blocking on the host's terminal.
+  mp = await loadMicroPython({ heapsize: boot.heapBytes, linebuffer: false, stdin: () => null, stdout: cooked, stderr: cooked });
+  heap.attach(wasmInstance, mp);
+  heap.findDepthWord();
   mp.registerJsModule('_host', host);
   writeTree(mp.FS, boot.files);
   writeTree(mp.FS, boot.shims);
   mp.runPython(PRELUDE);
+  heap.cap();
   post({ t: 'event', kind: 'boot', cause: boot.resetCause, bootCount: boot.bootCount });
   const replMode = boot.replMode ?? 'friendly';
   try {

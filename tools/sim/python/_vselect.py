@@ -1,0 +1,54 @@
+# Virtual-board `select`: poll() and select() over the simulator's sockets (the interpreter's own
+# select knows only its file descriptors). Stands in for `select` in sys.modules.
+import _host
+import _vheap
+
+POLLIN = 0x1
+POLLOUT = 0x4
+POLLERR = 0x8
+POLLHUP = 0x10
+
+
+class _Poll:
+    def __init__(self):
+        self._objs = {}
+
+    def register(self, obj, mask=POLLIN | POLLOUT):
+        if not hasattr(obj, "_id"):
+            raise TypeError("virtual board: select.poll() supports sockets only")
+        self._objs[obj] = mask
+
+    def unregister(self, obj):
+        self._objs.pop(obj, None)
+
+    def modify(self, obj, mask):
+        if obj not in self._objs:
+            raise OSError(2)
+        self._objs[obj] = mask
+
+    def poll(self, timeout=-1):
+        _vheap.check()
+        objs = list(self._objs.items())
+        query = ",".join("%d:%d" % (o._id, m) for o, m in objs)
+        r = _host.call("sock_poll", query, -1 if timeout is None or timeout < 0 else int(timeout))
+        events = [int(e) for e in r.s.split(",")] if r.s else []
+        return [(o, e) for (o, _), e in zip(objs, events) if e]
+
+    def ipoll(self, timeout=-1, flags=0):
+        return iter(self.poll(timeout))
+
+
+def poll():
+    return _Poll()
+
+
+def select(rlist, wlist, xlist, timeout=None):
+    p = _Poll()
+    for o in rlist:
+        p.register(o, POLLIN)
+    for o in wlist:
+        p._objs[o] = p._objs.get(o, 0) | POLLOUT
+    ready = p.poll(-1 if timeout is None else int(timeout * 1000))
+    r = [o for o, e in ready if e & (POLLIN | POLLERR | POLLHUP) and o in rlist]
+    w = [o for o, e in ready if e & POLLOUT and o in wlist]
+    return r, w, []

@@ -1,0 +1,71 @@
+// The board's GC heap, as far as this interpreter build allows.
+//
+// The WebAssembly port grows its GC heap on demand (split heap) and never collects while Python
+// runs: it cannot see pointers held in WebAssembly locals, so gc.collect() only marks a collection
+// as pending until control is back in JavaScript at the top level. A board running main.py for
+// hours would therefore grow without bound, and MemoryError would never happen.
+//
+// Two fixes, both on the unmodified interpreter:
+// - Collections at safe points: when Python calls into the host (sleep, socket I/O, gc.collect),
+//   everything live is reachable from Python frames (on the interpreter's pystack) or globals, so
+//   the pending collection can run. The interpreter runs it when its external-call depth goes
+//   from 0 to 1; we find that counter once (the word that reads 1, then 2 in a nested call) and
+//   zero it around an empty exec.
+// - A hard ceiling: the allocator's free space is used up after boot and the memory may then
+//   grow only by `slackBytes`, so one allocation far beyond the board's heap (a 10 MiB bytearray
+//   on an ESP8266) fails with MemoryError at once. The exact budget (the profile's heapBytes) is
+//   checked after each safe-point collection by the Python side (_vheap.py).
+
+const SCAN_BYTES = 1 << 20;
+
+export function createHeap({ slackBytes }) {
+  let memory = null;
+  let growthLimit = Infinity;
+  let depthWord = -1;
+  let mp = null;
+
+  return {
+    /** Wraps the interpreter's memory-growth import (called from WebAssembly.instantiate). */
+    hookImports(imports) {
+      const grow = imports.env.emscripten_resize_heap;
+      imports.env.emscripten_resize_heap = (requested) => (requested >>> 0 > growthLimit ? false : grow(requested));
+    },
+    attach(instance, interpreter) {
+      memory = instance.exports.memory;
+      mp = interpreter;
+    },
+    /** Finds the external-call depth counter: 1 at the first level of Python, 2 in a nested run. */
+    findDepthWord() {
+      const snaps = [];
+      mp.registerJsModule('_depth_probe', {
+        snap: () => snaps.push(new Int32Array(memory.buffer.slice(0, SCAN_BYTES))),
+        nest: () => mp.runPython('_depth_probe.snap()\n_depth_probe.nest2()'),
+        nest2: () => mp.runPython('_depth_probe.snap()'),
+      });
+      mp.runPython('import _depth_probe\n_depth_probe.snap()\n_depth_probe.nest()\ndel _depth_probe');
+      const [one, two, three] = snaps;
+      const found = [];
+      for (let i = 0; i < one.length; i++) if (one[i] === 1 && two[i] === 2 && three[i] === 3) found.push(i);
+      if (found.length !== 1) throw new Error(`virtual board: cannot locate the interpreter's call depth (${found.length} candidates); heap enforcement impossible`);
+      depthWord = found[0];
+    },
+    /** Runs the collection gc.collect() left pending (call only from a host call made by Python code). */
+    collect() {
+      const words = new Int32Array(memory.buffer);
+      const saved = words[depthWord];
+      words[depthWord] = 0;
+      try {
+        mp.runPython('');
+      } finally {
+        new Int32Array(memory.buffer)[depthWord] = saved;
+      }
+    },
+    /** Uses up the allocator's free space, then lets memory grow by slackBytes at most. */
+    cap() {
+      growthLimit = 0;
+      const malloc = mp._module._malloc;
+      for (let size = 1 << 24; size >= 4096; ) if (!malloc(size)) size >>= 1;
+      growthLimit = memory.buffer.byteLength + slackBytes;
+    },
+  };
+}
