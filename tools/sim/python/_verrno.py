@@ -1,6 +1,8 @@
 # Virtual-board `errno`: the numbers of the board's port, not the interpreter's (Emscripten's).
 # ESP32 builds use ESP-IDF's newlib errno.h (ETIMEDOUT 116, ENOTEMPTY 90); the ESP8266 port uses
 # MicroPython's internal table (py/mperrno.h, Linux numbering: ETIMEDOUT 110, ENOTEMPTY 39).
+import errno as _interpreter
+
 import _host
 
 _COMMON = {
@@ -36,8 +38,28 @@ _EMSCRIPTEN = {2: "EACCES", 6: "EAGAIN", 8: "EBADF", 10: "EBUSY", 20: "EEXIST", 
                54: "ENOTDIR", 55: "ENOTEMPTY", 63: "EPERM", 69: "EROFS"}
 
 
+class _Errno(int):
+    # The interpreter folds `errno.X` in source to its own (Linux) number at compile time, so the
+    # idiom `e.errno == errno.ETIMEDOUT` meets 110 where the ESP32 raises 116: equal to both.
+    def __eq__(self, other):
+        return int(self) == other or other == _FOLDED.get(int(self))
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    def __hash__(self):
+        return int(self)
+
+
+_FOLDED = {}
+for _name in _LISTED:
+    if getattr(_interpreter, _name) != _ALL[_name]:
+        _FOLDED[_ALL[_name]] = getattr(_interpreter, _name)
+
+
 def number(name):
-    return _ALL.get(name, _ALL["EIO"])
+    n = _ALL.get(name, _ALL["EIO"])
+    return _Errno(n) if n in _FOLDED else n
 
 
 def port_error(error):

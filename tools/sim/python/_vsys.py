@@ -158,6 +158,14 @@ for _name in dir(_micropython):
 micropython.kbd_intr = _host.kbd_intr
 
 
+def _alloc_emergency_exception_buf(size):
+    # The ports reserve it for exceptions raised in interrupt handlers; nothing to reserve here.
+    pass
+
+
+micropython.alloc_emergency_exception_buf = _alloc_emergency_exception_buf
+
+
 def install():
     me = _sys.modules[__name__]
     _sys.modules["sys"] = me

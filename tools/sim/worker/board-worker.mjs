@@ -163,7 +163,7 @@ const host = {
   rtc_set_now: () => setRtc(Date.now() - UNIX_2000_MS),
   rtc_set: (seconds) => setRtc(Number(seconds) * 1000),
   ticks_us: () => Math.floor(performance.now() * 1000) & TICKS_MASK,
-  ticks_cpu: () => Math.floor(performance.now() * boot.cpuMhz) & TICKS_MASK,
+  ticks_cpu: () => Math.floor(performance.now() * 1000 * boot.cpuMhz) & TICKS_MASK,
   spin_us: (us) => {
     const until = performance.now() + Number(us) / 1000;
     while (performance.now() < until);
