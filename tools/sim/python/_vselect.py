@@ -14,8 +14,8 @@ class _Poll:
         self._objs = {}
 
     def register(self, obj, mask=POLLIN | POLLOUT):
-        if not hasattr(obj, "_id"):
-            raise TypeError("virtual board: select.poll() supports sockets only")
+        if not hasattr(obj, "_id") and not hasattr(obj, "_uart"):
+            raise TypeError("virtual board: select.poll() supports sockets and sys.stdin only")
         self._objs[obj] = mask
 
     def unregister(self, obj):
@@ -28,11 +28,27 @@ class _Poll:
 
     def poll(self, timeout=-1):
         _vheap.check()
-        objs = list(self._objs.items())
-        query = ",".join("%d:%d" % (o._id, m) for o, m in objs)
-        r = _host.call("sock_poll", query, -1 if timeout is None or timeout < 0 else int(timeout))
+        timeout = -1 if timeout is None or timeout < 0 else int(timeout)
+        uart = [o for o, m in self._objs.items() if hasattr(o, "_uart") and m & POLLIN]
+        socks = [(o, m) for o, m in self._objs.items() if hasattr(o, "_id")]
+        if not socks:
+            return [(o, POLLIN) for o in uart] if _host.uart_wait(timeout) else []
+        # Sockets and the serial port together: look at both in short slices.
+        waited = 0
+        while True:
+            ready = self._sockets(socks, 0 if uart else timeout)
+            if uart and _host.uart_wait(0):
+                ready += [(o, POLLIN) for o in uart]
+            if ready or not uart or (0 <= timeout <= waited):
+                return ready
+            _host.sleep_ms(10)
+            waited += 10
+
+    def _sockets(self, socks, timeout):
+        query = ",".join("%d:%d" % (o._id, m) for o, m in socks)
+        r = _host.call("sock_poll", query, timeout)
         events = [int(e) for e in r.s.split(",")] if r.s else []
-        return [(o, e) for (o, _), e in zip(objs, events) if e]
+        return [(o, e) for (o, _), e in zip(socks, events) if e]
 
     def ipoll(self, timeout=-1, flags=0):
         return iter(self.poll(timeout))

@@ -61,6 +61,8 @@ def _uname():
 
 class _RawIn:
     # Bytes from the serial port, as sys.stdin.buffer reads them on the board.
+    _uart = True
+
     def read(self, n=-1):
         return _read(n)
 
@@ -80,6 +82,7 @@ def _read(n):
 
 
 class _Stdin:
+    _uart = True
     buffer = _RawIn()
 
     def read(self, n=-1):
@@ -97,7 +100,8 @@ class _Stdin:
 
 
 class _RawOut:
-    def write(self, data):
+    def write(self, data, n=None):
+        data = data if n is None else memoryview(data)[:n]
         _host.uart_write(hexlify(data).decode(), 0)
         return len(data)
 

@@ -175,6 +175,8 @@ const host = {
   kbd_intr: (c) => {
     interruptChar = Number(c);
   },
+  /** select.poll() on sys.stdin: waits up to ms (negative: forever) for serial input. */
+  uart_wait: (ms) => waitUart(Number(ms)),
   /** Serial input for sys.stdin and input(): waits for at least one byte, returns up to n. */
   uart_read: (n) => readUart(Number(n)),
   /** sys.stdout(.buffer).write: hex-encoded bytes, \n cooked to \r\n for text. */
@@ -203,6 +205,21 @@ let rtcBaseMs = boot.rtcBaseMs ?? Date.now();
 function setRtc(boardMs) {
   rtcBaseMs = Date.now() - boardMs;
   post({ t: 'rtc', baseMs: rtcBaseMs });
+}
+
+function waitUart(ms) {
+  flushUart();
+  const until = ms < 0 ? Infinity : Date.now() + ms;
+  for (;;) {
+    takeInput();
+    if (pending.length > 0) return true;
+    const left = until - Date.now();
+    if (left <= 0) return false;
+    const head = Atomics.load(ctrl, SLOT.inputHead);
+    if (head === Atomics.load(ctrl, SLOT.inputTail)) Atomics.wait(ctrl, SLOT.inputHead, head, Math.min(left, 50));
+    pollWhileRunning();
+    checkSignals();
+  }
 }
 
 function readUart(n) {
