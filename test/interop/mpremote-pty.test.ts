@@ -51,7 +51,7 @@ describe('mpremote on a virtual ESP32 behind simulate --pty', { skip: skipWithou
 
     const tree = await run(['fs', 'mkdir', ':d', '+', 'fs', 'touch', ':d/t', '+', 'fs', 'ls', ':d', '+', 'fs', 'tree']);
     assert.match(tree, /^\s*0 t$/m);
-    assert.match(tree, /├── d\n│   └── t/);
+    assert.match(tree, /├── d\n│ {3}└── t/);
     assert.doesNotMatch(tree, /sim|tmp|proc|home/, 'only the board files show');
     const removed = await run(['fs', 'rm', ':d/t', '+', 'fs', 'rmdir', ':d', '+', 'fs', 'rm', ':blob.bin', '+', 'fs', 'ls']);
     assert.doesNotMatch(removed.split('ls :').pop()!, /blob\.bin|\bd\//);
