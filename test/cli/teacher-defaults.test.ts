@@ -94,3 +94,60 @@ describe('boards that were up before the teacher started watching', () => {
     }
   });
 });
+
+describe('presence where births are not retained (IoT Core): a ping round', () => {
+  let project: string;
+  let board: VirtualBoard;
+  let broker: RunningBroker;
+  before(async () => {
+    broker = await startBroker({ port: 0 });
+    project = await buildLab({
+      brokerUrl: broker.url,
+      defaults: { mqtt: { url: broker.url, retainStatus: false }, telemetry: { intervalSeconds: 5 } },
+      devices: [{ name: 'team-1', board: 'esp32', telemetry: { students: ['Иванов И.И'], group: 'БАГ-18-01' } }],
+    });
+    board = await bootBoard(project, 'team-1');
+    await board.waitForLine(/telemetry sent/, 15_000);
+  });
+  after(async () => {
+    await board.stop();
+    await broker.close();
+  });
+
+  test('a board that was up before is online at once, from its answer to the ping', async () => {
+    const run = await runCli(['verify', '--duration', '1500ms', '--json'], { cwd: project });
+    const doc = run.json<{ devices: { device: string; stats: { status: string; messages: number } | null }[] }>();
+    const row = doc.devices.find((d) => d.device === 'team-1');
+    assert.equal(row?.stats?.status, 'online', JSON.stringify(doc.devices));
+    assert.equal(row?.stats?.messages, 0, 'no telemetry yet within 1.5 s of a 5 s interval: the ping said it');
+  });
+});
+
+test('watch on a terminal stays small for a class of 32: one short line per board, no topic list', async () => {
+  const broker = await startBroker({ port: 0 });
+  try {
+    const devices = Array.from({ length: 32 }, (_, i) => ({ name: `team-${i + 1}`, telemetry: { students: [`Студент ${i + 1}`], group: i < 16 ? 'БАГ-18-01' : 'БАГ-18-02' } }));
+    const dir = tempDir({ 'mpy-iot.json': { defaults: { board: 'esp32', wifi: { ssid: 'lab-wifi' }, mqtt: { url: broker.url } }, devices } });
+    const stop = new AbortController();
+    const frames: string[] = [];
+    const watching = runCli(['watch', '--no-color'], { cwd: dir, isTTY: true, interrupt: stop.signal, onStdout: (t) => t.startsWith('\x1b[2J') && frames.push(t) });
+    const sender = await (await import('mqtt')).default.connectAsync(broker.url);
+    await new Promise((r) => setTimeout(r, 300));
+    await sender.publishAsync('DATA/240ac4000007', JSON.stringify({ temperature: 23.4, students: ['Студент 7'], group: 'БАГ-18-01' }));
+    await new Promise((r) => setTimeout(r, 2200));
+    await sender.endAsync();
+    stop.abort();
+    await watching;
+    const frame = frames.at(-1) ?? '';
+    const lines = frame.replace('\x1b[2J\x1b[H', '').trimEnd().split('\n');
+    assert.ok(lines.length <= 32 + 4, `${lines.length} lines`);
+    assert.ok(Math.max(...lines.map((l) => l.length)) <= 140, lines.find((l) => l.length > 140));
+    assert.ok(frame.length < 32 * 140, `${frame.length} bytes per redraw`);
+    assert.match(frame, /team-7 \(240ac4000007\)\s+Студент 7\s+\?\s+1\s+0\s+23\.4/);
+    assert.match(frame, /team-12\s+Студент 12\s+silent/, 'silent roster rows show their students');
+    assert.match(frame, /watching \d+ topic filters on mqtt:\/\/127\.0\.0\.1:\d+ — Ctrl-C to stop/);
+    assert.match(frame, /✓ healthy {2}✖ failing {2}– not in this class/);
+  } finally {
+    await broker.close();
+  }
+});

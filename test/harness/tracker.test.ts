@@ -32,7 +32,7 @@ test('valid lab payload with Cyrillic: counted, labelled with the project device
   assert.deepEqual(d.lastPayload, { temperature: 21.5, students: ['Иванов И.И'], group: 'БАГ-18-01', seq: 0 });
   assert.equal(d.messages, 1);
   assert.equal(d.valid, 1);
-  assert.deepEqual(t.snapshot().missing, [{ device: 'team-2', group: 'БАГ-18-02' }, { device: 'team-3', group: 'БАГ-18-03' }]);
+  assert.deepEqual(t.snapshot().missing, [{ device: 'team-2', group: 'БАГ-18-02', students: ['Петрова А.С'] }, { device: 'team-3', group: 'БАГ-18-03', students: ['Сидоров'] }]);
 });
 
 test('every kind of bad payload is invalid with a clear reason, never a throw; the first error is kept', () => {

@@ -105,7 +105,7 @@ export function snapshotTable(snapshot: Snapshot, out: Output, verdict?: Verdict
     d.foreign !== null ? c.yellow(clip(d.foreign, 70)) : d.firstError ? c.red(clip(d.firstError.reason, 60)) : d.seq && d.seq.missing > 0 ? `${d.seq.missing} lost` : '',
   ];
   const rows = snapshot.devices.filter((d) => d.messages > 0 || d.status !== 'unknown').map(row);
-  for (const m of snapshot.missing) rows.push([passedByKey.size ? c.red('✖') : ' ', m.device, '—', c.dim('silent'), '0', '0', '—', '—', '—', 'nothing received']);
+  for (const m of snapshot.missing) rows.push([passedByKey.size ? c.red('✖') : ' ', m.device, clip(m.students.join(', ') || '—', 28), c.dim('silent'), '0', '0', '—', '—', '—', 'nothing received']);
   return table(['', 'board', 'students', 'status', 'msgs', 'invalid', '°C', 'interval', 'last seen', 'problem'], rows, c, ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left']);
 }
 

@@ -50,7 +50,7 @@ export const watchCommand = defineCommand<HarnessArgs>({
         else if (!io.isTTY) out.note(out.color.red(`⚠ ${collisionReason(c)}`));
       }
     }, 1000);
-    const redraw = io.isTTY && !out.json ? setInterval(() => io.stdout(`\x1b[2J\x1b[H${out.redactor.redact(snapshotTable(watch.snapshot(), out))}\n${collisionLines(watch.snapshot(), out)}\n${tableLegend(out)}\n${out.color.dim(`watching ${watch.filters.length > 3 ? `${watch.filters.length} topic filters` : watch.filters.join(' ')} on ${url} — Ctrl-C to stop`)}\n`), 1000) : null;
+    const redraw = io.isTTY && !out.json ? setInterval(() => io.stdout(`\x1b[2J\x1b[H${out.redactor.redact([snapshotTable(watch.snapshot(), out), collisionLines(watch.snapshot(), out), tableLegend(out)].filter(Boolean).join('\n'))}\n${out.color.dim(`watching ${watch.filters.length > 3 ? `${watch.filters.length} topic filters` : watch.filters.join(' ')} on ${url} — Ctrl-C to stop`)}\n`), 1000) : null;
     await untilStopped(io);
     clearInterval(collisions);
     if (redraw) clearInterval(redraw);

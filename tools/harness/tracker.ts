@@ -98,7 +98,10 @@ export class TelemetryTracker {
       this.counts.status++;
       valid = isObject(value) && (value.status === 'online' || value.status === 'offline');
       if (valid) this.status(identity, value as Record<string, unknown>, receivedAt);
-    } else this.counts.replies++;
+    } else {
+      this.counts.replies++;
+      if (valid && (value as Record<string, unknown>).cmd === 'ping') this.answered(identity, receivedAt);
+    }
     const error = valid ? null : identity.kind === 'status' ? BAD_STATUS : err('not-json', 'reply must be a JSON object');
     return { topic, kind: identity.kind, key: identity.key, device: identity.device ?? null, receivedAt, bytes: payload.length, valid, error, payload: value, seq: null };
   }
@@ -275,6 +278,16 @@ export class TelemetryTracker {
     }
   }
 
+  /** A ping answered on a device's reply topic: online, when nothing better (a birth) is known. */
+  private answered(identity: Identity, at: number): void {
+    const device = identity.device;
+    if (device === undefined || this.statusByDevice.has(device) || [...this.statusByMac.values()].some((s) => s.device === device)) return;
+    const info: StatusInfo = { key: identity.key, device, status: 'online', at, boot: null, connects: null };
+    this.statusByKey.set(identity.key, info);
+    this.statusByDevice.set(device, info);
+    this.dirtyStatus.add(identity.key);
+  }
+
   private birthOf(cid: string, mac: string, name: string | null, connects: number): void {
     let byMac = this.births.get(cid);
     if (!byMac) {
@@ -356,7 +369,7 @@ export class TelemetryTracker {
       firstMessageAt: this.firstAt,
       lastMessageAt: this.lastAt,
     };
-    const missing = this.targets.deviceNames.filter((n) => !seen.has(n)).map((device) => ({ device, group: this.deviceGroup.get(device) ?? null }));
+    const missing = this.targets.deviceNames.filter((n) => !seen.has(n)).map((device) => ({ device, group: this.deviceGroup.get(device) ?? null, students: this.roster.get(device)?.telemetry.students ?? [] }));
     return { at: now, startedAt: this.startedAt, devices, collisions: this.collisions(), missing, totals };
   }
 }

@@ -134,7 +134,7 @@ export interface Snapshot {
   /** Client ids used by more than one board (from the births' `cid` and `mac`). */
   collisions: ClientIdCollision[];
   /** Project devices with no row at all (nothing heard from them). */
-  missing: { device: string; group: string | null }[];
+  missing: { device: string; group: string | null; students: string[] }[];
   totals: Totals;
 }
 

@@ -18,6 +18,11 @@ export interface WatchOptions extends Omit<TrackerOptions, 'startedAt'> {
   qos?: 0 | 1;
   /** How often 'device' events are flushed; default 250 ms. */
   updateMs?: number;
+  /**
+   * Once subscribed, ping these devices (command topic → who) so their replies say who is online:
+   * presence where births are not retained (IoT Core). Default: the devices with retainStatus false.
+   */
+  presencePing?: boolean;
 }
 
 export type ConnectionState = 'connected' | 'reconnecting' | 'offline';
@@ -71,6 +76,7 @@ export class Watch extends EventEmitter<WatchEvents> {
         if (error) return this.fail(brokerError(error, this.url, 'subscribe on'));
         const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
         if (refused.length > 0) this.fail(new DeviceError(`${safeUrl(this.url)} refused the subscription to ${refused.join(', ')}`, { hint: 'the broker does not allow this client to read these topics: check its ACL or credentials' }));
+        if (!this.subscribed && options.presencePing !== false) this.pingRound(options.devices ?? [], options.presencePing === true);
         this.subscribed = true;
         for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
       });
@@ -120,6 +126,14 @@ export class Watch extends EventEmitter<WatchEvents> {
       return this.tracker.snapshot();
     })();
     return this.stopped;
+  }
+
+  private pingRound(devices: NonNullable<WatchOptions['devices']>, all: boolean): void {
+    const id = `presence-${Date.now().toString(36)}`;
+    for (const d of devices) {
+      if (!all && d.mqtt.retainStatus) continue;
+      this.client.publish(`$devices/${d.identity.deviceId}/commands`, JSON.stringify({ id, cmd: 'ping' }), { qos: 0 });
+    }
   }
 
   private flush(): void {
