@@ -175,6 +175,19 @@ print(repr(sys.stdin.read(3)), repr(sys.stdin.buffer.read(2)))`);
       assert.deepEqual(result.stdout.trim().split(/\r?\n/).slice(-2), ['hello Ann', "'xyz' b'\\x00\\x01'"]);
     });
 
+    test('friendly REPL: auto-indent after a colon, paste mode (Ctrl-E) runs code as pasted', async () => {
+      await repl.exitRaw();
+      const typed = async (text: string, expect: RegExp): Promise<void> => {
+        const seen = board.waitForLine(expect, 5000);
+        board.write(text);
+        await seen;
+      };
+      // As a user types it: no indentation of their own, the REPL supplies it.
+      await typed('if True:\rprint("auto" + "indent")\r\r', /^autoindent$/);
+      await typed('\x05def f():\r    return 6 * 7\rprint("pasted", f())\r\x04', /^pasted 42$/);
+      await repl.enterRaw();
+    });
+
     test('sockets: DNS failure errno, non-blocking connect with EINPROGRESS and poll, write(buf, n), timeout errno', async () => {
       const { port: tcp } = server.address() as net.AddressInfo;
       const out = await lines(`import socket, select, network, time, errno

@@ -17,7 +17,10 @@ _NAME = _CHIP.replace("-", "")
 _MACHINE = "ESP module with ESP8266" if _ESP8266 else "Generic %s module with %s" % (_NAME, _NAME)
 # sys.implementation._mpy: bytecode v6.3 and the native architecture of the chip.
 _ARCH = {"ESP8266": 9, "ESP32": 10, "ESP32-S2": 10, "ESP32-S3": 10, "ESP32-C3": 11}
-_VERSION = "1.27.0"
+# The version the flashed image carries, as its banner says ("v1.24.1 on 2024-11-29").
+_FIRMWARE = _host.firmware()
+_VERSION = _FIRMWARE.split(" ")[0].lstrip("v")
+_VERSION_TUPLE = tuple(int(x) for x in _VERSION.split("-")[0].split(".")[:3]) + ("",)
 
 for _name in dir(_sys):
     if not _name.startswith("__"):
@@ -26,14 +29,14 @@ for _name in dir(_sys):
 
 class _Implementation:
     name = "micropython"
-    version = (1, 27, 0, "")
+    version = _VERSION_TUPLE
     _machine = _MACHINE
     _mpy = 6 | (3 << 8) | (_ARCH.get(_CHIP, 10) << 10)
     _build = ("%s_GENERIC" % _NAME) if not _ESP8266 else "ESP8266_GENERIC"
 
     def __repr__(self):
-        return "(name='micropython', version=(1, 27, 0, ''), _machine='%s', _mpy=%d, _build='%s')" % (
-            self._machine, self._mpy, self._build)
+        return "(name='micropython', version=%r, _machine='%s', _mpy=%d, _build='%s')" % (
+            self.version, self._machine, self._mpy, self._build)
 
 
 platform = _PORT
@@ -44,7 +47,7 @@ class _UnameResult:
     sysname = _PORT
     nodename = _PORT
     release = _VERSION
-    version = "v%s on 2026-01-01" % _VERSION
+    version = _FIRMWARE
     machine = _MACHINE
 
     def __getitem__(self, i):

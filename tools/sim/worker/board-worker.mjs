@@ -169,6 +169,8 @@ const host = {
     while (performance.now() < until);
   },
   heap_bytes: () => boot.heapBytes,
+  /** "v1.24.1 on 2024-11-29" from the flashed image's banner; the simulator's own by default. */
+  firmware: () => (boot.firmware ? `${boot.firmware.version} on ${boot.firmware.date}` : 'v1.27.0 on 2026-01-01'),
   fs_bytes: () => boot.fsBytes,
   gc_collect: () => heap.collect(),
   soft_reboot: () => Boolean(boot.softReboot),

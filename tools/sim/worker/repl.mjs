@@ -30,7 +30,37 @@ export function createRepl(io) {
   const window = io.window ?? RAW_PASTE_WINDOW;
   const decoder = new TextDecoder();
 
-  const prompt = () => io.write(block.length ? '... ' : '>>> ');
+  /** Text typed in paste mode (Ctrl-E), or null outside it. */
+  let pasted = null;
+  // Auto-indent as MicroPython's readline does: a continuation line starts with the previous
+  // line's indentation, four more after a line ending in ':'.
+  const prompt = () => {
+    if (!block.length) return io.write('>>> ');
+    const previous = block[block.length - 1];
+    const indent = /^\s*/.exec(previous)[0].length + (/:\s*$/.test(previous) ? 4 : 0);
+    line = Array(indent).fill(0x20);
+    return io.write('... ' + ' '.repeat(indent));
+  };
+  /** Paste mode (Ctrl-E): lines are taken as typed, without auto-indent, and run at Ctrl-D. */
+  function pasteMode(byte) {
+    if (byte === CTRL_C) {
+      pasted = null;
+      io.write('\r\n');
+      return prompt();
+    }
+    if (byte === CTRL_D) {
+      const source = decoder.decode(new Uint8Array(pasted));
+      pasted = null;
+      io.write('\r\n');
+      const error = io.exec(source, 'exec');
+      if (error) io.write(error);
+      return prompt();
+    }
+    if (byte === 0x0a) return undefined;
+    pasted.push(byte === 0x0d ? 0x0a : byte);
+    io.write(byte === 0x0d ? '\r\n=== ' : new Uint8Array([byte]));
+    return undefined;
+  }
   const enterFriendly = () => {
     mode = 'friendly';
     line = [];
@@ -49,6 +79,12 @@ export function createRepl(io) {
   }
 
   function friendly(byte) {
+    if (pasted) return pasteMode(byte);
+    if (byte === CTRL_E && line.length === 0 && block.length === 0) {
+      pasted = [];
+      io.write('\r\npaste mode; Ctrl-C to cancel, Ctrl-D to finish\r\n=== ');
+      return undefined;
+    }
     if (byte === CTRL_A) {
       io.write('\r\n');
       return enterRaw();
@@ -81,7 +117,7 @@ export function createRepl(io) {
       io.write('\r\n');
       const text = decoder.decode(new Uint8Array(line));
       line = [];
-      // A line ending in ':' opens a block; the block ends at an empty line (as the REPL's auto-indent does).
+      // A line ending in ':' opens a block; a line of only its auto-indent ends it, as on the ports.
       if (block.length > 0 || /:\s*$/.test(text)) {
         if (text.trim() !== '' || block.length === 0) {
           block.push(text);
