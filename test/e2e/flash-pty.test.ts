@@ -15,12 +15,14 @@ test('simulate --pty --loader esp32, then flash --port on that pseudo-terminal',
   const image = Buffer.concat([header, Buffer.alloc(60_000, 0x5a), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7) & 0xff))]);
   writeFileSync(path.join(dir, 'fw.bin'), image);
   const ptyPath = await ptySimulator(['--loader', 'esp32', '--duration', '60s'], dir);
-  const run = await runCli(['flash', '--port', ptyPath, '--board', 'esp32', '--image', 'fw.bin', '--json'], { cwd: dir });
+  // At 115200 throughout: with no reset lines the stub stays running after a flash, at the speed it
+  // was left at, and the next flash (at 115200 to start) must reach it.
+  const run = await runCli(['flash', '--port', ptyPath, '--board', 'esp32', '--image', 'fw.bin', '--baud', '115200', '--json'], { cwd: dir });
   assert.equal(run.code, 0, run.stdout + run.stderr);
   assert.match(run.stdout, /"chip": "ESP32"/);
   assert.match(run.stdout, /"restarted": false/);
   // A pty has no reset lines: the summary must not claim a restart it could not make.
-  const plain = await runCli(['flash', '--port', ptyPath, '--board', 'esp32', '--image', 'fw.bin'], { cwd: dir });
+  const plain = await runCli(['flash', '--port', ptyPath, '--board', 'esp32', '--image', 'fw.bin', '--baud', '115200'], { cwd: dir });
   assert.equal(plain.code, 0, plain.stdout + plain.stderr);
   assert.match(plain.stdout, /flashed with fw\.bin \(not restarted: no reset lines/);
   assert.doesNotMatch(plain.stdout, /and restarted/);

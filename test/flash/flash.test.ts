@@ -27,7 +27,8 @@ const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).diges
 
 /** A loader on a fresh virtual port (no VID/PID, so `flash --all` in this file never sees it). */
 function plug(options: VirtualLoaderOptions, usb?: { vendorId: string; productId: string }): { path: string; loader: VirtualLoader; events: LoaderEvent[] } {
-  const loader = createVirtualLoader(options);
+  // Unpaced link and instant flash: these tests are about behaviour; bench/flash.ts measures speed.
+  const loader = createVirtualLoader({ flashTiming: false, ...options });
   const events: LoaderEvent[] = [];
   loader.on((event) => events.push(event));
   const path = uniquePath('esp');

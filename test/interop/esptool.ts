@@ -111,4 +111,12 @@ export function esptoolMatrix(it: (name: string, fn: () => Promise<void>) => voi
     await ok([...fast, '--after', 'no-reset', 'read-flash', '0x10000', '0x1000', out('blank.read')]);
     assert.ok(readBack(out('blank.read')).every((x) => x === 0xff));
   });
+  it('a stub left running at 921600 baud cannot be reached at 115200: the bytes garble, as on a UART', async () => {
+    await ok([...fast, '--after', 'no-reset-stub', 'flash-id']);
+    const run = await esptool(['--port', port(), '--before', 'no-reset', '--after', 'no-reset', '--connect-attempts', '1', 'flash-id']);
+    assert.notEqual(run.code, 0, `esptool at 115200 reached a stub at 921600:\n${run.output}`);
+    assert.match(run.output, /Failed to connect|Invalid head of packet|No serial data received/);
+    // Last: on a pty (no lines to reset) the board stays unreachable. Over RFC 2217 a reset brings the ROM back at its power-on speed.
+    if (options.before === 'default-reset') await ok(['--after', 'no-reset', 'flash-id']);
+  });
 }

@@ -154,9 +154,8 @@ async function simulateLoader(boardName: string, durationMs: number | null, tran
   const boards = loadBoards();
   const board = boards.find(boardName);
   if (!board) throw new InputError(`unknown board '${boardName}'`, [], { hint: `known boards: ${boards.boards.map((b) => b.id).join(', ')}` });
-  // A pseudo-terminal carries no baud rate to the far end: do not drop bytes on a baud mismatch.
   // Over RFC 2217 each line change costs a round trip: the strap window covers it (see espReset.ts).
-  const loader = createVirtualLoader({ chip: board.chip as 'ESP32' | 'ESP8266' | 'ESP32-S3' | 'ESP32-C3', strictBaud: transports.pty ? false : true, strapWindowMs: RFC2217_STRAP_WINDOW_MS });
+  const loader = createVirtualLoader({ chip: board.chip as 'ESP32' | 'ESP8266' | 'ESP32-S3' | 'ESP32-C3', strapWindowMs: RFC2217_STRAP_WINDOW_MS });
   // The board waits in download mode, as if BOOT were held at reset (a pty has no lines to ask for it).
   loader.reset('download');
   const closers: (() => unknown)[] = [];

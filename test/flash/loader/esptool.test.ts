@@ -26,7 +26,7 @@ function terminal(log: string[]): IEspLoaderTerminal {
 
 async function connect(options: VirtualLoaderOptions, baudrate = 460800, resetConstructors?: ResetConstructors) {
   const events: LoaderEvent[] = [];
-  const loader = createVirtualLoader({ ...options, onEvent: (e) => events.push(e) });
+  const loader = createVirtualLoader({ flashTiming: false, ...options, onEvent: (e) => events.push(e) });
   const usb = loader.facts.usb;
   const port = new FarEndSerialPort(loader.farEnd, usb ? { usbVendorId: usb.vendorId, usbProductId: usb.productId } : undefined);
   const transport = new Transport(port as unknown as ConstructorParameters<typeof Transport>[0], false);

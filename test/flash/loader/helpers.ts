@@ -35,7 +35,8 @@ export class ProtocolHost {
   private readonly slip = new SlipDecoder();
 
   constructor(options: VirtualLoaderOptions, boot: 'download' | 'normal' | 'none' = 'download') {
-    this.loader = createVirtualLoader(options);
+    // Synchronous on purpose: flash timing (replies waiting for erase/program) is tested on its own.
+    this.loader = createVirtualLoader({ flashTiming: false, ...options });
     this.loader.farEnd.connect((bytes) => {
       this.text += Buffer.from(bytes).toString('latin1');
       this.packets.push(...this.slip.push(bytes));

@@ -4,6 +4,43 @@ import { createHash } from 'node:crypto';
 import { constants, inflateSync } from 'node:zlib';
 
 export const SECTOR = 0x1000;
+const BLOCK = 0x10000;
+
+/**
+ * Typical times of a 4 MiB SPI NOR flash as on ESP dev boards (Winbond W25Q32JV datasheet, "AC
+ * electrical characteristics", typ.): 4 KiB sector erase 45 ms, 64 KiB block erase 150 ms, chip
+ * erase 10 s, 256-byte page program 0.4 ms. Reads are fast (≈ 10 MB/s over the ROM's SPI setup).
+ */
+export const FLASH_TIMING = { sectorEraseMs: 45, blockEraseMs: 150, chipEraseMsPer4MiB: 10_000, pageProgramMs: 0.4, readMsPerKiB: 0.1 } as const;
+
+/** Erasing [offset, offset + length): whole 64 KiB blocks where aligned, 4 KiB sectors around them. */
+export function eraseMs(offset: number, length: number): number {
+  if (length <= 0) return 0;
+  const start = Math.floor(offset / SECTOR) * SECTOR;
+  const end = Math.ceil((offset + length) / SECTOR) * SECTOR;
+  const blockStart = Math.ceil(start / BLOCK) * BLOCK;
+  const blockEnd = Math.floor(end / BLOCK) * BLOCK;
+  if (blockEnd <= blockStart) return ((end - start) / SECTOR) * FLASH_TIMING.sectorEraseMs;
+  const sectors = (blockStart - start + end - blockEnd) / SECTOR;
+  return ((blockEnd - blockStart) / BLOCK) * FLASH_TIMING.blockEraseMs + sectors * FLASH_TIMING.sectorEraseMs;
+}
+
+/** The stub erases ahead of the data in 64 KiB blocks: this much erase time per byte written. */
+export function streamEraseMs(bytes: number): number {
+  return (bytes / BLOCK) * FLASH_TIMING.blockEraseMs;
+}
+
+export function chipEraseMs(size: number): number {
+  return (size / (4 * 1024 * 1024)) * FLASH_TIMING.chipEraseMsPer4MiB;
+}
+
+export function programMs(bytes: number): number {
+  return Math.ceil(bytes / 256) * FLASH_TIMING.pageProgramMs;
+}
+
+export function readMs(bytes: number): number {
+  return (bytes / 1024) * FLASH_TIMING.readMsPerKiB;
+}
 
 /** Erases the sectors covering [offset, offset + length); returns the range actually erased. */
 export function eraseRange(flash: Uint8Array, offset: number, length: number): { offset: number; length: number } {

@@ -6,6 +6,7 @@ import { CHIPS, parseMac, type ChipFacts, type ChipName } from './chips.ts';
 import { encodeResponse, isKnownOp, OHAI, opName, parseRequest, readU32, RomError, StubError } from './commands.ts';
 import { Session, type Failure } from './session.ts';
 import { slipEncode, SlipDecoder } from './slip.ts';
+import { garble } from '../../serial/garble.ts';
 import type { LoaderEvent, LoaderFaults, LoaderState, LoaderStats, VirtualLoader, VirtualLoaderOptions } from './types.ts';
 
 const ROM_CODE: Record<Failure, number> = {
@@ -60,6 +61,13 @@ export class VirtualLoaderImpl implements VirtualLoader {
   private readonly listeners = new Set<(event: LoaderEvent) => void>();
   private readonly faults: LoaderFaults;
   private faultCounters = { received: 0, dataCommands: 0, timeoutUsed: false };
+  /** The flash is busy (erasing, programming) until then (performance.now() ms): replies wait for it. */
+  private busyUntil = 0;
+  /** Work that starts once the next reply is out (the stub acknowledges a block, then writes it). */
+  private workAfterReply = 0;
+  /** Replies and the state changes after them, in order, each not before its time. */
+  private readonly outbox: { at: number; run: () => void }[] = [];
+  private outboxTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: VirtualLoaderOptions) {
     this.chip = options.chip;
@@ -111,6 +119,7 @@ export class VirtualLoaderImpl implements VirtualLoader {
   dispose(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.clearOutbox();
   }
 
   // ---- used by Session ----
@@ -129,7 +138,23 @@ export class VirtualLoaderImpl implements VirtualLoader {
       data[payload.length + 1] = error;
       this.stats.errorReplies++;
     }
-    this.sendPacket(encodeResponse(op, value, data));
+    const packet = encodeResponse(op, value, data);
+    this.later(() => this.sendPacket(packet));
+    if (this.workAfterReply > 0) {
+      this.busyUntil = Math.max(this.busyUntil, performance.now()) + this.workAfterReply;
+      this.workAfterReply = 0;
+    }
+  }
+
+  /**
+   * The flash works for `ms` (datasheet times, see FLASH_TIMING). 'before-reply': the command's
+   * reply waits for it (the ROM erases, then answers). 'after-reply': the reply goes first and the
+   * next command's reply waits (the stub acknowledges a block, then writes it while the next arrives).
+   */
+  work(ms: number, when: 'before-reply' | 'after-reply'): void {
+    if (ms <= 0 || this.options.flashTiming === false) return;
+    if (when === 'after-reply') this.workAfterReply += ms;
+    else this.busyUntil = Math.max(this.busyUntil, performance.now()) + ms;
   }
 
   fail(op: number, failure: Failure, detail: string): void {
@@ -159,31 +184,66 @@ export class VirtualLoaderImpl implements VirtualLoader {
     return this.faultCounters.dataCommands % every === 0;
   }
 
+  // State changes that follow a reply happen once that reply is out.
+
   startStub(entry: number): void {
-    this.currentState = 'stub';
-    this.fixedBaud = this.baud;
-    this.event({ type: 'stub-started', entry });
-    this.sendPacket(OHAI);
+    this.later(() => {
+      this.currentState = 'stub';
+      this.fixedBaud = this.baud;
+      this.event({ type: 'stub-started', entry });
+      this.sendPacket(OHAI);
+    });
   }
 
   changeBaud(baud: number): void {
-    this.fixedBaud = baud;
-    this.mismatchReported = false;
-    this.event({ type: 'baud', baud });
+    this.later(() => {
+      this.fixedBaud = baud;
+      this.mismatchReported = false;
+      this.event({ type: 'baud', baud });
+    });
   }
 
   /** Leaves the loader: FLASH_END "run user code", RUN_USER_CODE, or a crash into loaded code. */
   runApp(reason: string): void {
-    this.currentState = 'app';
-    this.event({ type: 'app', reason });
+    this.later(() => {
+      this.currentState = 'app';
+      this.event({ type: 'app', reason });
+    });
   }
 
   /** A software reset: the chip boots with the strapping latched at the last hardware reset. */
   softReset(): void {
-    this.boot(this.latchedMode, 'software');
+    this.later(() => this.boot(this.latchedMode, 'software'));
   }
 
   // ---- internals ----
+
+  /** Runs `run` now, or once the flash is free and everything queued before it has run. */
+  private later(run: () => void): void {
+    const at = Math.max(this.busyUntil, this.outbox.at(-1)?.at ?? 0);
+    if (this.outbox.length === 0 && at <= performance.now()) return run();
+    this.outbox.push({ at, run });
+    this.pumpOutbox();
+  }
+
+  private pumpOutbox(): void {
+    if (this.outboxTimer) return;
+    const next = this.outbox[0];
+    if (!next) return;
+    this.outboxTimer = setTimeout(() => {
+      this.outboxTimer = undefined;
+      while (this.outbox.length > 0 && this.outbox[0]!.at <= performance.now()) this.outbox.shift()!.run();
+      this.pumpOutbox();
+    }, Math.max(0, next.at - performance.now()));
+  }
+
+  private clearOutbox(): void {
+    clearTimeout(this.outboxTimer);
+    this.outboxTimer = undefined;
+    this.outbox.length = 0;
+    this.busyUntil = 0;
+    this.workAfterReply = 0;
+  }
 
   private newSession(): Session {
     return new Session(this, this.facts, this.flash, parseMac(this.mac), () => this.baud);
@@ -214,6 +274,7 @@ export class VirtualLoaderImpl implements VirtualLoader {
       if (bootMode === 'download') this.stats.downloadResets++;
     }
     this.slip.reset();
+    this.clearOutbox(); // a reset loses whatever the chip was about to say
     this.session = this.newSession();
     this.fixedBaud = undefined;
     this.mismatchReported = false;
@@ -239,24 +300,26 @@ export class VirtualLoaderImpl implements VirtualLoader {
   }
 
   private send(bytes: Uint8Array): void {
-    if (this.baudMismatch()) return;
-    this.stats.bytesSent += bytes.length;
-    this.emit?.(bytes);
+    // At the wrong baud the host receives garbage, not nothing (it then times out on bad frames).
+    const out = this.baudMismatch() ? garble(bytes, this.fixedBaud!, this.hostBaud!) : bytes;
+    this.stats.bytesSent += out.length;
+    this.emit?.(out);
   }
 
   private receive(bytes: Uint8Array): void {
     this.stats.bytesReceived += bytes.length;
-    if ((this.currentState !== 'rom' && this.currentState !== 'stub') || this.baudMismatch()) {
+    if (this.currentState !== 'rom' && this.currentState !== 'stub') {
       this.stats.bytesIgnored += bytes.length;
       return;
     }
-    let kept = bytes;
+    let kept = this.baudMismatch() ? garble(bytes, this.hostBaud!, this.fixedBaud!) : bytes;
     const every = this.faults.dropByteEvery;
     if (every) {
-      kept = bytes.filter(() => ++this.faultCounters.received % every !== 0);
-      if (kept.length !== bytes.length) {
-        this.stats.bytesDropped += bytes.length - kept.length;
-        this.event({ type: 'fault', kind: 'drop', detail: `dropped ${bytes.length - kept.length} byte(s)` });
+      const before = kept.length;
+      kept = kept.filter(() => ++this.faultCounters.received % every !== 0);
+      if (kept.length !== before) {
+        this.stats.bytesDropped += before - kept.length;
+        this.event({ type: 'fault', kind: 'drop', detail: `dropped ${before - kept.length} byte(s)` });
       }
     }
     for (const packet of this.slip.push(kept)) this.packet(packet);

@@ -2,7 +2,7 @@
 // starts a new Session). The loader (loader.ts) frames replies and picks the status-byte length.
 import { securityInfo, type ChipFacts } from './chips.ts';
 import { checksum, DATA_HEADER, Op, opName, readU32, ROM_SYNC_VALUE, type Request } from './commands.ts';
-import { eraseRange, FlashSession, md5, SECTOR } from './flashWriter.ts';
+import { chipEraseMs, eraseMs, eraseRange, FlashSession, md5, programMs, readMs, SECTOR, streamEraseMs } from './flashWriter.ts';
 import { RegisterFile } from './registers.ts';
 import type { LoaderEvent } from './types.ts';
 
@@ -27,6 +27,7 @@ export interface SessionHost {
   injectBadChecksum(): boolean;
   startStub(entry: number): void;
   changeBaud(baud: number): void;
+  work(ms: number, when: 'before-reply' | 'after-reply'): void;
   runApp(reason: string): void;
   softReset(): void;
 }
@@ -116,7 +117,7 @@ export class Session {
         return this.flashBegin(request, stub);
       case Op.FLASH_DATA:
       case Op.FLASH_DEFL_DATA:
-        return this.flashData(request);
+        return this.flashData(request, stub);
       case Op.FLASH_END:
       case Op.FLASH_DEFL_END:
         if (expect(4)) this.flashEnd(op, w(0), stub);
@@ -126,12 +127,14 @@ export class Session {
         return this.md5(op, w(0), w(1), stub);
       case Op.ERASE_FLASH:
         this.host.event({ type: 'erase', ...eraseRange(this.flash, 0, this.flash.length) });
+        this.host.work(chipEraseMs(this.flash.length), 'before-reply');
         return this.host.reply(op);
       case Op.ERASE_REGION: // offset, size: both sector-aligned
         if (!expect(8)) return;
         if (w(0) % SECTOR || w(1) % SECTOR) return this.host.fail(op, 'invalid', `ERASE_REGION ${hex(w(0))}+${hex(w(1))} is not sector-aligned`);
         if (!this.inFlash(op, w(0), w(1))) return;
         this.host.event({ type: 'erase', ...eraseRange(this.flash, w(0), w(1)) });
+        this.host.work(eraseMs(w(0), w(1)), 'before-reply');
         return this.host.reply(op);
       case Op.READ_FLASH: // offset, length, packet size, packets in flight
         if (!expect(16) || !this.inFlash(op, w(0), w(1))) return;
@@ -220,16 +223,23 @@ export class Session {
     this.host.event({ type: 'flash-begin', offset, size, compressed });
     const erased = eraseRange(this.flash, offset, size);
     if (erased.length > 0) this.host.event({ type: 'erase', ...erased });
+    // The ROM erases the whole region before it answers; the stub erases as the data arrives.
+    if (!stub) this.host.work(eraseMs(erased.offset, erased.length), 'before-reply');
     this.host.reply(op);
   }
 
-  private flashData(request: Request): void {
+  private flashData(request: Request, stub: boolean): void {
     const compressed = request.op === Op.FLASH_DEFL_DATA;
     const writer = this.writer;
     if (!writer || writer.begin.compressed !== compressed) return this.host.fail(request.op, 'not-in-flash-mode', `${opName(request.op)} without its BEGIN`);
     const block = this.dataBlock(request);
     if (!block) return;
+    const before = writer.written;
     const result = writer.block(block.seq, block.payload);
+    const landed = writer.written - before;
+    // The ROM programs, then answers; the stub answers, then erases ahead and programs.
+    if (stub) this.host.work(programMs(landed) + streamEraseMs(landed), 'after-reply');
+    else this.host.work(programMs(landed), 'before-reply');
     if (result === 'ok' || result === 'duplicate') return this.host.reply(request.op);
     const detail = result === 'sequence' ? `expected seq ${writer.nextSeq}, got ${block.seq}` : `seq ${block.seq}: ${result}`;
     this.host.fail(request.op, result === 'inflate' ? 'deflate' : result, detail);
@@ -253,6 +263,7 @@ export class Session {
 
   private md5(op: number, offset: number, size: number, stub: boolean): void {
     const digest = md5(this.flash, offset, size);
+    this.host.work(readMs(size), 'before-reply');
     this.host.event({ type: 'md5', offset, size, digest: digest.toString('hex') });
     // The ROM answers 32 hex ASCII characters, the stub 16 raw bytes.
     this.host.reply(op, 0, stub ? digest : new TextEncoder().encode(digest.toString('hex')));

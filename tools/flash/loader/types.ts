@@ -31,6 +31,8 @@ export interface VirtualLoaderOptions {
    *  delay). A port server (RFC 2217) sets it wider: each line change costs a network round trip. */
   strapWindowMs?: number;
   faults?: LoaderFaults;
+  /** Erase and program take as long as on a real SPI NOR flash (FLASH_TIMING). Default true. */
+  flashTiming?: boolean;
   onEvent?: (event: LoaderEvent) => void;
 }
 
