@@ -252,17 +252,25 @@ s.close()`);
       assert.equal(broker.published.find((m) => m.topic === 'spec/test')?.payload.toString(), '21.5');
     });
 
-    test("modules the board lacks are refused by name, not silently faked", async () => {
-      const out = await lines(`import machine
-try:
-    import _thread
-except ImportError:
-    print('no _thread')
-try:
-    machine.Timer(0)
-except NotImplementedError as e:
-    print(e)`);
-      assert.deepEqual(out, ['no _thread', 'machine.Timer is not available on the virtual board']);
+    test('modules the simulator cannot provide import as on the board and fail by name on use', async () => {
+      const out = await lines(`import machine, _thread, hashlib, neopixel
+for use in (lambda: machine.Timer(0), lambda: _thread.start_new_thread(print, ()), lambda: hashlib.sha1(b'')):
+    try:
+        use()
+    except NotImplementedError as e:
+        print(e)
+print(len(hashlib.sha256(b'abc').digest()))
+np = neopixel.NeoPixel(machine.Pin(4), 2)
+np[1] = (1, 2, 3)
+np.write()
+print(np[1], bytes(np.buf))`);
+      assert.deepEqual(out, [
+        'machine.Timer is not available on the virtual board',
+        '_thread.start_new_thread is not available on the virtual board',
+        'hashlib.sha1 is not available on the virtual board',
+        '32',
+        "(1, 2, 3) b'\\x00\\x00\\x00\\x02\\x01\\x03'",
+      ]);
     });
 
     test('reset causes per chip; a chip reset drops Wi-Fi, a soft reboot keeps it', async () => {

@@ -276,15 +276,17 @@ sys.modules['binascii'] = binascii
 del binascii
 sys.path[:] = ['', '.frozen', '/lib', '/sim']
 os.chdir('/')
-import _vsys, _vtime, _vfs, _vheap, _verrno, _vselect
+import _vsys, _vtime, _vfs, _vheap, _verrno, _vselect, _vmissing
 sys.modules['gc'] = _vheap
 sys.modules['errno'] = _verrno
 sys.modules['select'] = _vselect
 _vsys.install()
-import machine, network, socket, ssl, esp, ntptime, umqtt.simple, dht, onewire, ds18x20
+_vmissing.install()
+import machine, network, socket, ssl, esp, ntptime, umqtt.simple, dht, onewire, ds18x20, neopixel
 if _vsys.platform == 'esp32':
     import esp32
-del machine, network, socket, ssl, esp, ntptime, umqtt, dht, onewire, ds18x20, _vsys, _vtime, _vfs, _verrno, _vselect
+del machine, network, socket, ssl, esp, ntptime, umqtt, dht, onewire, ds18x20, neopixel
+del _vsys, _vtime, _vfs, _verrno, _vselect, _vmissing
 sys.path[:] = ['', '.frozen', '/lib']
 _vheap.settle()
 del _vheap, sys, os
