@@ -126,3 +126,16 @@ describe('grading a class of 4 teams with a silent one, an invalid one, a foreig
     assert.doesNotMatch(run.stdout, /sensor-a.*✓|✓.*sensor-a/);
   });
 });
+
+test('grade: bad arguments are refused with exit 2 before listening', async () => {
+  const dir = tempDir();
+  const report = await runCli(['grade', '--report', 'grades.txt'], { cwd: dir });
+  assert.equal(report.code, 2);
+  assert.match(report.stderr, /--report grades\.txt: the name must end in \.csv or \.json/);
+  const min = await runCli(['grade', '--min-messages', '0'], { cwd: dir });
+  assert.equal(min.code, 2);
+  assert.match(min.stderr, /--min-messages 0: must be a whole number of at least 1/);
+  const language = await runCli(['grade'], { cwd: tempDir({ 'mpy-iot.json': { grading: { language: 'de' }, defaults: { board: 'esp32', wifi: { ssid: 'x' }, mqtt: { url: 'mqtt://127.0.0.1:1' } }, devices: [{ name: 'team-1' }] } }) });
+  assert.equal(language.code, 2);
+  assert.match(language.stderr, /grading\.language|\/grading\/language/);
+});

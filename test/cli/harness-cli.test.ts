@@ -80,6 +80,19 @@ describe('a class of two groups on virtual boards', () => {
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(boards[0]!.console.filter((l) => /пересдача/.test(l.line)).length, 0);
   });
+
+  test('result: a note for one team, and a class-wide note', async () => {
+    const one = await runCli(['result', '--device', 'team-2', '--message', 'зайдите после пары'], { cwd: project });
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(await boards[1]!.waitForLine(/зайдите после пары/, 5000, { fromStart: true }), /result for my board: зайдите после пары/);
+    const all = await runCli(['result', '--message', 'лабораторная закрыта'], { cwd: project });
+    assert.equal(all.code, 0, all.stderr);
+    for (const board of boards) assert.match(await board.waitForLine(/лабораторная закрыта/, 5000, { fromStart: true }), /result for everyone/);
+    assert.equal(boards[0]!.console.filter((l) => /зайдите после пары/.test(l.line)).length + boards[2]!.console.filter((l) => /зайдите после пары/.test(l.line)).length, 0, 'a team note stays with its team');
+    const unknown = await runCli(['result', '--device', 'team-9', '-m', 'x'], { cwd: project });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--device team-9: no such device in the project/);
+  });
 });
 
 test('demo: exits 0 and its summary lists 3 healthy devices', async () => {

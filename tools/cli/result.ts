@@ -6,7 +6,8 @@ import { defineCommand } from './command.ts';
 import { brokerConnection, brokerOptions, optionalProject, type BrokerArgs } from './harnessView.ts';
 
 interface ResultArgs extends BrokerArgs {
-  group: string;
+  group: string | undefined;
+  device: string | undefined;
   message: string | undefined;
   file: string | undefined;
   passed: boolean | undefined;
@@ -14,16 +15,20 @@ interface ResultArgs extends BrokerArgs {
 
 export const resultCommand = defineCommand<ResultArgs>({
   command: 'result',
-  describe: 'Publish a result for a group to RESULT (the boards of that group print it)',
+  describe: 'Publish a result to RESULT for one team, a group, or everyone (only those boards print it)',
   builder: (y) =>
     brokerOptions(y)
-      .option('group', { alias: 'g', type: 'string', demandOption: true, requiresArg: true, describe: 'Group the result is for' })
+      .option('group', { alias: 'g', type: 'string', requiresArg: true, describe: 'Group the result is for (neither --group nor --device: everyone)' })
+      .option('device', { alias: 'd', type: 'string', requiresArg: true, describe: "One team: the project device whose board alone prints it" })
+      .conflicts('group', 'device')
       .option('message', { alias: 'm', type: 'string', requiresArg: true, describe: 'Text of the result' })
-      .option('file', { type: 'string', requiresArg: true, describe: 'A JSON file with the whole RESULT message (its group is replaced by --group)' })
+      .option('file', { type: 'string', requiresArg: true, describe: 'A JSON file with the whole RESULT message (its address is replaced by --group or --device)' })
       .option('passed', { type: 'boolean', describe: 'Mark the result passed or failed' })
       .conflicts('message', 'file')
       .check((argv) => (argv.message !== undefined || argv.file !== undefined ? true : 'give --message TEXT or --file RESULT.json'))
       .example('$0 result -g БАГ-18-01 -m "Лабораторная зачтена" --passed', 'Tell group БАГ-18-01 it passed')
+      .example('$0 result -d team-3 -m "Проверьте тип temperature"', 'A note for one team only')
+      .example('$0 result -m "Лабораторная закрыта"', 'A class-wide note: every board prints it')
       .epilog('Format (documented in firmware/README.md): {"group": "<group>", "message": "<text>", "passed": true|false, "grade": …}'),
   async run(a, { io, out }) {
     let message: Record<string, unknown> = { message: a.message ?? '' };
@@ -37,9 +42,16 @@ export const resultCommand = defineCommand<ResultArgs>({
     }
     const project = optionalProject(a.project, io.cwd, io.env, out);
     const broker = brokerConnection(a, project, out);
+    let address: { group?: string; device?: string; students?: string[] } = a.group === undefined ? {} : { group: a.group };
+    if (a.device !== undefined) {
+      const device = project?.devices.find((d) => d.name === a.device);
+      if (!device) throw new InputError(`--device ${a.device}: no such device in the project`, [], { hint: project ? `devices: ${project.devices.map((d) => d.name).join(', ')}` : 'run in the project folder, or pass --project' });
+      // By name + students + group: the board's MAC is not known here (grade addresses by MAC).
+      address = { group: device.telemetry.group, device: device.name, students: device.telemetry.students };
+    }
     const payload = a.file
-      ? Buffer.from(JSON.stringify({ ...message, group: a.group }), 'utf8')
-      : resultPayload({ group: a.group, message: String(message.message), ...(a.passed === undefined ? {} : { passed: a.passed }) });
+      ? Buffer.from(JSON.stringify({ ...message, ...(a.group === undefined && a.device === undefined ? {} : { group: undefined, device: undefined, students: undefined, mac: undefined }), ...address }), 'utf8')
+      : resultPayload({ group: '', message: String(message.message), ...address, ...(a.passed === undefined ? {} : { passed: a.passed }) });
     await publishOnce({ url: broker.url, mqttOptions: broker.mqttOptions, topic: 'RESULT', payload });
     if (out.json) out.document({ ok: true, topic: 'RESULT', payload: JSON.parse(payload.toString('utf8')) });
     else out.line(`${out.color.green('✓')} RESULT → ${payload.toString('utf8')}`);
