@@ -73,3 +73,17 @@ test('two MACs born on one client id, reconnecting: a client-id collision naming
   other.ingest('$devices/team-1/state', Buffer.from(JSON.stringify({ status: 'online', name: 'team-1', mac: '240ac4000001', cid: 'mpy-iot-240ac4000001', connects: 5 })), 0);
   assert.deepEqual(other.snapshot().collisions, []);
 });
+
+test('a birth claiming a roster name never makes a second row for a device that already has one', () => {
+  const tracker = new TelemetryTracker({ devices });
+  tracker.ingest('DATA/240ac4000001', payload(['Иванов И.И']), 1000);
+  // A default lab's board, also called team-1, was up before: its retained birth arrives, no payload yet.
+  tracker.ingest('$devices/team-1/state', Buffer.from(JSON.stringify({ status: 'online', name: 'team-1', mac: '240ac4aaaaaa', connects: 1 })), 1001);
+  const rows = tracker.snapshot().devices;
+  assert.deepEqual(rows.map((d) => [d.key, d.device]), [['240ac4000001', 'team-1']]);
+  // team-2's board was up before we started: online, no telemetry yet: its row says so.
+  tracker.ingest('$devices/team-2/state', Buffer.from(JSON.stringify({ status: 'online', name: 'team-2', mac: '240ac4000002', connects: 1 })), 1003);
+  const team2 = tracker.snapshot().devices.find((d) => d.device === 'team-2');
+  assert.equal(team2?.status, 'online');
+  assert.equal(team2?.messages, 0);
+});

@@ -335,9 +335,12 @@ export class TelemetryTracker {
     }
     for (const info of this.statusByMac.values()) {
       if (this.rows.has(info.key)) continue;
-      // Online (or was) but no telemetry: the roster device its birth named, when it is one.
+      // Online (or was) but no telemetry: shown as the roster device its birth named, unless that
+      // device already has a row (another board claiming the same name — e.g. a default lab's
+      // team-1 — is judged by its payload once it sends one). Boards off the roster that send
+      // nothing are not shown: retained births and wills outlive them on a shared broker.
       const device = info.device !== null && this.roster.has(info.device) ? info.device : null;
-      if (device !== null && out.some((s) => s.device === device && s.messages === 0)) continue;
+      if (device === null || out.some((s) => s.device === device)) continue;
       out.push(statusOnlyStats({ ...info, device }, this.groupOf(device)));
     }
     return out;
