@@ -106,7 +106,8 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       else out.note(out.color.red(`${k.board}: the broker disconnected it ${k.drops} times, each soon after it connected — client id ${k.clientId} is also used by ${other}; give each board its own mqtt.clientId (the default mpy-iot-{mac} is unique)`));
     });
     const closers: (() => unknown)[] = [];
-    for (const [index, board] of fleet.boards.entries()) {
+    // The ROM loader and 4 MiB of flash per board only when a serial port is served.
+    for (const [index, board] of (args.pty || rfc2217Port !== undefined ? fleet.boards : []).entries()) {
       const device = boardDevice(board, { strapWindowMs: RFC2217_STRAP_WINDOW_MS });
       closers.push(() => device.dispose());
       if (args.pty) {
