@@ -76,14 +76,18 @@ async function esptoolRun(): Promise<Run> {
   return { seconds, wire: target.wire };
 }
 
-async function mpyIotRun(): Promise<Run & { compressed: number }> {
+async function mpyIotRun(): Promise<Run & { compressed: number; steps: string }> {
   const target = await boardOnPty();
   const started = performance.now();
-  const result = await flashBoard({ path: target.path, board, image, baud });
-  const seconds = (performance.now() - started) / 1000;
+  const stepStarted = new Map<string, number>();
+  const result = await flashBoard({ path: target.path, board, image, baud, onProgress: (p) => void (stepStarted.has(p.step) || stepStarted.set(p.step, performance.now())) });
+  const finished = performance.now();
+  const seconds = (finished - started) / 1000;
   assertWritten(target.loader, 'mpy-iot');
   target.close();
-  return { seconds, wire: target.wire, compressed: result.compressedBytes };
+  const marks = [...stepStarted.entries()];
+  const steps = marks.map(([name, at], i) => `${name} ${(((marks[i + 1]?.[1] ?? finished) - at) / 1000).toFixed(2)}`).join(', ');
+  return { seconds, wire: target.wire, compressed: result.compressedBytes, steps };
 }
 
 const perSecond = uartBytesPerSecond(baud);
@@ -102,6 +106,7 @@ try {
     const mpyIot = await mpyIotRun();
     console.log(describe('esptool', esptool));
     console.log(describe('mpy-iot', mpyIot));
+    console.log(`  mpy-iot steps (s): ${mpyIot.steps}`);
     console.log(`  deflated image ${mpyIot.compressed} B → data alone needs ${(mpyIot.compressed / perSecond).toFixed(2)} s at this baud`);
     ratios.push(mpyIot.seconds / esptool.seconds);
     console.log(`  mpy-iot flash ÷ esptool write-flash: ${ratios.at(-1)!.toFixed(2)}× (goal ≤ 1.0×)`);
