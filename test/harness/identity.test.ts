@@ -87,3 +87,15 @@ test('a birth claiming a roster name never makes a second row for a device that 
   assert.equal(team2?.status, 'online');
   assert.equal(team2?.messages, 0);
 });
+
+test('a board on device-id topics only (IoT Core): its birth and will (with MAC) set its presence', () => {
+  const iot = labDevices([{ name: 'dev-a', identity: { deviceId: 'are0001' }, telemetry: { students: ['Иванов И.И'], group: 'G1', topics: ['$devices/{deviceId}/events'] } }]);
+  const tracker = new TelemetryTracker({ devices: iot });
+  tracker.ingest('$devices/are0001/events', payload(['Иванов И.И']), 1000);
+  tracker.ingest('$devices/are0001/state', Buffer.from(JSON.stringify({ status: 'online', name: 'dev-a', mac: '240ac4000042', connects: 1 })), 1100);
+  const row = (): { status: string } | undefined => tracker.snapshot().devices.find((d) => d.key === 'are0001');
+  assert.equal(row()?.status, 'online');
+  tracker.ingest('$devices/are0001/state', Buffer.from('{"status": "offline", "mac": "240ac4000042"}'), 1200);
+  assert.equal(row()?.status, 'offline');
+  assert.equal(tracker.snapshot().devices.length, 1, 'the MAC birth makes no second row');
+});

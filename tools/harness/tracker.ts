@@ -254,16 +254,16 @@ export class TelemetryTracker {
     const previous = (mac !== null ? this.statusByMac.get(mac) : undefined) ?? this.statusByKey.get(identity.key);
     if (!online && previous) Object.assign(info, { boot: previous.boot, connects: previous.connects, device: device ?? previous.device });
     if (mac !== null) {
-      // Several boards may share this status topic (two labs both called team-1): the MAC says whose it is.
+      // Several boards may share this status topic (two labs both called team-1): the MAC says whose
+      // it is for {mac} rows. Rows keyed by device id (IoT Core topics) can only go by the device.
       info.key = mac;
       this.statusByMac.set(mac, info);
-    } else {
-      this.statusByKey.set(identity.key, info);
-      if (info.device !== null) this.statusByDevice.set(info.device, info);
-    }
+    } else this.statusByKey.set(identity.key, info);
+    if (info.device !== null) this.statusByDevice.set(info.device, info);
     this.dirtyStatus.add(info.key);
     for (const row of this.rows.values()) {
-      if (mac !== null ? row.key !== mac : row.key !== identity.key && (info.device === null || row.device !== info.device)) continue;
+      const byDevice = info.device !== null && row.device === info.device && (mac === null || !row.byMac);
+      if (row.key !== (mac ?? identity.key) && !byDevice) continue;
       if (row.device === null && info.device !== null && mac === null) row.device = info.device;
       if (!row.dirty) {
         row.dirty = true;
@@ -322,13 +322,17 @@ export class TelemetryTracker {
     return device !== null ? this.deviceGroup.get(device) ?? null : null;
   }
 
-  private statusOf(key: string, device: string | null): StatusInfo | undefined {
-    return this.statusByMac.get(key) ?? this.statusByKey.get(key) ?? (device !== null ? this.statusByDevice.get(device) : undefined);
+  private statusOf(row: { key: string; device: string | null; byMac?: boolean }): StatusInfo | undefined {
+    const own = this.statusByMac.get(row.key) ?? this.statusByKey.get(row.key);
+    if (own || row.device === null) return own;
+    const byDevice = this.statusByDevice.get(row.device);
+    // A {mac} row never takes another MAC's status (another board claiming the same name).
+    return row.byMac && byDevice && this.statusByMac.get(byDevice.key) === byDevice ? undefined : byDevice;
   }
 
   /** Rows for every board heard from: telemetry rows, then boards only seen on their status topic. */
   deviceStats(): DeviceStats[] {
-    const out = [...this.rows.values()].map((row) => rowStats(row, this.statusOf(row.key, row.device), this.groupOf(row.device) ?? row.payloadGroup));
+    const out = [...this.rows.values()].map((row) => rowStats(row, this.statusOf(row), this.groupOf(row.device) ?? row.payloadGroup));
     for (const info of this.statusByKey.values()) {
       if (out.some((s) => s.key === info.key || (info.device !== null && s.device === info.device))) continue;
       out.push(statusOnlyStats(info, this.groupOf(info.device)));
@@ -349,7 +353,7 @@ export class TelemetryTracker {
   /** Stats of rows that changed since the last call (for a throttled live table). */
   takeChanged(): DeviceStats[] {
     const all = this.dirtyStatus.size > 0 ? this.deviceStats() : [];
-    const changed = this.dirty.map((row) => rowStats(row, this.statusOf(row.key, row.device), this.groupOf(row.device) ?? row.payloadGroup));
+    const changed = this.dirty.map((row) => rowStats(row, this.statusOf(row), this.groupOf(row.device) ?? row.payloadGroup));
     for (const row of this.dirty) row.dirty = false;
     this.dirty.length = 0;
     for (const key of this.dirtyStatus) {
