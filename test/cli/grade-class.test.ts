@@ -125,6 +125,13 @@ describe('grading a class of 4 teams with a silent one, an invalid one, a foreig
     assert.match(run.stdout, /3 boards not in this class \(ignored/);
     assert.doesNotMatch(run.stdout, /sensor-a.*✓|✓.*sensor-a/);
   });
+
+  test('after the whole session, no board of the class or the labs was ever disconnected (no client-id fight)', () => {
+    for (const b of Object.values(boards)) {
+      assert.equal(b.console.filter((l) => /connection lost/.test(l.line)).length, 0, `${b.name} (${b.mac}) lost its connection`);
+      assert.equal(b.console.filter((l) => /mqtt connected/.test(l.line)).length, 1, `${b.name} (${b.mac}) connected once`);
+    }
+  });
 });
 
 test('grade: bad arguments are refused with exit 2 before listening', async () => {
