@@ -253,8 +253,8 @@ s.close()`);
     });
 
     test('modules the simulator cannot provide import as on the board and fail by name on use', async () => {
-      const out = await lines(`import machine, _thread, hashlib, neopixel
-for use in (lambda: machine.Timer(0), lambda: _thread.start_new_thread(print, ()), lambda: hashlib.sha1(b'')):
+      const out = await lines(`import machine, _thread, hashlib, neopixel, asyncio
+for use in (lambda: machine.Timer(0), lambda: _thread.start_new_thread(print, ()), lambda: hashlib.sha1(b''), lambda: asyncio.run(None)):
     try:
         use()
     except NotImplementedError as e:
@@ -268,6 +268,7 @@ print(np[1], bytes(np.buf))`);
         'machine.Timer is not available on the virtual board',
         '_thread.start_new_thread is not available on the virtual board',
         'hashlib.sha1 is not available on the virtual board',
+        'asyncio.run is not available on the virtual board',
         '32',
         "(1, 2, 3) b'\\x00\\x00\\x00\\x02\\x01\\x03'",
       ]);

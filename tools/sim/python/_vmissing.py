@@ -30,7 +30,9 @@ class _Hashlib:
 
 
 def install():
-    names = ["_thread", "btree", "cryptolib", "espnow", "webrepl"]
+    # asyncio: this interpreter's own is driven by a JavaScript event loop that never runs while a
+    # board blocks, and lacks asyncio.run().
+    names = ["_thread", "btree", "cryptolib", "espnow", "webrepl", "asyncio"]
     if _host.chip() != "ESP8266":
         names.append("bluetooth")
     for name in names:

@@ -31,6 +31,12 @@ class _Poll:
         timeout = -1 if timeout is None or timeout < 0 else int(timeout)
         uart = [o for o, m in self._objs.items() if hasattr(o, "_uart") and m & POLLIN]
         socks = [(o, m) for o, m in self._objs.items() if hasattr(o, "_id")]
+        if not socks and not uart:
+            # Nothing to watch: a plain sleep (forever, as the port, when there is no timeout).
+            while timeout < 0:
+                _host.sleep_ms(1000)
+            _host.sleep_ms(timeout)
+            return []
         if not socks:
             return [(o, POLLIN) for o in uart] if _host.uart_wait(timeout) else []
         # Sockets and the serial port together: look at both in short slices.
