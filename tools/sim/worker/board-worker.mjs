@@ -173,6 +173,7 @@ const host = {
   firmware: () => (boot.firmware ? `${boot.firmware.version} on ${boot.firmware.date}` : 'v1.27.0 on 2026-01-01'),
   fs_bytes: () => boot.fsBytes,
   gc_collect: () => heap.collect(),
+  gc_learn: () => heap.learnSafe(),
   soft_reboot: () => Boolean(boot.softReboot),
   kbd_intr: (c) => {
     interruptChar = Number(c);
@@ -288,6 +289,9 @@ if _vsys.platform == 'esp32':
 del machine, network, socket, ssl, esp, ntptime, umqtt, dht, onewire, ds18x20, neopixel
 del _vsys, _vtime, _vfs, _verrno, _vselect, _vmissing
 sys.path[:] = ['', '.frozen', '/lib']
+_vheap.probe()
+exec(compile('_vheap.probe()', 'probe', 'exec'), {'_vheap': _vheap})
+exec(compile('_vheap.probe()', '<stdin>', 'single'), {'_vheap': _vheap})
 _vheap.settle()
 del _vheap, sys, os
 `;
