@@ -92,3 +92,24 @@ describe('mpremote on a virtual ESP32 behind simulate --pty', { skip: skipWithou
     assert.ok(result.skipped.includes('main.py'), 'deploy hashed the file mpremote wrote and found it up to date');
   });
 });
+
+describe('mpremote on a virtual ESP8266 behind simulate --pty', { skip: skipWithoutMpremote }, () => {
+  let sim: RunningSimulator;
+  let work: string;
+  before(async () => {
+    const project = await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'mp8266', board: 'esp8266', telemetry: { students: ['A'], group: 'G', sensor: 'simulated' } }] });
+    sim = await startSimulator(['--pty', '-d', 'mp8266'], project);
+    work = tempDir({ 'note.txt': 'ESP8266 ✓\n' });
+  });
+  after(() => sim.stop());
+
+  test("its port, its ~1 MiB filesystem, a copy both ways, and Ctrl-D keeping the chip's reset cause", async () => {
+    const result = await mpremote(sim.path, ['exec', 'import sys; print(sys.platform)', '+', 'fs', 'cp', 'note.txt', ':note.txt', '+', 'fs', 'cp', ':note.txt', 'back.txt', '+', 'df', '+', 'soft-reset', 'eval', '__import__("machine").reset_cause()'], { cwd: work });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /^esp8266\r?$/m);
+    assert.match(result.stdout, /1048576\s+\d+\s+\d+\s+\d+\s+\/$/m);
+    // An ESP8266 reports the chip's last reset (power-on, 0) after a soft reboot.
+    assert.match(result.stdout.trim(), /\n0$/);
+    assert.equal(readFileSync(path.join(work, 'back.txt'), 'utf8'), 'ESP8266 ✓\n');
+  });
+});
