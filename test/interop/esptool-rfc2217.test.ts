@@ -63,9 +63,12 @@ describe('esptool v5 on running virtual boards over RFC 2217', { skip: skipWitho
       it('after erase-flash the ROM finds no image and prints its boot-failure loop', async () => {
         const run = await esptool(['--port', url(), 'read-mac']); // default --after hard-reset
         assert.equal(run.code, 0, run.output);
+        const from = sim!.stdout().length;
         const seen = await listen(url(), 2500);
         assert.match(seen, /invalid header: 0xffffffff/);
         assert.doesNotMatch(seen, /MicroPython/);
+        // simulate shows the ROM's lines on the board's console too.
+        await sim!.waitFor(new RegExp(`b-${board} +│ .*invalid header: 0xffffffff`), 10_000, from);
       });
 
       it('a flashed MicroPython image boots the interpreter, which reports the version the image carries; the files are gone', async () => {

@@ -110,6 +110,8 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     for (const [index, board] of (args.pty || rfc2217Port !== undefined ? fleet.boards : []).entries()) {
       const device = boardDevice(board, { strapWindowMs: RFC2217_STRAP_WINDOW_MS });
       closers.push(() => device.dispose());
+      // What the ROM prints (a reset into the loader, an erased flash's boot loop) belongs on the console too.
+      device.onRomLine((line) => (out.json ? out.event({ type: 'console', board: board.name, stream: 'rom', line, at: Date.now() }) : out.line(`${board.name.padEnd(width)} │ ${out.color.dim(line)}`)));
       if (args.pty) {
         const exposure = await exposeOnPty(device.port());
         closers.unshift(() => exposure.close());

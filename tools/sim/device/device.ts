@@ -21,6 +21,8 @@ export interface BoardDevice {
   readonly lastBoot: BootImage;
   /** A new view of the board's serial port for one host transport (pty, RFC 2217, virtual binding). */
   port(): SerialFarEnd;
+  /** Lines the ROM prints (boot banners, "waiting for download", "invalid header"); returns the remover. */
+  onRomLine(listener: (line: string) => void): () => void;
   dispose(): void;
 }
 
@@ -46,6 +48,7 @@ class Device implements BoardDevice {
   readonly loader: VirtualLoader;
   lastBoot: BootImage;
   private readonly hosts = new Set<(bytes: Uint8Array) => void>();
+  private readonly romListeners = new Set<(line: string) => void>();
   /** Hold/release of the interpreter, in order (each waits for the worker). */
   private appQueue: Promise<void> = Promise.resolve();
   private appRunning = true;
@@ -68,7 +71,11 @@ class Device implements BoardDevice {
     });
     this.loader.flash.set(preinstalledImage(CHIPS[chip]), CHIPS[chip].bootloaderOffset);
     this.lastBoot = inspectFlash(this.loader.flash, this.loader.facts);
-    this.loader.farEnd.connect((bytes) => this.toHosts(bytes));
+    this.loader.farEnd.connect((bytes) => {
+      this.toHosts(bytes);
+      // Loader packets are SLIP frames (they start with 0xC0); anything else is the ROM's text.
+      if (bytes[0] !== 0xc0) this.romText(bytes);
+    });
     this.offLoader = this.loader.on((event) => this.onLoaderEvent(event));
     board.on('uart', this.onUart);
   }
@@ -92,6 +99,15 @@ class Device implements BoardDevice {
         emit = undefined;
       },
     };
+  }
+
+  onRomLine(listener: (line: string) => void): () => void {
+    this.romListeners.add(listener);
+    return () => this.romListeners.delete(listener);
+  }
+
+  private romText(bytes: Uint8Array): void {
+    for (const line of Buffer.from(bytes).toString('latin1').split(/\r?\n/)) if (line.trim()) for (const listener of this.romListeners) listener(line.trim());
   }
 
   dispose(): void {
@@ -147,7 +163,10 @@ class Device implements BoardDevice {
       // No app: the RTC watchdog resets the chip, the ROM prints the same failure again, forever.
       const again = `${this.loader.facts.banner('normal').replace('rst:0x1 (POWERON_RESET)', 'rst:0x10 (RTCWDT_RTC_RESET)')}invalid header: 0x${image.headerWord.toString(16).padStart(8, '0')}\r\n`;
       this.failureLoop = setInterval(() => {
-        if (this.loader.state === 'app') this.toHosts(new TextEncoder().encode(again));
+        if (this.loader.state !== 'app') return;
+        const bytes = new TextEncoder().encode(again);
+        this.toHosts(bytes);
+        this.romText(bytes);
       }, BOOT_FAILURE_PERIOD_MS);
       this.failureLoop.unref();
       return;
