@@ -61,7 +61,7 @@ describe('mpremote on a virtual ESP32 behind simulate --pty', { skip: skipWithou
 
     const df = await run(['df']);
     // The ESP32's ~2 MiB littlefs partition.
-    assert.match(df, /2097152\s+\d+\s+\d+\s+\d+\s+\/$/m);
+    assert.match(df, /^<VfsLfs2>\s+2097152\s+\d+\s+\d+\s+\d+\s+\/$/m);
   });
 
   test('mount: the board imports, reads and writes a host folder over the serial port', async () => {
@@ -107,7 +107,7 @@ describe('mpremote on a virtual ESP8266 behind simulate --pty', { skip: skipWith
     const result = await mpremote(sim.path, ['exec', 'import sys; print(sys.platform)', '+', 'fs', 'cp', 'note.txt', ':note.txt', '+', 'fs', 'cp', ':note.txt', 'back.txt', '+', 'df', '+', 'soft-reset', 'eval', '__import__("machine").reset_cause()'], { cwd: work });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /^esp8266\r?$/m);
-    assert.match(result.stdout, /1048576\s+\d+\s+\d+\s+\d+\s+\/$/m);
+    assert.match(result.stdout, /^<VfsLfs2>\s+1048576\s+\d+\s+\d+\s+\d+\s+\/$/m);
     // An ESP8266 reports the chip's last reset (power-on, 0) after a soft reboot.
     assert.match(result.stdout.trim(), /\n0$/);
     assert.equal(readFileSync(path.join(work, 'back.txt'), 'utf8'), 'ESP8266 ✓\n');

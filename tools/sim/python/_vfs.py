@@ -4,6 +4,8 @@
 # filesystem of the profile's size. Patched into the real `os` module and builtins.open.
 import builtins
 import os
+import sys
+import vfs
 
 import _host
 from _verrno import number, port_error
@@ -154,3 +156,25 @@ os.ilistdir = _ilistdir
 os.listdir = _listdir
 os.statvfs = _statvfs
 builtins.open = _open_board
+
+
+class _Lfs2:
+    # What vfs.mount() lists at "/" on the ports (mpremote df prints it): littlefs v2.
+    def __repr__(self):
+        return "<VfsLfs2>"
+
+
+class _VfsModule:
+    def __init__(self, real):
+        for name in dir(real):
+            if not name.startswith("__") and name != "mount":
+                setattr(self, name, getattr(real, name))
+        self._real = real
+
+    def mount(self, *args, **kwargs):
+        if args or kwargs:
+            return self._real.mount(*args, **kwargs)
+        return [(_Lfs2(), path) if path == "/" else (fs, path) for fs, path in self._real.mount()]
+
+
+sys.modules["vfs"] = _VfsModule(vfs)
