@@ -22,6 +22,7 @@ before(async () => {
       { name: 'team-1', board: 'esp32', identity: { mac: '24:0A:C4:AB:CD:EF' }, telemetry: { students: ['Иванов И.И'], group: 'G' } },
       { name: 'team-2', board: 'esp32', identity: { mac: '240ac4000002' }, telemetry: { students: ['Петрова А.С'], group: 'G' } },
       { name: 'team-3', board: 'esp8266', telemetry: { students: ['Сидоров'], group: 'G', sensor: 'simulated' } },
+      { name: 'team-4', board: 'esp32s3', telemetry: { students: ['Ng K.'], group: 'G' } },
     ],
   });
   // team-1's own board, freshly flashed (nothing on it yet).
@@ -54,8 +55,10 @@ test('the pinned board itself (MAC written in any format in the project) is depl
   assert.ok(result.uploaded.includes('main.py'));
 });
 
-test('a build for another chip family is refused', async (t) => {
-  const platform = (await repl.run('import sys\nprint(sys.platform)')).trim();
-  if (platform === 'webassembly') return t.skip('this simulator does not model sys.platform yet (issue 10)');
+test('a build for another chip family is refused', async () => {
   await assert.rejects(deploy(repl, path.join(project, 'build', 'team-3'), { expect: expectOf('team-3') }), /runs MicroPython for esp32, but the build of team-3 is for esp8266 \(ESP8266\): not deployed/);
+});
+
+test('a build for another chip of the same family (ESP32-S3 on an ESP32) is refused', async () => {
+  await assert.rejects(deploy(repl, path.join(project, 'build', 'team-4'), { expect: expectOf('team-4') }), /the board on this port is an ESP32, but the build of team-4 is for ESP32-S3: not deployed/);
 });

@@ -35,11 +35,10 @@ export async function checkBoardIdentity(repl: ReplClient, expected: ExpectedBoa
   const chip = /\bwith (ESP\w+)\s*$/i.exec(machine)?.[1]?.toUpperCase() ?? null;
   const identity: BoardIdentity = { platform, chip, mac: mac === '' ? null : mac.toLowerCase() };
   const rebuild = `pick the right --port (see \`mpy-iot ports\`) or --device; if the board is right, set "board" for ${expected.device} in the project and build again`;
-  // Virtual boards of simulators before the port identity was modelled report the WASM port: no answer.
-  if (platform !== expected.family && platform !== 'webassembly') {
+  if (platform !== expected.family) {
     throw new InputError(`the board on this port runs MicroPython for ${platform || 'an unknown port'}, but the build of ${expected.device} is for ${expected.family} (${expected.chip}): not deployed`, [], { hint: rebuild });
   }
-  if (chip !== null && platform === expected.family && compact(chip) !== compact(expected.chip)) {
+  if (chip !== null && compact(chip) !== compact(expected.chip)) {
     throw new InputError(`the board on this port is an ${chip}, but the build of ${expected.device} is for ${expected.chip}: not deployed`, [], { hint: rebuild });
   }
   if (expected.mac !== null && identity.mac !== expected.mac) {
