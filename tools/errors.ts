@@ -6,6 +6,8 @@ export const ExitCode = {
   verificationFailed: 1,
   badInput: 2,
   deviceError: 3,
+  /** Ctrl-C (SIGINT/SIGTERM), as shells report a process a signal stopped: 128 + SIGINT's 2. */
+  interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

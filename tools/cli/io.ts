@@ -1,6 +1,9 @@
 // The CLI's only window on the world: streams, colour, and the redactor every line passes through.
 import pc from 'picocolors';
 import { Redactor } from '../config/secrets.ts';
+import { ExitCode } from '../errors.ts';
+
+export type InterruptReason = 'signal' | 'stdout-closed';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -12,9 +15,11 @@ export interface CliIo {
   /**
    * Long-running commands register what Ctrl-C (SIGINT/SIGTERM) should do: stop cleanly and
    * summarize. With no handler registered, Ctrl-C exits at once (exit 130) as usual.
-   * Returns a function that removes the handler.
+   * Returns a function that removes the handler. The handler learns why: a signal (exit 130) or
+   * 'stdout-closed' (the reader of a pipe went away, as in `watch --json | head -1`: nobody is
+   * left to read the output, so stop, but it is not an interruption).
    */
-  onInterrupt?: (handler: () => void) => () => void;
+  onInterrupt?: (handler: (reason?: InterruptReason) => void) => () => void;
   /** Keyboard input for interactive commands (monitor). */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
   /** The serialport binding to use instead of the OS one (virtual ports in tests). */
@@ -61,24 +66,39 @@ export function createOutput(io: CliIo, flags: { json: boolean; verbose: boolean
 }
 
 export function processIo(): CliIo {
-  const handlers = new Set<() => void>();
+  const handlers = new Set<(reason?: InterruptReason) => void>();
   let interrupted = false;
   const onSignal = (): void => {
     // A second Ctrl-C while shutting down, or one nobody handles, exits at once.
-    if (interrupted || handlers.size === 0) process.exit(130);
+    if (interrupted || handlers.size === 0) process.exit(ExitCode.interrupted);
     interrupted = true;
-    for (const handler of handlers) handler();
+    for (const handler of handlers) handler('signal');
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // `mpy-iot check | head -1`: once the reader has closed the pipe, writes fail with EPIPE. Like
+  // other Unix tools, stop writing quietly (no stack trace) and let the command finish with its
+  // own exit code; a streaming command stops, since nobody reads what it would print.
+  let stdoutOpen = true;
+  let stderrOpen = true;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    if (!stdoutOpen) return;
+    stdoutOpen = false;
+    for (const handler of handlers) handler('stdout-closed');
+  });
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    stderrOpen = false;
+  });
   return {
     onInterrupt: (handler) => {
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
     stdin: process.stdin,
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    stdout: (t) => stdoutOpen && process.stdout.write(t),
+    stderr: (t) => stderrOpen && process.stderr.write(t),
     cwd: process.cwd(),
     env: process.env,
     isTTY: Boolean(process.stdout.isTTY),

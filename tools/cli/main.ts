@@ -1,6 +1,6 @@
 // The command table and the one place that turns outcomes into output and exit codes.
 import yargs from 'yargs';
-import { InputError } from '../errors.ts';
+import { ExitCode, InputError } from '../errors.ts';
 import { boardsCommand } from './boards.ts';
 import { brokerCommand } from './broker.ts';
 import { buildCommand } from './build.ts';
@@ -50,7 +50,7 @@ function parser(argv: string[]) {
     .option('verbose', { type: 'boolean', default: false, describe: 'More detail, including error causes', global: true })
     .option('color', { type: 'boolean', describe: 'Force colours on or off (NO_COLOR is respected)', global: true })
     .option('project', { alias: 'p', type: 'string', describe: 'Project file or folder (default: ./mpy-iot.json or ./mpy-iot.yaml)', global: true, requiresArg: true })
-    .epilog('Exit codes: 0 ok, 1 verification failed, 2 bad input, 3 device or transport error.\nDocs: README.md; project file schema: schema/project.schema.json')
+    .epilog('Exit codes: 0 ok, 1 verification failed, 2 bad input, 3 device or transport error, 130 interrupted (Ctrl-C).\nDocs: README.md; project file schema: schema/project.schema.json')
     .strict()
     .demandCommand(1, 'Pick a command (see the list above).')
     .recommendCommands()
@@ -95,8 +95,22 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const name = String(parsed._[0]);
   const command = commands.find((c) => c.command.split(' ')[0] === name);
   if (!command) return reportError(new InputError(`unknown command '${name}'`), out, io.cwd);
+  // Commands that stop cleanly on Ctrl-C still end with 130, as verify (which has no handler) does:
+  // one exit code for "interrupted" whatever the command.
+  let interrupted = false;
+  const runIo: CliIo = io.onInterrupt
+    ? {
+        ...io,
+        onInterrupt: (handler) =>
+          io.onInterrupt!((reason) => {
+            if (reason !== 'stdout-closed') interrupted = true;
+            handler(reason);
+          }),
+      }
+    : io;
   try {
-    return (await command.run(parsed as never, { io, out })) ?? 0;
+    const code = (await command.run(parsed as never, { io: runIo, out })) ?? ExitCode.ok;
+    return interrupted && code === ExitCode.ok ? ExitCode.interrupted : code;
   } catch (error) {
     return reportError(error, out, io.cwd);
   }

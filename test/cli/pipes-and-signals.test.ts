@@ -1,0 +1,81 @@
+// The CLI as a shell runs it (the real bin in its own process): a reader that closes the pipe
+// early, and Ctrl-C. Both are about the process, so they cannot be checked in-process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { freePort, startAedes } from '../helpers/brokers.ts';
+import { labProjectJson, runCli, tempDir } from '../helpers/cli.ts';
+
+const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
+
+interface Spawned {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `mpy-iot args…`; `closeStdout`: the reader goes away at once (as `| head -1` does after a line). */
+function mpyIot(args: string[], options: { cwd: string; closeStdout?: boolean; sigintWhen?: (stdout: string, stderr: string) => boolean }): Promise<Spawned> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let signalled = false;
+    const maybeInterrupt = (): void => {
+      if (!signalled && options.sigintWhen?.(stdout, stderr)) {
+        signalled = true;
+        // A moment later, so the command is past its start-up and in its running state.
+        setTimeout(() => child.kill('SIGINT'), 500);
+      }
+    };
+    if (options.closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), maybeInterrupt()));
+    child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), maybeInterrupt()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+for (const [name, args, files] of [
+  ['check', ['check'], { 'mpy-iot.json': labProjectJson() }],
+  ['build', ['build'], { 'mpy-iot.json': labProjectJson() }],
+  ['init lab', ['init', 'lab'], {}],
+] as const) {
+  test(`${name} into a pipe its reader closed: a quiet exit with the command's own status, no EPIPE stack`, async () => {
+    const run = await mpyIot([...args], { cwd: tempDir(files), closeStdout: true });
+    assert.doesNotMatch(run.stderr, /EPIPE|Unhandled 'error' event|at .*\.ts:\d+/, run.stderr);
+    assert.equal(run.stderr, '');
+    assert.equal(run.code, 0);
+  });
+}
+
+for (const [name, args] of [
+  ['broker', (port: number) => ['broker', '--port', String(port)]],
+  ['watch', (port: number) => ['watch', '-b', `mqtt://127.0.0.1:${port}`, '-t', 'DATA/#']],
+] as const) {
+  test(`${name}: Ctrl-C stops it cleanly and exits 130, as verify does`, async () => {
+    const broker = name === 'watch' ? await startAedes() : null;
+    const port = broker?.port ?? (await freePort());
+    try {
+      const run = await mpyIot(args(port), { cwd: tempDir(), sigintWhen: (out, err) => /listening on|Ctrl-C to stop|connected/.test(out + err) });
+      assert.equal(run.code, 130, run.stderr);
+      assert.doesNotMatch(run.stderr, /internal error|at .*\.ts:\d+/);
+    } finally {
+      await broker?.stop();
+    }
+  });
+}
+
+test('simulate: Ctrl-C stops the boards and exits 130', async () => {
+  const broker = await startAedes();
+  try {
+    const dir = tempDir({ 'mpy-iot.json': labProjectJson({ defaults: { ...(labProjectJson().defaults as object), mqtt: { url: broker.url } } }) });
+    assert.equal((await runCli(['build'], { cwd: dir })).code, 0);
+    const run = await mpyIot(['simulate'], { cwd: dir, sigintWhen: (out) => out.length > 0 });
+    assert.equal(run.code, 130, run.stderr);
+  } finally {
+    await broker.stop();
+  }
+});
