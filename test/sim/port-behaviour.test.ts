@@ -266,8 +266,8 @@ s.close()`);
     });
 
     test('modules the simulator cannot provide import as on the board and fail by name on use', async () => {
-      const out = await lines(`import machine, _thread, hashlib, neopixel, asyncio
-for use in (lambda: machine.Timer(0), lambda: _thread.start_new_thread(print, ()), lambda: hashlib.sha1(b''), lambda: asyncio.run(None)):
+      const out = await lines(`import machine, _thread, hashlib, neopixel
+for use in (lambda: machine.Timer(0), lambda: _thread.start_new_thread(print, ()), lambda: hashlib.sha1(b'')):
     try:
         use()
     except NotImplementedError as e:
@@ -281,10 +281,34 @@ print(np[1], bytes(np.buf))`);
         'machine.Timer is not available on the virtual board',
         '_thread.start_new_thread is not available on the virtual board',
         'hashlib.sha1 is not available on the virtual board',
-        'asyncio.run is not available on the virtual board',
         '32',
         "(1, 2, 3) b'\\x00\\x00\\x00\\x02\\x01\\x03'",
       ]);
+    });
+
+    test('asyncio as on the ports: gather, sleep_ms, a stream over real TCP, wait_for timing out', async () => {
+      const { port: mqttPort } = new URL(broker.url);
+      const out = await lines(`import asyncio, time
+async def tick(n, out):
+    for i in range(3):
+        await asyncio.sleep_ms(30)
+        out.append(n)
+async def main():
+    out = []
+    t = time.ticks_ms()
+    await asyncio.gather(tick(1, out), tick(2, out))
+    took = time.ticks_diff(time.ticks_ms(), t)
+    r, w = await asyncio.open_connection('127.0.0.1', ${mqttPort})
+    w.write(b'\\x10\\x10\\x00\\x04MQTT\\x04\\x02\\x00\\x3c\\x00\\x04asyn')
+    await w.drain()
+    ack = await r.readexactly(4)
+    w.close()
+    try:
+        await asyncio.wait_for(asyncio.sleep(1), 0.05)
+    except asyncio.TimeoutError:
+        return out, 80 <= took < 1000, ack, 'timed out'
+print(asyncio.run(main()))`);
+      assert.deepEqual(out, ["([1, 2, 1, 2, 1, 2], True, b' \\x02\\x00\\x00', 'timed out')"]);
     });
 
     test('reset causes per chip; a chip reset drops Wi-Fi, a soft reboot keeps it', async () => {

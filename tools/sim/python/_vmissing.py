@@ -30,9 +30,7 @@ class _Hashlib:
 
 
 def install():
-    # asyncio: this interpreter's own is driven by a JavaScript event loop that never runs while a
-    # board blocks, and lacks asyncio.run().
-    names = ["_thread", "btree", "cryptolib", "espnow", "webrepl", "asyncio"]
+    names = ["_thread", "btree", "cryptolib", "espnow", "webrepl"]
     if _host.chip() != "ESP8266":
         names.append("bluetooth")
     for name in names:

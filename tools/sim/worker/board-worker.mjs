@@ -287,6 +287,11 @@ import machine, network, socket, ssl, esp, ntptime, umqtt.simple, dht, onewire, 
 if _vsys.platform == 'esp32':
     import esp32
 del machine, network, socket, ssl, esp, ntptime, umqtt, dht, onewire, ds18x20, neopixel
+# The simulator's asyncio, not this build's frozen one (driven by a JavaScript event loop, which
+# never runs while a board blocks on the host).
+sys.path[:] = ['/sim']
+import asyncio
+del asyncio
 del _vsys, _vtime, _vfs, _verrno, _vselect, _vmissing
 sys.path[:] = ['', '.frozen', '/lib']
 _vheap.probe()
