@@ -3,19 +3,20 @@ import path from 'node:path';
 import { iotCoreFromProject, parseUsersFile, startBroker, type BrokerEvent, type BrokerOptions } from '../broker/index.ts';
 import { loadProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
+import { parsePort } from '../shared/numbers.ts';
 import { defineCommand } from './command.ts';
 import { untilStopped } from './untilStopped.ts';
 
 interface BrokerArgs {
-  port: number;
+  port: string;
   host: string;
-  'ws-port': number | undefined;
+  'ws-port': string | undefined;
   users: string | undefined;
   'iot-core': boolean;
   'tls-cert': string | undefined;
   'tls-key': string | undefined;
   'tls-ca': string | undefined;
-  'tls-port': number;
+  'tls-port': string;
 }
 
 export const brokerCommand = defineCommand<BrokerArgs>({
@@ -23,21 +24,24 @@ export const brokerCommand = defineCommand<BrokerArgs>({
   describe: 'Run the embedded MQTT broker (TCP, WebSocket, users, IoT-Core topic rules, TLS/mTLS)',
   builder: (y) =>
     y
-      .option('port', { type: 'number', default: 1883, describe: 'TCP port (0 = any free port)' })
+      .option('port', { type: 'string', default: '1883', requiresArg: true, describe: 'TCP port (0 = any free port)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on (0.0.0.0 for the classroom network)' })
-      .option('ws-port', { type: 'number', describe: 'Also accept MQTT over WebSocket on this port (browsers)' })
+      .option('ws-port', { type: 'string', requiresArg: true, describe: 'Also accept MQTT over WebSocket on this port (browsers)' })
       .option('users', { type: 'string', requiresArg: true, describe: 'File of username:password lines; anonymous clients are then refused' })
       .option('iot-core', { type: 'boolean', default: false, describe: "Behave like Yandex IoT Core, with the project's devices and registries as identities" })
       .option('tls-cert', { type: 'string', requiresArg: true, describe: 'Server certificate (PEM) for an mqtts:// listener' })
       .option('tls-key', { type: 'string', requiresArg: true, describe: 'Server private key (PEM)' })
       .option('tls-ca', { type: 'string', requiresArg: true, describe: 'CA that signs client certificates (enables mTLS)' })
-      .option('tls-port', { type: 'number', default: 8883, describe: 'Port of the mqtts:// listener' })
+      .option('tls-port', { type: 'string', default: '8883', requiresArg: true, describe: 'Port of the mqtts:// listener' })
       .implies('tls-cert', 'tls-key')
       .implies('tls-key', 'tls-cert')
       .example('$0 broker', 'Plain broker on 127.0.0.1:1883 until Ctrl-C')
       .example('$0 broker --host 0.0.0.0 --ws-port 9001', 'Reachable by the classroom boards, and by browsers over WebSocket')
       .example('$0 broker --iot-core --tls-cert s.pem --tls-key s.key --tls-ca ca.pem', 'IoT Core rules; devices log in by password or certificate'),
   async run(args, { io, out }) {
+    const port = parsePort(args.port, '--port', { allowAny: true });
+    const wsPort = args['ws-port'] === undefined ? undefined : parsePort(args['ws-port'], '--ws-port', { allowAny: true });
+    const tlsPort = parsePort(args['tls-port'], '--tls-port', { allowAny: true });
     const read = (file: string, option: string): Buffer => {
       try {
         return readFileSync(path.resolve(io.cwd, file));
@@ -45,11 +49,11 @@ export const brokerCommand = defineCommand<BrokerArgs>({
         throw new InputError(`${option}: cannot read ${file}`, [], { cause });
       }
     };
-    const options: BrokerOptions = { host: args.host, port: args.port, onEvent: (e) => report(e) };
-    if (args['ws-port'] !== undefined) options.wsPort = args['ws-port'];
+    const options: BrokerOptions = { host: args.host, port, onEvent: (e) => report(e) };
+    if (wsPort !== undefined) options.wsPort = wsPort;
     if (args.users) options.users = parseUsersFile(read(args.users, '--users').toString('utf8'), args.users);
     if (args['tls-cert'] && args['tls-key']) {
-      options.tls = { port: args['tls-port'], cert: read(args['tls-cert'], '--tls-cert'), key: read(args['tls-key'], '--tls-key'), ...(args['tls-ca'] ? { ca: read(args['tls-ca'], '--tls-ca'), requestClientCert: true } : {}) };
+      options.tls = { port: tlsPort, cert: read(args['tls-cert'], '--tls-cert'), key: read(args['tls-key'], '--tls-key'), ...(args['tls-ca'] ? { ca: read(args['tls-ca'], '--tls-ca'), requestClientCert: true } : {}) };
     }
     if (args['iot-core']) {
       const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });

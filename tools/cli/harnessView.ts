@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadProject, type LoadedProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
+import { checkBrokerUrl } from '../shared/brokerUrl.ts';
 import { collisionReason, deviceLabel, safeUrl, type DeviceStats, type MqttOptions, type Snapshot, type Verdict } from '../harness/index.ts';
 import type { Output } from './io.ts';
 import { table } from './table.ts';
@@ -51,7 +52,7 @@ export const brokerOptions = (y: import('yargs').Argv): import('yargs').Argv =>
 
 /** Where and as whom teacher commands connect; every credential is handed to the output redactor. */
 export function brokerConnection(args: BrokerArgs, project: LoadedProject | null, out: Output, fallbackUrl?: string): BrokerConnection {
-  const url = brokerUrl(args.broker ?? fallbackUrl, project);
+  const url = brokerUrl(args.broker !== undefined ? checkBrokerUrl(args.broker, '--broker') : fallbackUrl, project);
   let inUrl = { username: '', password: '' };
   try {
     const u = new URL(url);

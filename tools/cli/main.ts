@@ -62,8 +62,27 @@ function parser(argv: string[]) {
   return y;
 }
 
+/**
+ * `--duration -5s` would reach yargs as the short flags -5 and -s ("Unknown arguments: 5, s"):
+ * a value that starts with a minus and a digit is glued to its long flag (`--duration=-5s`), so the
+ * flag's own check can say what is wrong with it. No command has digit flags or such positionals.
+ */
+function keepNegativeValues(argv: string[]): string[] {
+  const result: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (/^--[^=]+$/.test(arg) && next !== undefined && /^-\d/.test(next)) {
+      result.push(`${arg}=${next}`);
+      i++;
+    } else result.push(arg);
+  }
+  return result;
+}
+
 /** Runs the CLI in-process; returns the exit code. Tests call this with captured streams. */
-export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function main(rawArgv: string[], io: CliIo = processIo()): Promise<number> {
+  const argv = keepNegativeValues(rawArgv);
   let parsed: GlobalArgs & { _: (string | number)[] };
   let helpText = '';
   let parseError: Error | undefined;

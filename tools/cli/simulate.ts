@@ -2,6 +2,8 @@ import pc from 'picocolors';
 import { loadProject } from '../config/index.ts';
 import { DeviceError } from '../errors.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
+import { parseCount, parsePort } from '../shared/numbers.ts';
+import { checkBrokerUrl } from '../shared/brokerUrl.ts';
 import type { VirtualBoard } from '../sim/board.ts';
 import { planFleet, startFleet } from '../sim/fleet.ts';
 import { watchForKicks } from '../sim/identity.ts';
@@ -24,7 +26,7 @@ import { untilStopped } from './untilStopped.ts';
 interface SimulateArgs {
   device: string[] | undefined;
   all: boolean | undefined;
-  count: number;
+  count: string;
   broker: string | undefined;
   duration: string | undefined;
   'wifi-drop-at': string | undefined;
@@ -48,7 +50,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     y
       .option('device', { alias: 'd', type: 'string', array: true, requiresArg: true, describe: 'Simulate this device (repeatable; default: all)' })
       .option('all', { type: 'boolean', describe: 'Simulate every device of the project (the default)' })
-      .option('count', { type: 'number', default: 1, describe: 'Virtual boards per device (copies get #2, #3… and their own MACs)' })
+      .option('count', { type: 'string', default: '1', requiresArg: true, describe: 'Virtual boards per device (copies get #2, #3… and their own MACs)' })
       .option('broker', { type: 'string', requiresArg: true, describe: "Connect to this broker instead of the project's (e.g. mqtt://127.0.0.1:1883)" })
       .option('duration', { type: 'string', requiresArg: true, describe: 'Stop after this long (30s, 2m); default: until Ctrl-C' })
       .option('wifi-drop-at', { type: 'string', requiresArg: true, describe: 'Fault: Wi-Fi goes out of range at this time' })
@@ -67,17 +69,20 @@ export const simulateCommand = defineCommand<SimulateArgs>({
   async run(args, { io, out }) {
     // Arguments first: a typo should not wait for the project to load.
     const durationMs = args.duration === undefined ? null : parseDuration(args.duration, '--duration');
+    const count = parseCount(args.count, '--count');
+    if (args.broker !== undefined) checkBrokerUrl(args.broker, '--broker');
     const faults = {
-      ...(args['wifi-drop-at'] ? { wifiDropAtMs: parseDuration(args['wifi-drop-at'], '--wifi-drop-at'), wifiDownForMs: parseDuration(args['wifi-down-for'], '--wifi-down-for') } : {}),
-      ...(args['broker-cut-at'] ? { brokerCutAtMs: parseDuration(args['broker-cut-at'], '--broker-cut-at') } : {}),
+      ...(args['wifi-drop-at'] ? { wifiDropAtMs: parseDuration(args['wifi-drop-at'], '--wifi-drop-at', { allowZero: true }), wifiDownForMs: parseDuration(args['wifi-down-for'], '--wifi-down-for') } : {}),
+      ...(args['broker-cut-at'] ? { brokerCutAtMs: parseDuration(args['broker-cut-at'], '--broker-cut-at', { allowZero: true }) } : {}),
     };
-    const rfc2217Port = args.rfc2217 === undefined ? undefined : parsePort(args.rfc2217);
+    // A bare --rfc2217 means any free port.
+    const rfc2217Port = args.rfc2217 === undefined ? undefined : args.rfc2217 === '' ? 0 : parsePort(args.rfc2217, '--rfc2217', { allowAny: true });
     if (args.loader) return simulateLoader(args.loader, durationMs, { pty: args.pty, rfc2217Port }, { io, out });
     const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });
     out.redactor.absorb(project.redactor);
     const specs = planFleet(project, {
       ...(args.device ? { devices: args.device } : {}),
-      count: Math.max(1, Math.floor(args.count)),
+      count,
       ...(args.broker ? { brokerUrl: args.broker } : {}),
       ...(args.temperature ? { temperature: args.temperature } : {}),
     });
@@ -144,13 +149,6 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     if (crashes.length > 0) throw new DeviceError(`${crashes.length} virtual board${crashes.length > 1 ? 's' : ''} crashed`, { cause: crashes[0] });
   },
 });
-
-function parsePort(text: string): number {
-  if (text === '') return 0;
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError(`--rfc2217 takes a TCP port (0-65535), got '${text}'`);
-  return port;
-}
 
 /** A virtual board held in its ROM bootloader on a pseudo-terminal and/or RFC 2217: the far end for `mpy-iot flash` and esptool. */
 async function simulateLoader(boardName: string, durationMs: number | null, transports: { pty: boolean; rfc2217Port: number | undefined }, { io, out }: CommandContext): Promise<number> {
