@@ -30,7 +30,7 @@ const PORTS: Port[] = [
     // ESP-IDF's newlib numbers.
     errno: { ENOENT: 2, EEXIST: 17, ENOTEMPTY: 90, ETIMEDOUT: 116, EINPROGRESS: 119, ENOSPC: 28 },
     dnsFailure: -202,
-    reset: { powerOn: 1, afterCtrlD: 5, machineReset: 5, resetPin: 2 },
+    reset: { powerOn: 1, afterCtrlD: 5, machineReset: 5, resetPin: 1 },
     machine: 'Generic ESP32 module with ESP32',
   },
   {

@@ -17,7 +17,11 @@ else:
     WDT_RESET = 3
     DEEPSLEEP_RESET = 4
     SOFT_RESET = 5
-_CAUSES = {"power_on": PWRON_RESET, "hard": HARD_RESET, "watchdog": WDT_RESET,
+# The reset pin (EN): the ESP8266 SDK reports REASON_EXT_SYS_RST (6); ESP-IDF never returns
+# ESP_RST_EXT for the ESP32 family ("not applicable for ESP32"): the chip reports a power-on reset,
+# so the port's machine.HARD_RESET (2) is never seen after pressing EN.
+_PIN_RESET = HARD_RESET if _ESP8266 else PWRON_RESET
+_CAUSES = {"power_on": PWRON_RESET, "hard": _PIN_RESET, "watchdog": WDT_RESET,
            "deepsleep": DEEPSLEEP_RESET, "soft": SOFT_RESET}
 _freq = 80000000 if _ESP8266 else 160000000
 
