@@ -2,41 +2,9 @@
 // early, and Ctrl-C. Both are about the process, so they cannot be checked in-process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { freePort, startAedes } from '../helpers/brokers.ts';
 import { labProjectJson, runCli, tempDir } from '../helpers/cli.ts';
-
-const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
-
-interface Spawned {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `mpy-iot args…`; `closeStdout`: the reader goes away at once (as `| head -1` does after a line). */
-function mpyIot(args: string[], options: { cwd: string; closeStdout?: boolean; sigintWhen?: (stdout: string, stderr: string) => boolean }): Promise<Spawned> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let signalled = false;
-    const maybeInterrupt = (): void => {
-      if (!signalled && options.sigintWhen?.(stdout, stderr)) {
-        signalled = true;
-        // A moment later, so the command is past its start-up and in its running state.
-        setTimeout(() => child.kill('SIGINT'), 500);
-      }
-    };
-    if (options.closeStdout) child.stdout.destroy();
-    else child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), maybeInterrupt()));
-    child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), maybeInterrupt()));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
+import { mpyIot } from '../helpers/spawnCli.ts';
 
 for (const [name, args, files] of [
   ['check', ['check'], { 'mpy-iot.json': labProjectJson() }],

@@ -33,13 +33,19 @@ export const watchCommand = defineCommand<HarnessArgs>({
       ...(args.topic ? { topics: args.topic } : {}),
       ...(schemaPath ? { schemaPath } : {}),
     });
-    watch.on('error', (error) => out.note(out.color.red(error.message)));
-    watch.on('connection', (state) => out.note(out.color.dim(`broker ${url}: ${state}`)));
     if (out.json) watch.on('message', (m) => out.event({ type: 'message', ...m }));
     else if (!io.isTTY) {
       watch.on('message', (m) => out.line(`${new Date(m.receivedAt).toISOString()} ${m.valid ? '✓' : '✖'} ${m.topic} ${m.error ? m.error.reason : `${m.bytes} B`}`));
     }
-    await watch.ready(10_000);
+    // Until the first subscription, a failure is the one fatal error reported by the CLI: stop the
+    // client so nothing (no "reconnecting" lines) is printed after it.
+    await watch.ready(10_000).catch(async (error: unknown) => {
+      await watch.stop();
+      throw error;
+    });
+    out.note(out.color.dim(`broker ${url}: connected`));
+    watch.on('error', (error) => out.note(out.color.red(error.message)));
+    watch.on('connection', (state) => out.note(out.color.dim(`broker ${url}: ${state}`)));
     // A client-id collision is announced once, as soon as it shows (also without a live table).
     const announced = new Set<string>();
     const collisions = setInterval(() => {

@@ -143,9 +143,10 @@ export class Watch extends EventEmitter<WatchEvents> {
 
   private fail(error: DeviceError): void {
     this.lastError = error;
-    // A refused login will be refused again: say so now instead of retrying until the timeout.
+    // A refused login will be refused again, and a first connection that finds nothing listening
+    // (or no such host) is a wrong URL or a broker not started: say so now, not after the timeout.
     const code = (error.cause as { code?: unknown } | undefined)?.code;
-    if (!this.subscribed && (code === 4 || code === 5 || code === 134 || code === 135)) {
+    if (!this.subscribed && (code === 4 || code === 5 || code === 134 || code === 135 || code === 'ECONNREFUSED' || code === 'ENOTFOUND')) {
       for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
     }
     if (this.listenerCount('error') > 0) this.emit('error', error);
