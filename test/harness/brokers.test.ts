@@ -126,7 +126,8 @@ test('verify() against a port where nothing listens: DeviceError (exit 3) naming
   await assert.rejects(verify({ url, topics: ['DATA/+'], durationMs: 100, connectTimeoutMs: 700 }), (e: unknown) => {
     assert.ok(e instanceof DeviceError);
     assert.equal(e.exitCode, 3);
-    assert.match(e.message, new RegExp(`^not subscribed to mqtt://127.0.0.1:\\d+ within 700 ms: could not connect to .*ECONNREFUSED`));
+    // At once, with the connection's own error: nothing listening is not worth waiting the 700 ms for.
+    assert.match(e.message, new RegExp(`^could not connect to mqtt://127.0.0.1:\\d+: connect ECONNREFUSED`));
     assert.match(e.hint ?? '', /start a broker/);
     return true;
   });
