@@ -14,7 +14,7 @@ import { loadProject } from '../tools/config/index.ts';
 import { ReplClient, type ReplTransport } from '../tools/repl/client.ts';
 import { deploy } from '../tools/repl/deploy.ts';
 import { buildProject } from '../tools/render/build.ts';
-import type { SerialFarEnd } from '../tools/serial/index.ts';
+import { countedFarEnd, type Wire } from './wire.ts';
 import { escapeData, serveRfc2217, TelnetParser } from '../tools/serial/rfc2217/index.ts';
 import { startVirtualBoard } from '../tools/sim/board.ts';
 import { boardFarEnd } from '../tools/sim/serialFarEnd.ts';
@@ -34,29 +34,10 @@ writeFileSync(
 );
 const [build] = await buildProject(loadProject({ project: dir, env: {} }));
 
-/** Bytes that crossed the link, counted at the board's end of it. */
-interface Wire {
-  toBoard: number;
-  fromBoard: number;
-}
-
 /** A blank virtual board behind a paced RFC 2217 server; `wire` counts what crosses. */
 async function pacedBoard(): Promise<{ url: string; wire: Wire; close(): Promise<void> }> {
   const board = await startVirtualBoard(build!.dir, { blank: true });
-  const inner = boardFarEnd(board);
-  const wire: Wire = { toBoard: 0, fromBoard: 0 };
-  const counted: SerialFarEnd = {
-    ...inner,
-    connect: (emit) =>
-      inner.connect((bytes) => {
-        wire.fromBoard += bytes.length;
-        emit(bytes);
-      }),
-    receive: (bytes) => {
-      wire.toBoard += bytes.length;
-      inner.receive(bytes);
-    },
-  };
+  const { farEnd: counted, wire } = countedFarEnd(boardFarEnd(board));
   const server = await serveRfc2217(counted, { pace: true, initialBaud: BAUD });
   // Let the board boot (its banner is not part of either transfer).
   await new Promise((r) => setTimeout(r, 1500));

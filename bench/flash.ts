@@ -16,8 +16,9 @@ import { loadBoards } from '../tools/boards/index.ts';
 import { flashBoard } from '../tools/flash/flash.ts';
 import { createVirtualLoader, type VirtualLoader } from '../tools/flash/loader/index.ts';
 import { syntheticFirmware } from '../tools/flash/synthetic.ts';
-import { uartBytesPerSecond, type SerialFarEnd } from '../tools/serial/index.ts';
+import { uartBytesPerSecond } from '../tools/serial/index.ts';
 import { exposeOnPty } from '../tools/sim/pty.ts';
+import { countedFarEnd, type Wire } from './wire.ts';
 
 const { values } = parseArgs({ options: { baud: { type: 'string', default: '460800' }, 'size-kib': { type: 'string', default: '1536' }, runs: { type: 'string', default: '1' } } });
 const baud = Number(values.baud);
@@ -30,10 +31,6 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'mpy-iot-flash-bench-'));
 const imageFile = path.join(dir, 'firmware.bin');
 writeFileSync(imageFile, image);
 
-interface Wire {
-  toBoard: number;
-  fromBoard: number;
-}
 interface Run {
   seconds: number;
   wire: Wire;
@@ -43,20 +40,7 @@ interface Run {
 async function boardOnPty(): Promise<{ path: string; loader: VirtualLoader; wire: Wire; close(): void }> {
   const loader = createVirtualLoader({ chip: 'ESP32' });
   loader.reset('download');
-  const wire: Wire = { toBoard: 0, fromBoard: 0 };
-  const inner = loader.farEnd;
-  const counted: SerialFarEnd = {
-    ...inner,
-    connect: (emit) =>
-      inner.connect((bytes) => {
-        wire.fromBoard += bytes.length;
-        emit(bytes);
-      }),
-    receive: (bytes) => {
-      wire.toBoard += bytes.length;
-      inner.receive(bytes);
-    },
-  };
+  const { farEnd: counted, wire } = countedFarEnd(loader.farEnd);
   const pty = await exposeOnPty(counted);
   return { path: pty.path, loader, wire, close: () => (pty.close(), loader.dispose()) };
 }
