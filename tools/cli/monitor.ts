@@ -14,6 +14,8 @@ interface MonitorArgs {
 
 const EXIT = 0x1d; // Ctrl-]
 const MENU = 0x14; // Ctrl-T
+/** How long a port that does not exist when monitor starts may take to appear. */
+const FIRST_OPEN_GRACE_MS = 3000;
 
 export const monitorCommand = defineCommand<MonitorArgs>({
   command: 'monitor',
@@ -59,6 +61,7 @@ export const monitorCommand = defineCommand<MonitorArgs>({
     };
 
     let link: SerialLink | null = null;
+    let everConnected = false;
     let stopped = false;
     let finish!: () => void;
     const done = new Promise<void>((resolve) => (finish = resolve));
@@ -67,6 +70,7 @@ export const monitorCommand = defineCommand<MonitorArgs>({
       finish();
     };
     const connect = async (): Promise<void> => {
+      const startedAt = Date.now();
       for (let attempt = 0; !stopped; attempt++) {
         try {
           const opened = await openSerialLink(port, { baudRate: args.baud, ...(io.serialBinding ? { binding: io.serialBinding } : {}) });
@@ -78,10 +82,18 @@ export const monitorCommand = defineCommand<MonitorArgs>({
             void connect();
           });
           link = opened;
+          everConnected = true;
           out.note(c.dim(`── connected to ${port} at ${args.baud} baud; Ctrl-] quits ──`));
           return;
         } catch (error) {
-          if (attempt === 0 && !(error as { disconnected?: boolean }).disconnected && !/no such|ENOENT|not exist/i.test(String((error as Error).message))) throw error;
+          const missing = /no such|ENOENT|not exist/i.test(String((error as Error).message));
+          if (attempt === 0 && !(error as { disconnected?: boolean }).disconnected && !missing) throw error;
+          // A port missing from the start gets a short grace (a native-USB board re-enumerates for
+          // a second or two after a flash), then a clear error: a typo must not be a blank screen.
+          if (link === null && !everConnected && missing) {
+            if (attempt === 0) out.note(c.dim(`── ${port} is not there; waiting ${FIRST_OPEN_GRACE_MS / 1000} s for it to appear ──`));
+            if (Date.now() - startedAt >= FIRST_OPEN_GRACE_MS) throw error;
+          }
           await new Promise((r) => setTimeout(r, 500));
         }
       }
