@@ -9,53 +9,13 @@ import { ipForName, newVirtualMac } from './identity.ts';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SAB_BYTES, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
 import { interpreterModule, simulatorModules, workerFile } from './runtime.ts';
 import { answerHostCall, type HostReply } from './hostCalls.ts';
-import { HostSockets, type ConnectTarget } from './sockets.ts';
-import { temperatureAt, type TemperatureScenario } from './temperature.ts';
-import { VirtualWifi, type AccessPoint } from './wifi.ts';
+import { HostSockets } from './sockets.ts';
+import { temperatureAt } from './temperature.ts';
+import { UartRing } from './uartRing.ts';
+import { VirtualWifi } from './wifi.ts';
+import type { ConsoleLine, FirmwareIdentity, ResetCause, ResetEvent, VirtualBoardOptions } from './boardTypes.ts';
 
-export type ResetCause = 'power_on' | 'hard' | 'soft' | 'watchdog' | 'deepsleep';
-
-export interface VirtualBoardOptions {
-  /** Board name (console prefix); default: the build's device name. */
-  name?: string;
-  /** 12 hex digits; default: a random one per board instance (see newVirtualMac). */
-  mac?: string;
-  /** The access point in range; default: one that accepts any credentials. */
-  accessPoint?: AccessPoint | null;
-  /** How long joining Wi-Fi takes. */
-  wifiConnectDelayMs?: number;
-  /** Where the board's TCP connections really go (e.g. `--broker` redirects the configured broker). */
-  connectTarget?: ConnectTarget;
-  temperature?: TemperatureScenario;
-  /** MicroPython heap; default: the board profile's. */
-  heapBytes?: number;
-  /** Console lines kept in memory (the newest). */
-  consoleLimit?: number;
-  /** false: answer raw-paste requests like firmware older than v1.14 (R\x00). */
-  rawPaste?: boolean;
-  /** Start with an empty filesystem, as a freshly flashed board (the build only picks the board type). */
-  blank?: boolean;
-  /** Raw-paste window in bytes (MicroPython's default is 128). */
-  rawPasteWindow?: number;
-}
-
-/** MicroPython's banner fields, as an image carries them ("MicroPython v1.24.1 on 2024-11-29"). */
-export interface FirmwareIdentity {
-  version: string;
-  date: string;
-}
-
-export interface ConsoleLine {
-  board: string;
-  line: string;
-  stream: 'stdout' | 'stderr';
-  at: number;
-}
-
-export interface ResetEvent {
-  cause: ResetCause;
-  at: number;
-}
+export type { ConsoleLine, FirmwareIdentity, ResetCause, ResetEvent, VirtualBoardOptions } from './boardTypes.ts';
 
 /**
  * Events: 'uart' (Uint8Array: every byte the board sends on its serial port), 'console' (ConsoleLine:
@@ -76,10 +36,7 @@ export class VirtualBoard extends EventEmitter {
   private readonly sab = new SharedArrayBuffer(SAB_BYTES);
   private readonly ctrl = new Int32Array(this.sab, 0, SLOT_COUNT);
   private readonly data = new Uint8Array(this.sab, HEADER_BYTES, DATA_BYTES);
-  private readonly input = new Uint8Array(this.sab, HEADER_BYTES + DATA_BYTES, INPUT_BYTES);
-  /** Serial bytes waiting for room in the board's receive ring. */
-  private inputQueue: Uint8Array[] = [];
-  private inputTimer: NodeJS.Timeout | null = null;
+  private readonly uartIn = new UartRing(this.ctrl, new Uint8Array(this.sab, HEADER_BYTES + DATA_BYTES, INPUT_BYTES));
   private partialLine = '';
   private readonly uartDecoder = new TextDecoder();
   private replMode: 'friendly' | 'raw' = 'friendly';
@@ -205,34 +162,7 @@ export class VirtualBoard extends EventEmitter {
 
   /** Sends bytes to the board's serial port (as a USB-serial adapter would). */
   write(bytes: Uint8Array | string): void {
-    this.inputQueue.push(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
-    this.pumpInput();
-  }
-
-  /** Moves queued bytes into the board's receive ring as room frees up. */
-  private pumpInput(): void {
-    let head = Atomics.load(this.ctrl, SLOT.inputHead);
-    const tail = Atomics.load(this.ctrl, SLOT.inputTail);
-    while (this.inputQueue.length > 0) {
-      const room = INPUT_BYTES - ((head - tail) | 0);
-      if (room <= 0) break;
-      const chunk = this.inputQueue[0]!;
-      const n = Math.min(room, chunk.length);
-      for (let i = 0; i < n; i++) this.input[(((head + i) % INPUT_BYTES) + INPUT_BYTES) % INPUT_BYTES] = chunk[i]!;
-      head = (head + n) | 0;
-      if (n === chunk.length) this.inputQueue.shift();
-      else this.inputQueue[0] = chunk.subarray(n);
-    }
-    Atomics.store(this.ctrl, SLOT.inputHead, head);
-    Atomics.notify(this.ctrl, SLOT.inputHead);
-    Atomics.store(this.ctrl, SLOT.wake, 1);
-    Atomics.notify(this.ctrl, SLOT.wake);
-    if (this.inputQueue.length > 0 && !this.inputTimer) {
-      this.inputTimer = setTimeout(() => {
-        this.inputTimer = null;
-        this.pumpInput();
-      }, 5);
-    }
+    this.uartIn.write(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
   }
 
   private async afterReset(worker: Worker, cause: string, files: Record<string, Uint8Array>): Promise<void> {
@@ -245,20 +175,25 @@ export class VirtualBoard extends EventEmitter {
       this.emit('held');
       return;
     }
-    this.softReboot = cause === 'soft_reboot';
-    const next: ResetCause = this.softReboot ? this.lastCause : (cause as ResetCause);
-    this.lastCause = next;
-    if (!this.softReboot) {
+    const softReboot = cause === 'soft_reboot';
+    await this.reboot(softReboot ? this.lastCause : (cause as ResetCause), softReboot);
+  }
+
+  /** Boots again after a reset (`cause`: as the next boot reports it) or a soft reboot. */
+  private async reboot(cause: ResetCause, softReboot: boolean): Promise<void> {
+    this.softReboot = softReboot;
+    this.lastCause = cause;
+    if (!softReboot) {
       // A chip reset drops the Wi-Fi association (a soft reboot keeps it, as on the ports); the RTC
       // survives a software or watchdog reset but not the reset pin.
       this.wifi.disconnect();
       this.publishWifi();
-      if (next === 'hard') this.rtcBaseMs = Date.now();
+      if (cause === 'hard') this.rtcBaseMs = Date.now();
     }
-    const event: ResetEvent = { cause: next, at: Date.now() };
+    const event: ResetEvent = { cause, at: Date.now() };
     this.resets.push(event);
     this.emit('reset', event);
-    if (!this.stopping) await this.boot(next);
+    if (!this.stopping) await this.boot(cause);
   }
 
   private get ledPin(): number | null {
@@ -326,7 +261,7 @@ export class VirtualBoard extends EventEmitter {
     Atomics.store(this.ctrl, SLOT.stallMs, ms);
   }
 
-  /** Presses the reset button (EN): reboots with reset_cause() == HARD_RESET. */
+  /** Presses the reset button (EN): reboots as after the reset pin (see machine.py for what each chip reports). */
   hardReset(): void {
     this.signal(SIGNAL.reset);
   }
@@ -349,16 +284,7 @@ export class VirtualBoard extends EventEmitter {
     await this.holding;
     this.holding = null;
     this.firmware = firmware;
-    // EN reset: Wi-Fi association and RTC are gone, as after the reset pin in afterReset.
-    this.softReboot = false;
-    this.wifi.disconnect();
-    this.publishWifi();
-    this.rtcBaseMs = Date.now();
-    const event: ResetEvent = { cause: 'hard', at: Date.now() };
-    this.lastCause = 'hard';
-    this.resets.push(event);
-    this.emit('reset', event);
-    if (!this.stopping) await this.boot('hard');
+    await this.reboot('hard', false); // EN released: the reset pin
   }
 
   /** The flash's filesystem region was erased: the next boot starts with no files. Only while held. */
