@@ -3,6 +3,7 @@ import path from 'node:path';
 import { iotCoreFromProject, parseUsersFile, startBroker, type BrokerEvent, type BrokerOptions } from '../broker/index.ts';
 import { loadProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
+import { isLanHost, isLoopbackHost } from '../shared/addresses.ts';
 import { parsePort } from '../shared/numbers.ts';
 import { defineCommand } from './command.ts';
 import { untilStopped } from './untilStopped.ts';
@@ -78,9 +79,27 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       }
     };
     const broker = await startBroker(options);
+    const unreachable = isLoopbackHost(args.host) && args.host !== '0.0.0.0' && args.host !== '::' ? lanBrokerOfProject(args.project, io.cwd, io.env) : null;
+    if (unreachable) {
+      const { host, port: boardPort } = unreachable;
+      out.note(c.yellow(`⚠ listening on ${args.host} only, but the project's boards connect to ${host}:${boardPort}: they cannot reach this broker`));
+      out.note(`  ${c.dim('fix:')} mpy-iot broker --host 0.0.0.0${boardPort === 1883 ? '' : ` --port ${boardPort}`}, and let TCP port ${boardPort} through this computer's firewall (e.g. \`sudo ufw allow ${boardPort}/tcp\`)`);
+    }
     if (!out.json) out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
     await untilStopped(io);
     await broker.close();
     if (!out.json) out.note('broker stopped');
   },
 });
+
+/** The project's broker when its host is a LAN address (boards come over Wi-Fi); null without a usable project. */
+function lanBrokerOfProject(projectArg: string | undefined, cwd: string, env: NodeJS.ProcessEnv): { host: string; port: number } | null {
+  let devices;
+  try {
+    devices = loadProject({ project: projectArg, cwd, env }).devices;
+  } catch {
+    return null; // the broker needs no project; `check` reports what is wrong with it
+  }
+  const device = devices.find((d) => isLanHost(d.mqtt.host));
+  return device ? { host: device.mqtt.host, port: device.mqtt.port } : null;
+}

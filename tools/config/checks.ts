@@ -1,6 +1,7 @@
 // Cross-field checks the schema cannot express. Each returns issues located by JSON path.
 import { existsSync } from 'node:fs';
 import type { InputIssue } from '../errors.ts';
+import { isLoopbackHost } from '../shared/addresses.ts';
 import { joinPath } from '../shared/jsonPath.ts';
 import { expandBuildTime, isPlaceholder, placeholdersIn, PLACEHOLDERS } from './placeholders.ts';
 import type { ProjectFile, ResolvedDevice } from './types.ts';
@@ -12,7 +13,28 @@ const IOT_CORE_HOST = 'mqtt.cloud.yandex.net';
 const isIotCoreTopic = (topic: string): boolean => topic.startsWith('$devices/') || topic.startsWith('$registries/');
 
 export function checkProject(project: ProjectFile, devices: ResolvedDevice[]): InputIssue[] {
-  return [...checkRoster(project, devices), ...devices.flatMap(checkDevice)];
+  return [...checkRoster(project, devices), ...devices.flatMap(checkDevice), ...checkLoopbackBroker(project, devices)];
+}
+
+/**
+ * A loopback broker URL (init's default MQTT_HOST=127.0.0.1) is right for virtual boards and a
+ * trap for real ones, which would look for the broker on themselves: a warning, once per place
+ * the URL is written (not once per device of a class of 30).
+ */
+function checkLoopbackBroker(project: ProjectFile, devices: ResolvedDevice[]): InputIssue[] {
+  const byPath = new Map<string, ResolvedDevice>();
+  for (const device of devices) {
+    if (!isLoopbackHost(device.mqtt.host)) continue;
+    const own = (project.devices[device.index] as { mqtt?: { url?: unknown } } | undefined)?.mqtt?.url !== undefined;
+    const path = own ? joinPath('devices', device.index, 'mqtt', 'url') : 'defaults.mqtt.url';
+    if (!byPath.has(path)) byPath.set(path, device);
+  }
+  return [...byPath].map(([path, device]) => ({
+    path,
+    message: `the broker is at ${device.mqtt.host}, a loopback address: virtual boards (simulate) reach it, a real board cannot (its ${device.mqtt.host} is itself)`,
+    hint: "for real boards use this computer's address on the boards' Wi-Fi (e.g. MQTT_HOST=192.168.1.10 in .env; `hostname -I` or `ipconfig` shows it) and run `mpy-iot broker --host 0.0.0.0`",
+    severity: 'warning' as const,
+  }));
 }
 
 function checkRoster(project: ProjectFile, devices: ResolvedDevice[]): InputIssue[] {
