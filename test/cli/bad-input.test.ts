@@ -65,3 +65,9 @@ test('--duration 1h30m is an hour and a half', async () => {
     await broker.stop();
   }
 });
+
+test('no command at all: the list of commands is there for "see the list above", exit 2', async () => {
+  const run = await runCli([], { cwd: tempDir() });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /Commands:\n[\s\S]*mpy-iot check[\s\S]*mpy-iot flash[\s\S]*Pick a command \(see the list above\)/);
+});

@@ -103,6 +103,9 @@ export async function main(rawArgv: string[], io: CliIo = processIo()): Promise<
   }
   const out = createOutput(io, { json: Boolean(parsed.json), verbose: Boolean(parsed.verbose), color: wantsColor(io, parsed.color) });
   if (parseError) {
+    // With no command at all yargs fails before it renders the help, so "see the list above"
+    // would point at nothing: render the list here.
+    if (!helpText && !argv.some((a) => !a.startsWith('-'))) helpText = await parser([]).getHelp();
     if (helpText) io.stderr(helpText + '\n\n');
     const error = parseError instanceof InputError ? parseError : new InputError(parseError.message, [], { hint: 'run `mpy-iot --help` for the commands and their options' });
     return reportError(error, out, io.cwd);
