@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadProject } from '../../tools/config/index.ts';
 import { packagePaths } from '../../tools/paths.ts';
@@ -105,7 +105,26 @@ test('init scaffolds a project that checks clean and refuses to overwrite', asyn
   for (const f of ['telemetry.schema.json', '.env.example', '.env']) assert.ok(readFileSync(path.join(dir, 'lab', f), 'utf8').length > 0);
   const again = await runCli(['init', 'lab'], { cwd: dir });
   assert.equal(again.code, 2);
-  assert.match(again.stderr, /refusing to overwrite mpy-iot\.json/);
+  assert.match(again.stderr, /mpy-iot\.json already exists/);
+  assert.match(again.stderr, /fix: .*--force/);
+});
+
+test('init in a folder whose mpy-iot.json was deleted: writes what is missing, keeps .env and the schema as they are', async () => {
+  const dir = tempDir();
+  assert.equal((await runCli(['init', 'lab'], { cwd: dir })).code, 0);
+  const lab = path.join(dir, 'lab');
+  writeFileSync(path.join(lab, '.env'), 'WIFI_SSID=room-214\nWIFI_PASSWORD=room-214-secret\nMQTT_HOST=192.168.1.10\n');
+  rmSync(path.join(lab, 'mpy-iot.json'));
+  const again = await runCli(['init', 'lab', '--no-color'], { cwd: dir });
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /mpy-iot\.json\s+the project/);
+  assert.match(again.stdout, /\.env\s+kept as it was/);
+  assert.equal(readFileSync(path.join(lab, '.env'), 'utf8'), 'WIFI_SSID=room-214\nWIFI_PASSWORD=room-214-secret\nMQTT_HOST=192.168.1.10\n');
+  assert.equal((await runCli(['check'], { cwd: lab })).code, 0);
+
+  const forced = await runCli(['init', 'lab', '--force'], { cwd: dir });
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.match(readFileSync(path.join(lab, '.env'), 'utf8'), /MQTT_HOST=127\.0\.0\.1/);
 });
 
 test('init --board esp8266 scaffolds a project that builds (simulated sensor, .mpy runtime)', async () => {

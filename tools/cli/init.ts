@@ -5,13 +5,17 @@ import { loadBoards } from '../boards/index.ts';
 import { scaffoldLab } from '../init/scaffold.ts';
 import { defineCommand } from './command.ts';
 
-export const initCommand = defineCommand<{ dir: string; board: string }>({
+/** Any of these in the folder means a project is already there. */
+const PROJECT_FILES = ['mpy-iot.json', 'mpy-iot.yaml', 'mpy-iot.yml'];
+
+export const initCommand = defineCommand<{ dir: string; board: string; force: boolean }>({
   command: 'init [dir]',
   describe: 'Create a project for the MQTT lab: mpy-iot.json, a telemetry schema, .env.example',
   builder: (y) =>
     y
       .positional('dir', { type: 'string', default: '.', describe: 'Folder to create the project in (created if missing)' })
       .option('board', { type: 'string', default: 'esp32', describe: 'Board of the example device (see `mpy-iot boards`)' })
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing project (mpy-iot.json, .env, schema) with the scaffold' })
       .example('$0 init lab', 'Scaffold the lab in ./lab, then: cd lab && mpy-iot build')
       .example('$0 init --board esp8266', 'Scaffold here for an ESP8266 (no internal sensor: starts with a simulated one)'),
   async run(args, { io, out }) {
@@ -24,20 +28,27 @@ export const initCommand = defineCommand<{ dir: string; board: string }>({
     const dir = path.resolve(io.cwd, args.dir);
     const files = scaffoldLab({ targetDir: dir, board });
     const existing = files.filter((f) => existsSync(path.join(dir, f.path)));
-    if (existing.length > 0) {
-      throw new InputError(`refusing to overwrite ${existing.map((f) => f.path).join(', ')} in ${dir}`, [], {
-        hint: 'init never replaces files; pick an empty folder or move these away first',
+    // A project file already there is a project: replaced only on --force. Without one, the other
+    // files (a .env with this site's secrets, an edited schema) are the user's: kept, and the
+    // missing ones are written, so deleting mpy-iot.json and running init again just works.
+    const projectFile = PROJECT_FILES.find((name) => existsSync(path.join(dir, name)));
+    if (projectFile && !args.force) {
+      throw new InputError(`${path.join(dir, projectFile)} already exists`, [], {
+        hint: `init does not replace a project; pick another folder, or add --force to overwrite ${existing.map((f) => f.path).join(', ')}`,
       });
     }
+    const kept = args.force ? [] : existing;
+    const written = files.filter((f) => !kept.includes(f));
     mkdirSync(dir, { recursive: true });
-    for (const file of files) writeFileSync(path.join(dir, file.path), file.contents, { flag: 'wx' });
+    for (const file of written) writeFileSync(path.join(dir, file.path), file.contents, { flag: args.force ? 'w' : 'wx' });
     if (out.json) {
-      out.document({ ok: true, dir, files: files.map((f) => path.join(dir, f.path)) });
+      out.document({ ok: true, dir, files: written.map((f) => path.join(dir, f.path)), kept: kept.map((f) => path.join(dir, f.path)) });
       return;
     }
     const c = out.color;
     out.line(`${c.green('✓')} created the MQTT lab project in ${path.relative(io.cwd, dir) || '.'}/`);
-    for (const f of files) out.line(`  ${f.path.padEnd(22)} ${c.dim(f.purpose)}`);
+    for (const f of written) out.line(`  ${f.path.padEnd(22)} ${c.dim(f.purpose)}`);
+    for (const f of kept) out.line(`  ${f.path.padEnd(22)} ${c.dim('kept as it was (already there)')}`);
     if (board.temperature.source === null) {
       out.line(c.yellow(`\n  note: ${board.id} has no internal temperature sensor, so the project uses "sensor": "simulated"; wire a DHT22 or DS18B20 and set telemetry.sensor and sensorPin for real readings.`));
     }
