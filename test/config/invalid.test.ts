@@ -88,3 +88,11 @@ test('no project file: exit 2 with a hint to run init', async () => {
   assert.match(run.stderr, /no project file in .*mpy-iot\.json, mpy-iot\.yaml/);
   assert.match(run.stderr, /mpy-iot init/);
 });
+
+test('YAML `group: 2018` (a number where text belongs): the fix is to quote it', async () => {
+  const yaml = 'defaults:\n  board: esp32\n  wifi: {ssid: lab}\n  mqtt: {url: "mqtt://192.168.1.10:1883"}\ndevices:\n  - name: t1\n    telemetry: {students: [A], group: 2018}\n';
+  const run = await runCli(['check', '--no-color'], { cwd: tempDir({ 'mpy-iot.yaml': yaml }) });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /devices\[0\]\.telemetry\.group: must be string/);
+  assert.match(run.stderr, /fix: +write it in quotes, "2018" \(YAML reads an unquoted 2018 as a number\)/);
+});

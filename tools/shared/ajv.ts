@@ -31,10 +31,13 @@ export function ajvIssues(errors: ErrorObject[] | null | undefined, document: un
     const key = `${pointer}|${error.keyword}|${error.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    const value = valueAtPointer(document, pointer);
+    const hint = quoteHint(error, value);
     issues.push({
       path: pointerToPath(pointer),
       message: describe(error),
-      value: valueAtPointer(document, pointer),
+      value,
+      ...(hint ? { hint } : {}),
       severity: 'error',
     });
   }
@@ -57,4 +60,15 @@ function describe(error: ErrorObject): string {
     default:
       return error.message ?? error.keyword;
   }
+}
+
+/**
+ * A number or true/false where text is expected is nearly always YAML reading `group: 2018` or
+ * `ssid: yes` as a number or a boolean: the fix is quotes.
+ */
+function quoteHint(error: ErrorObject, value: unknown): string | undefined {
+  const expected = String((error.params as { type?: unknown }).type ?? '');
+  if (error.keyword !== 'type' || !expected.split(',').includes('string')) return undefined;
+  if (typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+  return `write it in quotes, "${String(value)}" (YAML reads an unquoted ${String(value)} as a ${typeof value === 'number' ? 'number' : 'true/false'})`;
 }
