@@ -96,3 +96,11 @@ test('YAML `group: 2018` (a number where text belongs): the fix is to quote it',
   assert.match(run.stderr, /devices\[0\]\.telemetry\.group: must be string/);
   assert.match(run.stderr, /fix: +write it in quotes, "2018" \(YAML reads an unquoted 2018 as a number\)/);
 });
+
+test('a newline or NUL in a group or student name is refused by name, with where it is', async () => {
+  const project = { defaults: { board: 'esp32', wifi: { ssid: 'lab' }, mqtt: { url: 'mqtt://192.168.1.10:1883' } }, devices: [{ name: 't1', telemetry: { students: ['Иванов\nИ.И'], group: 'БАГ-18-01\u0000' } }] };
+  const run = await runCli(['check', '--no-color'], { cwd: tempDir({ 'mpy-iot.json': project }) });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /devices\[0\]\.telemetry\.students\[0\]: must not contain control characters \(newline, tab, NUL…\)/);
+  assert.match(run.stderr, /devices\[0\]\.telemetry\.group: must not contain control characters/);
+});

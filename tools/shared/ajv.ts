@@ -57,6 +57,10 @@ function describe(error: ErrorObject): string {
       return `must be ${JSON.stringify(p.allowedValue)}`;
     case 'type':
       return `must be ${String(p.type)}`;
+    case 'pattern':
+      // The schemas' "no control characters" pattern: a newline or NUL in a name breaks the payload and the table.
+      if (String(p.pattern).startsWith('^[^\\u0000-\\u001f')) return 'must not contain control characters (newline, tab, NUL…)';
+      return error.message ?? 'does not match the expected form';
     default:
       return error.message ?? error.keyword;
   }
