@@ -1,7 +1,9 @@
+import { loadProject } from '../config/index.ts';
 import { buildCommand } from './build.ts';
 import { defineCommand } from './command.ts';
 import { deployCommand } from './deploy.ts';
 import { monitorCommand } from './monitor.ts';
+import { pickDevice } from './serialTarget.ts';
 
 interface RunArgs {
   device: string | undefined;
@@ -25,9 +27,11 @@ export const runCommand = defineCommand<RunArgs>({
       .example('$0 run --port /dev/ttyUSB0', 'Build, deploy what changed, and watch the board'),
   async run(args, ctx) {
     const common = { json: args.json, verbose: args.verbose, color: args.color, project: args.project };
-    const device = args.device === undefined ? undefined : [args.device];
-    await buildCommand.run({ ...common, device, mpy: undefined, out: undefined }, ctx);
-    const deployed = await deployCommand.run({ ...common, device: args.device, port: args.port, all: undefined, baud: args.baud, force: false }, ctx);
+    // Which device first: in a class project, "which one?" must come before building all of them.
+    const project = loadProject({ project: args.project, cwd: ctx.io.cwd, env: ctx.io.env });
+    const device = pickDevice(project, args.device).name;
+    await buildCommand.run({ ...common, device: [device], mpy: undefined, out: undefined }, ctx);
+    const deployed = await deployCommand.run({ ...common, device, port: args.port, all: undefined, baud: args.baud, force: false }, ctx);
     if (deployed) return deployed;
     return monitorCommand.run({ ...common, port: args.port, baud: args.baud, timestamps: args.timestamps, log: args.log, reset: false }, ctx);
   },
