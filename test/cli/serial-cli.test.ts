@@ -2,7 +2,7 @@
 // far end is a virtual board (byte-exact REPL, DTR/RTS wired as on ESP dev boards).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createVirtualPort, removeVirtualPort, VirtualBinding } from '../../tools/serial/index.ts';
@@ -91,6 +91,21 @@ test('monitor: shows the REPL, sends keys, logs with timestamps, hard-resets wit
   assert.equal(run.code, 0, run.stderr);
   assert.equal(board.resets.at(-1)?.cause, 'hard');
   assert.match(readFileSync(path.join(project, 'serial.log'), 'utf8'), /\[\d\d:\d\d:\d\d\.\d{3}\] 42/);
+});
+
+test('monitor with stdin that is not a terminal (CI, background, </dev/null): keeps monitoring and logging until Ctrl-C', async () => {
+  const { project, board, port } = await boardOnPort('ci', {});
+  const keys = new PassThrough();
+  keys.end(); // no keys will ever come
+  const stop = new AbortController();
+  const running = runCli(['monitor', '--port', port, '--log', 'ci.log'], { cwd: project, serialBinding: VirtualBinding, stdin: keys, interrupt: stop.signal });
+  await new Promise((r) => setTimeout(r, 500));
+  board.hardReset(); // the program starts again and prints its banner: it must reach the log
+  for (let i = 0; i < 100 && !/INFO app/.test(existsSync(path.join(project, 'ci.log')) ? readFileSync(path.join(project, 'ci.log'), 'utf8') : ''); i++) await new Promise((r) => setTimeout(r, 50));
+  stop.abort();
+  const run = await running;
+  assert.equal(run.code, 130, run.stderr);
+  assert.match(readFileSync(path.join(project, 'ci.log'), 'utf8'), /\[\d\d:\d\d:\d\d\.\d{3}\] .*INFO app/);
 });
 
 test('run: builds, deploys and opens the monitor in one go', async () => {

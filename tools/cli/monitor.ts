@@ -130,12 +130,18 @@ export const monitorCommand = defineCommand<MonitorArgs>({
     const stdin = io.stdin;
     if (stdin?.isTTY && stdin.setRawMode) stdin.setRawMode(true);
     stdin?.on('data', onKey);
-    stdin?.on('end', stop);
+    // The end of a terminal's input is the user leaving; the end of a non-terminal stdin (CI, a
+    // background job, </dev/null) only means no keys will come: keep monitoring (and logging)
+    // until Ctrl-C or SIGTERM.
+    const onEnd = (): void => {
+      if (stdin?.isTTY) stop();
+    };
+    stdin?.on('end', onEnd);
     const removeInterrupt = io.onInterrupt?.(stop);
     await done;
     removeInterrupt?.();
     stdin?.off('data', onKey);
-    stdin?.off('end', stop);
+    stdin?.off('end', onEnd);
     if (stdin?.isTTY && stdin.setRawMode) stdin.setRawMode(false);
     if (pendingLine) io.stdout(pendingLine);
     const current = link as SerialLink | null;
