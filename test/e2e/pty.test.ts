@@ -28,6 +28,11 @@ test('simulate --pty, then deploy --port and monitor --port on that pseudo-termi
   await until(/>>> /);
   keys.write('print("via", "pty")\r');
   await until(/via pty/);
+  keys.write('\x14r'); // Ctrl-T R: a pty has no modem lines, so the hard reset is explained, not "Inappropriate ioctl"
+  await new Promise((r) => setTimeout(r, 500));
   keys.write('\x1d');
-  assert.equal((await monitor).code, 0);
+  const closed = await monitor;
+  assert.equal(closed.code, 0);
+  assert.match(closed.stderr, /has no RTS\/DTR lines to pulse EN with \(a pseudo-terminal.*\): Ctrl-T D soft-resets instead/);
+  assert.doesNotMatch(closed.stderr, /Inappropriate ioctl/);
 });

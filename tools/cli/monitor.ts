@@ -104,7 +104,10 @@ export const monitorCommand = defineCommand<MonitorArgs>({
         await hardReset(link);
       } catch (error) {
         // A pseudo-terminal (e.g. from `simulate --pty`) has no modem lines to pulse.
-        out.note(c.yellow(`\r\n── cannot reset through ${port}: ${(error as Error).message} ──`));
+        const noLines = /Inappropriate ioctl|ENOTTY/i.test(String((error as Error).message));
+        out.note(c.yellow(noLines
+          ? `\r\n── ${port} has no RTS/DTR lines to pulse EN with (a pseudo-terminal, e.g. from \`simulate --pty\`): Ctrl-T D soft-resets instead ──`
+          : `\r\n── cannot reset through ${port}: ${(error as Error).message} ──`));
       }
     };
     if (args.reset) await reset();
