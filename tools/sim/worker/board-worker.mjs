@@ -135,7 +135,10 @@ function hostCall(op, ...args) {
   if (op === 'sock_recv' && args[2] === 0 && Atomics.load(ctrl, READY_BASE + (args[0] % READY_SLOTS)) === 0) return { r: -1, s: 'EAGAIN' };
   Atomics.store(ctrl, SLOT.reply, 0);
   post({ t: 'call', op, args });
-  while (Atomics.wait(ctrl, SLOT.reply, 0, 50) === 'timed-out') {
+  // A signal (stop, reset) also notifies this slot to wake the wait: only reply == 1 is an answer;
+  // anything else is handled by checkSignals (which throws the signal) before waiting again.
+  while (Atomics.load(ctrl, SLOT.reply) === 0) {
+    Atomics.wait(ctrl, SLOT.reply, 0, 50);
     pollWhileRunning();
     checkSignals();
   }
