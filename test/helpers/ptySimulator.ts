@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after } from 'node:test';
+import { buildLab } from './sim.ts';
 
 const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
 
@@ -62,4 +63,31 @@ export async function ptySimulator(args: string[], cwd: string): Promise<string>
   const sim = await startSimulator(['--pty', ...args], cwd);
   after(() => sim.stop());
   return sim.path;
+}
+
+export interface Rfc2217Fleet {
+  sim: RunningSimulator;
+  /** The rfc2217:// URL `simulate` printed for `<prefix><board>`. */
+  url(board: string): string;
+  /** How many times that board's firmware has booted so far (its `INFO app … boot=` lines). */
+  boots(board: string): number;
+}
+
+/**
+ * Builds one lab device per board profile (named `<prefix><board>`) and serves each over RFC 2217
+ * with `simulate --rfc2217`; the caller stops `sim` from its suite's `after`.
+ */
+export async function rfc2217Fleet(prefix: string, boards: readonly string[], duration: string): Promise<Rfc2217Fleet> {
+  const project = await buildLab({
+    brokerUrl: 'mqtt://127.0.0.1:9',
+    devices: boards.map((board) => ({ name: `${prefix}${board}`, board, telemetry: { students: ['A'], group: 'G', sensor: 'simulated' } })),
+  });
+  const sim = await startSimulator(['--rfc2217', '--duration', duration], project, /(rfc2217:\/\/\S+)/);
+  const urls = new Map<string, string>();
+  for (const board of boards) urls.set(board, (await sim.waitFor(new RegExp(`${prefix}${board} serial port: (?:\\S*?)(rfc2217://127\\.0\\.0\\.1:\\d+)`)))[1]!);
+  return {
+    sim,
+    url: (board) => urls.get(board)!,
+    boots: (board) => (sim.stdout().match(new RegExp(`${prefix}${board} +│ .*INFO app .*boot=`, 'g')) ?? []).length,
+  };
 }

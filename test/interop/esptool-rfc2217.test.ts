@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startSimulator, type RunningSimulator } from '../helpers/ptySimulator.ts';
-import { buildLab } from '../helpers/sim.ts';
+import { rfc2217Fleet, type Rfc2217Fleet } from '../helpers/ptySimulator.ts';
 import { esptool, esptoolMatrix, skipWithoutEsptool, testImage } from './esptool.ts';
 
 const BOARDS = ['esp32', 'esp8266', 'esp32s3', 'esp32c3'] as const;
@@ -30,22 +29,16 @@ function listen(url: string, ms: number): Promise<string> {
 
 // The four boards run side by side (esptool mostly waits on the paced links); each board's steps in order.
 describe('esptool v5 on running virtual boards over RFC 2217', { skip: skipWithoutEsptool, concurrency: BOARDS.length }, () => {
-  let sim: RunningSimulator | undefined;
-  const urls = new Map<string, string>();
+  let fleet: Rfc2217Fleet | undefined;
   before(async () => {
-    const project = await buildLab({
-      brokerUrl: 'mqtt://127.0.0.1:9',
-      devices: BOARDS.map((board) => ({ name: `b-${board}`, board, telemetry: { students: ['A'], group: 'G', sensor: 'simulated' } })),
-    });
-    sim = await startSimulator(['--rfc2217', '--duration', '900s'], project, /(rfc2217:\/\/\S+)/);
-    for (const board of BOARDS) urls.set(board, (await sim.waitFor(new RegExp(`b-${board} serial port: (?:\\S*?)(rfc2217://127\\.0\\.0\\.1:\\d+)`)))[1]!);
+    fleet = await rfc2217Fleet('b-', BOARDS, '900s');
   });
-  after(() => sim?.stop());
+  after(() => fleet?.sim.stop());
 
   for (const board of BOARDS) {
     describe(board, { concurrency: 1 }, () => {
-      const url = (): string => urls.get(board)!;
-      const boots = (): number => (sim!.stdout().match(new RegExp(`b-${board} +│ .*INFO app .*boot=`, 'g')) ?? []).length;
+      const url = (): string => fleet!.url(board);
+      const boots = (): number => fleet!.boots(board);
 
       it('--before default-reset takes the running board into its ROM loader; --after hard-reset boots MicroPython again', async () => {
         const booted = boots();
@@ -53,10 +46,10 @@ describe('esptool v5 on running virtual boards over RFC 2217', { skip: skipWitho
         assert.equal(run.code, 0, run.output);
         const mac = /MAC:\s+(\S+)/.exec(run.output)?.[1];
         // One device: the ROM reports the MAC the running firmware logs.
-        assert.ok(sim!.stdout().includes(`name=b-${board} board=${board} mac=${mac!.replaceAll(':', '')}`), `MAC ${mac} is the app's`);
+        assert.ok(fleet!.sim.stdout().includes(`name=b-${board} board=${board} mac=${mac!.replaceAll(':', '')}`), `MAC ${mac} is the app's`);
         // The EN pin: the ESP8266 reports an external reset; ESP-IDF reports power-on on the ESP32 family.
         const pinBoot = board === 'esp8266' ? 'hard' : 'power_on';
-        await sim!.waitFor(new RegExp(`b-${board} +│ .*INFO app .*boot=${pinBoot}`), 20_000, sim!.stdout().length - 2000);
+        await fleet!.sim.waitFor(new RegExp(`b-${board} +│ .*INFO app .*boot=${pinBoot}`), 20_000, fleet!.sim.stdout().length - 2000);
         assert.ok(boots() > booted, 'the app booted again after the hard reset');
       });
 
@@ -65,12 +58,12 @@ describe('esptool v5 on running virtual boards over RFC 2217', { skip: skipWitho
       it('after erase-flash the ROM finds no image and prints its boot-failure loop', async () => {
         const run = await esptool(['--port', url(), 'read-mac']); // default --after hard-reset
         assert.equal(run.code, 0, run.output);
-        const from = sim!.stdout().length;
+        const from = fleet!.sim.stdout().length;
         const seen = await listen(url(), 2500);
         assert.match(seen, /invalid header: 0xffffffff/);
         assert.doesNotMatch(seen, /MicroPython/);
         // simulate shows the ROM's lines on the board's console too.
-        await sim!.waitFor(new RegExp(`b-${board} +│ .*invalid header: 0xffffffff`), 10_000, from);
+        await fleet!.sim.waitFor(new RegExp(`b-${board} +│ .*invalid header: 0xffffffff`), 10_000, from);
       });
 
       it('a flashed MicroPython image boots the interpreter, which reports the version the image carries; the files are gone', async () => {
@@ -80,12 +73,12 @@ describe('esptool v5 on running virtual boards over RFC 2217', { skip: skipWitho
         data.writeUInt16LE(IMAGE_CHIP_ID[board] ?? 0, 12);
         data.write('MicroPython v1.24.1 on 2024-11-29; test build\0', 0x6000, 'latin1');
         (await import('node:fs')).writeFileSync(file, data);
-        const from = sim!.stdout().length;
+        const from = fleet!.sim.stdout().length;
         const run = await esptool(['--port', url(), '--baud', '921600', 'write-flash', IMAGE_OFFSET[board]!, file]);
         assert.equal(run.code, 0, run.output);
-        await sim!.waitFor(new RegExp(`b-${board} +│ MicroPython v1\\.24\\.1 on 2024-11-29`), 20_000, from);
+        await fleet!.sim.waitFor(new RegExp(`b-${board} +│ MicroPython v1\\.24\\.1 on 2024-11-29`), 20_000, from);
         // erase-flash wiped the filesystem: no main.py runs, so no app log line after this boot.
-        assert.doesNotMatch(sim!.stdout().slice(from), new RegExp(`b-${board} +│ .*INFO app`));
+        assert.doesNotMatch(fleet!.sim.stdout().slice(from), new RegExp(`b-${board} +│ .*INFO app`));
       });
     });
   }
