@@ -71,3 +71,12 @@ test('no command at all: the list of commands is there for "see the list above",
   assert.equal(run.code, 2);
   assert.match(run.stderr, /Commands:\n[\s\S]*mpy-iot check[\s\S]*mpy-iot flash[\s\S]*Pick a command \(see the list above\)/);
 });
+
+test('grade and verify: --max-invalid abc or -1, --min-messages 0, --expect-devices 1.5 are refused (a NaN limit passed every board)', async () => {
+  for (const command of ['grade', 'verify']) {
+    await refused([command, '--max-invalid', 'abc'], [/--max-invalid: 'abc' is not a count/, /at least 0/]);
+    await refused([command, '--max-invalid', '-1'], [/--max-invalid: '-1' is not a count/]);
+    await refused([command, '--min-messages', '0'], [/--min-messages: '0' is not a count/, /at least 1/]);
+  }
+  await refused(['verify', '--expect-devices', '1.5'], [/--expect-devices: '1\.5' is not a count/]);
+});

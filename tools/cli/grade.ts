@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, InputError } from '../errors.ts';
+import { parseCount } from '../shared/numbers.ts';
 import { gradesCsv, gradeTeams, gradingPlan, publishAll, resultPayload, verify, type ClassGrades } from '../harness/index.ts';
 import { loadProject } from '../config/index.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
@@ -11,8 +12,8 @@ import { table } from './table.ts';
 
 interface GradeArgs extends BrokerArgs {
   duration: string | undefined;
-  'min-messages': number | undefined;
-  'max-invalid': number;
+  'min-messages': string | undefined;
+  'max-invalid': string;
   'passed-message': string | undefined;
   'failed-message': string | undefined;
   'dry-run': boolean;
@@ -26,8 +27,8 @@ export const gradeCommand = defineCommand<GradeArgs>({
   builder: (y) =>
     brokerOptions(y)
       .option('duration', { type: 'string', requiresArg: true, describe: 'How long to listen (default: 3 intervals of the slowest board + slack)' })
-      .option('min-messages', { type: 'number', requiresArg: true, describe: 'Valid payloads a board needs (default: 3, fewer when its interval leaves less room)' })
-      .option('max-invalid', { type: 'number', default: 0, describe: 'Invalid payloads allowed per board' })
+      .option('min-messages', { type: 'string', requiresArg: true, describe: 'Valid payloads a board needs (default: 3, fewer when its interval leaves less room)' })
+      .option('max-invalid', { type: 'string', default: '0', describe: 'Invalid payloads allowed per board' })
       .option('passed-message', { type: 'string', requiresArg: true, describe: 'RESULT text for a passing team (default: in grading.language)' })
       .option('failed-message', { type: 'string', requiresArg: true, describe: 'RESULT text prefix for a failing team (the first reason follows)' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'Print the grades without publishing them' })
@@ -40,20 +41,19 @@ export const gradeCommand = defineCommand<GradeArgs>({
     for (const file of a.report ?? []) {
       if (!/\.(csv|json)$/i.test(file)) throw new InputError(`--report ${file}: the name must end in .csv or .json`);
     }
-    if (a['min-messages'] !== undefined && !(Number.isInteger(a['min-messages']) && a['min-messages'] >= 1)) {
-      throw new InputError(`--min-messages ${a['min-messages']}: must be a whole number of at least 1`);
-    }
+    const minMessages = a['min-messages'] === undefined ? undefined : parseCount(a['min-messages'], '--min-messages');
+    const maxInvalid = parseCount(a['max-invalid'], '--max-invalid', 0);
     const project = loadProject({ project: a.project, cwd: io.cwd, env: io.env });
     out.redactor.absorb(project.redactor);
     const broker = brokerConnection(a, project, out);
-    const plan = gradingPlan(project.devices, { ...(durationMs === undefined ? {} : { durationMs }), ...(a['min-messages'] === undefined ? {} : { minMessages: a['min-messages'] }) });
+    const plan = gradingPlan(project.devices, { ...(durationMs === undefined ? {} : { durationMs }), ...(minMessages === undefined ? {} : { minMessages }) });
     const schemaPath = payloadSchema(a.schema, project, io.cwd);
     if (!out.json) out.note(out.color.dim(`listening to the class on ${broker.shown} for ${formatDuration(plan.durationMs)}…`));
     const { snapshot } = await verify({ url: broker.url, mqttOptions: broker.mqttOptions, durationMs: plan.durationMs, devices: project.devices, ...(schemaPath ? { schemaPath } : {}) });
     const grades = gradeTeams(snapshot, project.devices, {
       language: project.project.grading?.language ?? 'en',
       minMessages: plan.minMessages,
-      maxInvalid: a['max-invalid'],
+      maxInvalid,
       ...(a['passed-message'] ? { passedMessage: a['passed-message'] } : {}),
       ...(a['failed-message'] ? { failedMessage: a['failed-message'] } : {}),
     });

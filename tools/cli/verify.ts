@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, InputError } from '../errors.ts';
+import { parseCount } from '../shared/numbers.ts';
 import { toJsonReport, toJUnitXml, verify } from '../harness/index.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
@@ -9,9 +10,9 @@ import { harnessOptions, type HarnessArgs } from './watch.ts';
 
 interface VerifyArgs extends HarnessArgs {
   duration: string;
-  'expect-devices': number | undefined;
-  'min-messages': number;
-  'max-invalid': number;
+  'expect-devices': string | undefined;
+  'min-messages': string;
+  'max-invalid': string;
   'require-online': boolean;
   report: string[] | undefined;
 }
@@ -22,15 +23,18 @@ export const verifyCommand = defineCommand<VerifyArgs>({
   builder: (y) =>
     harnessOptions(y)
       .option('duration', { type: 'string', default: '30s', describe: 'How long to listen' })
-      .option('expect-devices', { type: 'number', describe: 'At least this many boards must send telemetry (default: every project device)' })
-      .option('min-messages', { type: 'number', default: 1, describe: 'Payloads each device must send' })
-      .option('max-invalid', { type: 'number', default: 0, describe: 'Invalid payloads allowed per device' })
+      .option('expect-devices', { type: 'string', requiresArg: true, describe: 'At least this many boards must send telemetry (default: every project device)' })
+      .option('min-messages', { type: 'string', default: '1', describe: 'Payloads each device must send' })
+      .option('max-invalid', { type: 'string', default: '0', describe: 'Invalid payloads allowed per device' })
       .option('require-online', { type: 'boolean', default: false, describe: 'Fail devices whose last status is offline' })
       .option('report', { type: 'string', array: true, requiresArg: true, describe: 'Write a report: *.xml (JUnit) or *.json (repeatable)' })
       .example('$0 verify --duration 30s --min-messages 3', 'Every project device sends 3 valid payloads within 30 s')
       .example('$0 verify --expect-devices 12 --report junit.xml --report report.json', 'A classroom of 12, with reports for CI'),
   async run(args, { io, out }) {
     const durationMs = parseDuration(args.duration, '--duration');
+    const expectDevices = args['expect-devices'] === undefined ? undefined : parseCount(args['expect-devices'], '--expect-devices');
+    const minMessages = parseCount(args['min-messages'], '--min-messages');
+    const maxInvalid = parseCount(args['max-invalid'], '--max-invalid', 0);
     for (const file of args.report ?? []) {
       if (!/\.(xml|json)$/i.test(file)) throw new InputError(`--report ${file}: the name must end in .xml (JUnit) or .json`);
     }
@@ -45,9 +49,9 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       ...(project ? { devices: project.devices } : {}),
       ...(args.topic ? { topics: args.topic } : {}),
       ...(schemaPath ? { schemaPath } : {}),
-      ...(args['expect-devices'] === undefined ? {} : { expectDevices: args['expect-devices'] }),
-      minMessages: args['min-messages'],
-      maxInvalid: args['max-invalid'],
+      ...(expectDevices === undefined ? {} : { expectDevices }),
+      minMessages,
+      maxInvalid,
       requireOnline: args['require-online'],
     });
     for (const file of args.report ?? []) {

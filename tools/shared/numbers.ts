@@ -12,10 +12,10 @@ export function parsePort(text: string | number, option: string, options: { allo
   return port;
 }
 
-/** A count of things, at least 1. */
-export function parseCount(text: string | number, option: string): number {
+/** A count of things, at least `min` (1 unless said: `--max-invalid` allows 0). */
+export function parseCount(text: string | number, option: string, min = 1): number {
   const count = wholeNumber(text);
-  if (count === null || count < 1) throw new InputError(`${option}: '${text}' is not a count`, [], { hint: `give a whole number of at least 1, e.g. ${option} 3` });
+  if (count === null || count < min) throw new InputError(`${option}: '${text}' is not a count`, [], { hint: `give a whole number of at least ${min}, e.g. ${option} ${min + 2}` });
   return count;
 }
 
