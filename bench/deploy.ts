@@ -5,7 +5,6 @@
 // bytes impose (the busier direction ÷ 11 520 B/s) and the ratio mpy-iot ÷ mpremote (goal ≤ 0.7).
 // Not a timed test.
 //   node --import tsx bench/deploy.ts [board, default esp32]
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,6 +13,7 @@ import { loadProject } from '../tools/config/index.ts';
 import { ReplClient, type ReplTransport } from '../tools/repl/client.ts';
 import { deploy } from '../tools/repl/deploy.ts';
 import { buildProject } from '../tools/render/build.ts';
+import { mpremote, mpremoteBin } from '../test/interop/mpremote.ts';
 import { countedFarEnd, type Wire } from './wire.ts';
 import { escapeData, serveRfc2217, TelnetParser } from '../tools/serial/rfc2217/index.ts';
 import { startVirtualBoard } from '../tools/sim/board.ts';
@@ -21,7 +21,6 @@ import { boardFarEnd } from '../tools/sim/serialFarEnd.ts';
 
 const BAUD = 115200;
 const BYTES_PER_SECOND = BAUD / 10;
-const mpremoteBin = path.resolve(import.meta.dirname, '../.interop/bin/mpremote');
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mpy-iot-deploy-bench-'));
 const projectFile = path.join(dir, 'mpy-iot.json');
@@ -79,10 +78,10 @@ function rfc2217Transport(url: string): Promise<{ transport: ReplTransport; clos
   });
 }
 
-function mpremote(url: string, args: string[], cwd: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(mpremoteBin, ['connect', url, ...args], { cwd, timeout: 600_000 }, (error, stdout, stderr) => (error ? reject(new Error(`mpremote failed: ${stdout}${stderr}`)) : resolve()));
-  });
+/** The real mpremote (test/interop's runner), failing loudly: a bench figure from a failed copy means nothing. */
+async function mpremoteOk(url: string, args: string[], cwd: string): Promise<void> {
+  const run = await mpremote(url, args, { cwd, timeoutMs: 600_000 });
+  if (run.code !== 0) throw new Error(`mpremote failed: ${run.stdout}${run.stderr}`);
 }
 
 interface Run {
@@ -128,7 +127,7 @@ if (!existsSync(mpremoteBin)) {
   // The same files with the real mpremote onto another blank board over the same kind of link.
   const theirs = await pacedBoard();
   const top = [...new Set(files.map((f) => f.split('/')[0]!))];
-  const copy = await timed(() => mpremote(theirs.url, ['fs', 'cp', '-r', ...top, ':'], build!.dir), theirs.wire);
+  const copy = await timed(() => mpremoteOk(theirs.url, ['fs', 'cp', '-r', ...top, ':'], build!.dir), theirs.wire);
   await theirs.close();
   console.log(line('mpremote fs cp -r, cold', copy));
   console.log(`mpy-iot deploy ÷ mpremote fs cp (cold): ${(cold.seconds / copy.seconds).toFixed(2)}× (goal ≤ 0.7×)`);

@@ -9,7 +9,8 @@ import type { ProjectFile, ResolvedDevice } from './types.ts';
 /** IoT Core accepts at most one message per second per device. */
 const IOT_CORE_MIN_INTERVAL_S = 1;
 const IOT_CORE_MAX_MESSAGE_BYTES = 256 * 1024;
-const IOT_CORE_HOST = 'mqtt.cloud.yandex.net';
+/** Yandex IoT Core's MQTT endpoint: its profile's checks, and no retained status there. */
+export const IOT_CORE_HOST = 'mqtt.cloud.yandex.net';
 const isIotCoreTopic = (topic: string): boolean => topic.startsWith('$devices/') || topic.startsWith('$registries/');
 
 export function checkProject(project: ProjectFile, devices: ResolvedDevice[]): InputIssue[] {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { BoardRegistry } from '../boards/index.ts';
 import type { InputIssue } from '../errors.ts';
 import { joinPath } from '../shared/jsonPath.ts';
+import { IOT_CORE_HOST } from './checks.ts';
 import type { DeviceSettings, ProjectFile, ResolvedDevice } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -85,7 +86,7 @@ export function resolveDevices(
         qos: (s.mqtt.qos ?? 0) as 0 | 1,
         statusTopic: s.mqtt.statusTopic ?? '$devices/{deviceId}/state',
         // IoT Core (and a project modelled on it, with registries) refuses retained messages.
-        retainStatus: s.mqtt.retainStatus ?? (url.hostname !== 'mqtt.cloud.yandex.net' && !s.identity?.registryId),
+        retainStatus: s.mqtt.retainStatus ?? (url.hostname !== IOT_CORE_HOST && !s.identity?.registryId),
         replyTopic: s.mqtt.replyTopic ?? '$devices/{deviceId}/events/reply',
         tlsFiles: { ca: tlsFile(s.mqtt.tls?.ca), cert: tlsFile(s.mqtt.tls?.cert), key: tlsFile(s.mqtt.tls?.key) },
       },

@@ -281,7 +281,8 @@ export class TelemetryTracker {
   /** A ping answered on a device's reply topic: online, when nothing better (a birth) is known. */
   private answered(identity: Identity, at: number): void {
     const device = identity.device;
-    if (device === undefined || this.statusByDevice.has(device) || [...this.statusByMac.values()].some((s) => s.device === device)) return;
+    // status() files every status that names a device under statusByDevice too, MAC-keyed ones included.
+    if (device === undefined || this.statusByDevice.has(device)) return;
     const info: StatusInfo = { key: identity.key, device, status: 'online', at, boot: null, connects: null };
     this.statusByKey.set(identity.key, info);
     this.statusByDevice.set(device, info);

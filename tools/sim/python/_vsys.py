@@ -9,6 +9,7 @@ import os
 import sys as _sys
 
 import _host
+import _vheap
 
 _CHIP = _host.chip()
 _ESP8266 = _CHIP == "ESP8266"
@@ -79,7 +80,7 @@ def _read(n):
     out = b""
     want = 1 << 30 if n is None or n < 0 else n
     while len(out) < want:
-        _heap_check()
+        _vheap.check()
         out += bytes(_host.uart_read(want - len(out)))
     return out
 
@@ -147,11 +148,6 @@ def _input(prompt=""):
             continue
         line += c
         _host.uart_write(hexlify(c).decode(), 0)
-
-
-def _heap_check():
-    import _vheap
-    _vheap.check()
 
 
 class _MicroPython:
