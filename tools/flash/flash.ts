@@ -12,6 +12,7 @@ import { DeviceError, InputError } from '../errors.ts';
 import { createSerialLink, type SerialLinkInfo } from '../serial/link.ts';
 import { flashFailure } from './hints.ts';
 import { LinkSerialPort } from './webSerial.ts';
+import { chipOfImageId, IMAGE_CHIP_IDS, IMAGE_MAGIC, imageChipId } from './imageHeader.ts';
 
 export type FlashStepName = 'connect' | 'detectChip' | 'checkChip' | 'stub' | 'erase' | 'write' | 'verify' | 'hardReset';
 
@@ -238,10 +239,6 @@ export async function flashBoard(options: FlashBoardOptions): Promise<FlashResul
   };
 }
 
-const IMAGE_MAGIC = 0xe9;
-/** The extended header's chip id (bytes 12-13) of ESP32-family images, by chip. */
-const IMAGE_CHIP_IDS: Record<string, number> = { ESP32: 0, 'ESP32-S2': 2, 'ESP32-C3': 5, 'ESP32-S3': 9, 'ESP32-C2': 12, 'ESP32-C6': 13, 'ESP32-H2': 16 };
-
 /**
  * Refuses, before the port is even opened, an image that is not an ESP firmware image (magic
  * 0xE9 at byte 0, as the ROM requires to boot it) or whose extended header names another chip
@@ -255,9 +252,9 @@ export function checkImage(image: Uint8Array, board: BoardProfile, label = `boar
   }
   const expected = IMAGE_CHIP_IDS[board.chip];
   if (expected === undefined) return;
-  const imageChip = image[12]! | (image[13]! << 8);
+  const imageChip = imageChipId(image);
   if (imageChip === expected) return;
-  const builtFor = Object.entries(IMAGE_CHIP_IDS).find(([, id]) => id === imageChip)?.[0] ?? `chip id ${imageChip}`;
+  const builtFor = chipOfImageId(imageChip) ?? `chip id ${imageChip}`;
   throw new InputError(`the image is built for ${builtFor}, but ${label} is an ${board.chip}`, [], { hint });
 }
 
