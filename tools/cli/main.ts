@@ -4,6 +4,7 @@ import { ExitCode, InputError } from '../errors.ts';
 import { boardsCommand } from './boards.ts';
 import { brokerCommand } from './broker.ts';
 import { buildCommand } from './build.ts';
+import { certsCommand } from './certs.ts';
 import { checkCommand } from './check.ts';
 import type { Command, GlobalArgs } from './command.ts';
 import { demoCommand } from './demo.ts';
@@ -40,6 +41,7 @@ export const commands: Command<never>[] = [
   monitorCommand,
   runCommand,
   flashCommand,
+  certsCommand,
 ] as Command<never>[];
 
 function parser(argv: string[]) {
