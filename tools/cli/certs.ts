@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { CERTS_DIR, initCertificates, issueClient, listCerts, type CertInfo, type Written } from '../certs/index.ts';
+import type { CertInfo, Written } from '../certs/index.ts';
 import { findProjectFile } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { defineCommand } from './command.ts';
@@ -20,10 +20,10 @@ const ACTIONS = ['init', 'device', 'registry', 'list'];
 function certsDirOf(args: CertsArgs & { project: string | undefined }, cwd: string): string {
   if (args.dir) return path.resolve(cwd, args.dir);
   try {
-    return path.join(path.dirname(findProjectFile(path.resolve(cwd, args.project ?? '.'))), CERTS_DIR);
+    return path.join(path.dirname(findProjectFile(path.resolve(cwd, args.project ?? '.'))), 'certs');
   } catch {
     if (args.project) throw new InputError(`--project ${args.project}: no project file there`, [], { hint: 'point --project at a folder with mpy-iot.json, or use --dir for the certificates folder' });
-    return path.join(cwd, CERTS_DIR);
+    return path.join(cwd, 'certs');
   }
 }
 
@@ -42,6 +42,8 @@ export const certsCommand = defineCommand<CertsArgs>({
       .example('$0 certs device dev-1', 'certs/devices/dev-1.pem/.key (ESP32) and .der/.key.der (ESP8266)')
       .example('$0 certs list', 'subject, SHA-256 fingerprint and expiry of every certificate'),
   async run(args, { io, out }) {
+    // Loaded here, not at the top: the X.509 library is only needed by this command.
+    const { initCertificates, issueClient, listCerts } = await import('../certs/index.ts');
     const dir = certsDirOf(args, io.cwd);
     const rel = (file: string): string => path.relative(io.cwd, file) || file;
     if (args.action === 'list') return printList(listCerts(dir), out, rel);
