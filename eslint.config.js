@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'build/**', '**/build/**', 'lab/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'build/**', '**/build/**', 'lab/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: globals.node } },

@@ -1,5 +1,5 @@
 // The files `mpy-iot init` writes: the MQTT lab as a project (pure; the CLI writes them).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packagePaths } from '../paths.ts';
 import type { BoardProfile } from '../boards/types.ts';
@@ -38,7 +38,7 @@ export function labProject(schemaRef: string, board: string, sensor: 'internal' 
 }
 
 export function scaffoldLab(options: ScaffoldOptions): ScaffoldFile[] {
-  const schemaRef = toPosix(path.relative(options.targetDir, path.join(packagePaths.schema, 'project.schema.json')));
+  const schemaRef = projectSchemaRef(options.targetDir);
   const env = options.env ?? { WIFI_SSID: 'lab-wifi', WIFI_PASSWORD: 'change-me-please', MQTT_HOST: '127.0.0.1' };
   const envText = (values: Record<string, string>): string =>
     [
@@ -55,6 +55,22 @@ export function scaffoldLab(options: ScaffoldOptions): ScaffoldFile[] {
     { path: '.gitignore', contents: '.env\nbuild/\n', purpose: 'keeps secrets and builds out of git' },
   ];
 }
+
+/**
+ * Where the project's `$schema` points: the schema of the mpy-iot installed in the project (found
+ * walking up from the project folder, as Node resolves packages), else where `npm install mpy-iot`
+ * in the project folder puts it. Never into the running tool's own folder: that is a git checkout
+ * or npx's cache, gone or elsewhere on the next machine.
+ */
+export function projectSchemaRef(targetDir: string): string {
+  for (let dir = path.resolve(targetDir); ; dir = path.dirname(dir)) {
+    const installed = path.join(dir, 'node_modules', 'mpy-iot', 'schema', 'project.schema.json');
+    if (existsSync(installed)) return toPosix(path.relative(targetDir, installed));
+    if (path.dirname(dir) === dir) return `./${INSTALLED_SCHEMA}`;
+  }
+}
+
+const INSTALLED_SCHEMA = 'node_modules/mpy-iot/schema/project.schema.json';
 
 function toPosix(p: string): string {
   const posix = p.split(path.sep).join('/');
