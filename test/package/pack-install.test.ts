@@ -60,12 +60,22 @@ test('the library imports from plain Node (no tsx) and its types check under tsc
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app, env });
   assert.match(stdout, /^mqtt:\/\/127\.0\.0\.1:\d+/);
   writeFileSync(path.join(app, 'consumer.ts'), [
-    "import { startBroker, type RunningBroker } from 'mpy-iot';",
-    'const broker: RunningBroker = await startBroker({ port: 0 });',
-    'const url: string = broker.url;',
-    '// @ts-expect-error the port option is a number',
-    "await startBroker({ port: '1883' });",
-    'export { url };',
+    "import { connectFleet, expectTelemetry, simulate, startBroker, commandRequest, type RunningBroker } from 'mpy-iot';",
+    'interface Payload { temperature: number; group: string }',
+    'export async function check(): Promise<number> {',
+    '  const broker: RunningBroker = await startBroker({ port: 0 });',
+    "  const fleet = await connectFleet<Payload, 'team-1'>({ url: broker.url, project: 'lab' });",
+    "  const sim = await simulate({ project: 'lab', broker: broker.url });",
+    "  const [first] = await expectTelemetry(fleet, { device: 'team-1', count: 1 });",
+    "  const pong = await fleet.send('team-1', commandRequest<{ pong: boolean }>('ping'));",
+    '  const ok: boolean = pong.ok && pong.result.pong;',
+    '  // @ts-expect-error team-9 is not a device of this fleet',
+    "  await fleet.send('team-9', commandRequest('ping'));",
+    '  await sim.stop();',
+    '  await fleet.close();',
+    '  await broker.close();',
+    '  return ok ? first!.payload.temperature : NaN;',
+    '}',
   ].join('\n'));
   const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
   await run(process.execPath, [tsc, '--strict', '--noEmit', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(repoRoot, 'node_modules', '@types'), 'consumer.ts'], { cwd: app, env }).catch((error: { stdout?: string }) => {
