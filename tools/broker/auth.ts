@@ -10,6 +10,11 @@ export interface PeerCertificate {
   cn: string | null;
   /** The chain verifies against the listener's `ca`. */
   verified: boolean;
+  /** Why it does not verify, as OpenSSL says it (e.g. UNABLE_TO_VERIFY_LEAF_SIGNATURE). */
+  problem?: string;
+  /** valid_to when the certificate has expired / valid_from when it is not valid yet. */
+  expired?: string;
+  notYetValid?: string;
 }
 
 export interface Credentials {
@@ -64,6 +69,10 @@ export function createAuthenticator(options: { users?: UserCredential[]; iotCore
     kind === 'device' ? { kind, id, registryId: model.devices.get(id)?.registryId ?? null, via } : { kind, id, via };
 
   const certLogin = (cert: PeerCertificate): AuthResult => {
+    const cn = cert.cn === null ? 'no CN' : `CN '${cert.cn}'`;
+    // Checked even for a pinned certificate: a registered certificate does not outlive its dates.
+    if (cert.expired) return refuse(5, `IoT Core: the client certificate (${cn}) expired on ${cert.expired}; issue a new one (mpy-iot certs device <id> --force)`);
+    if (cert.notYetValid) return refuse(5, `IoT Core: the client certificate (${cn}) is not valid before ${cert.notYetValid} (is the clock right?)`);
     const pinned = model.byFingerprint.get(normalizeFingerprint(cert.fingerprint256));
     if (pinned) return { ok: true, identity: identityOf(pinned.kind, pinned.id, 'certificate') };
     // A CN is only a claim: it counts when our CA vouches for it, never on a self-signed certificate.
@@ -71,10 +80,10 @@ export function createAuthenticator(options: { users?: UserCredential[]; iotCore
       if (model.devices.has(cert.cn)) return { ok: true, identity: identityOf('device', cert.cn, 'certificate') };
       if (model.registries.has(cert.cn)) return { ok: true, identity: identityOf('registry', cert.cn, 'certificate') };
     }
-    const cn = cert.cn === null ? 'no CN' : `CN '${cert.cn}'`;
+    const trust = cert.verified ? 'signed by our CA' : `not signed by our CA${cert.problem ? `: ${cert.problem}` : ''}`;
     return refuse(
       5,
-      `IoT Core: the client certificate (${cn}, ${cert.verified ? 'signed by our CA' : 'not signed by our CA'}) matches no registered` +
+      `IoT Core: the client certificate (${cn}, ${trust}) matches no registered` +
         ' fingerprint, and only a CA-signed certificate whose CN is a device or registry id is accepted by name',
     );
   };

@@ -9,6 +9,8 @@
 //  - a refused SUBSCRIBE (foreign topic, QoS 2) → SUBACK 0x80 for that filter, connection kept.
 //  - a refused PUBLISH (foreign topic, QoS 2, retain, > 256 KB) → the connection is dropped with no
 //    ack; MQTT.js then leaves a QoS 1/2 publish pending forever (it waits for a reconnect).
+//  - more than 1 msg/s per device (bursts of 5) → that message is dropped, the connection kept (a
+//    QoS 1 publish is still acked): IoT Core only says delivery beyond its limits is not guaranteed.
 //  - wildcards: a filter is accepted when it can match at least one allowed topic, and
 //    authorizeForward then delivers only the allowed ones (`$devices/+/events` for a registry
 //    yields its own devices' events only).
@@ -16,7 +18,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import { createAuthenticator, type PeerCertificate } from './auth.ts';
-import { buildIotCoreModel, grantsFor, publishRefusal, subscribeRefusal, topicWithin, type TopicGrants } from './iot-core.ts';
+import { buildIotCoreModel, createRateLimiter, grantsFor, IOT_CORE_RATE, publishRefusal, rateRule, subscribeRefusal, topicWithin, type TopicGrants } from './iot-core.ts';
 import { listenTcp, listenTls, listenWs, type Listener } from './listeners.ts';
 import type { BrokerAction, BrokerEvent, BrokerOptions, Identity, RunningBroker } from './types.ts';
 
@@ -47,8 +49,18 @@ function peerCertificate(conn: unknown, caConfigured: boolean): PeerCertificate 
   const cert = conn.getPeerCertificate();
   if (!cert || !cert.fingerprint256) return undefined; // {} when the client sent none
   const cn = Array.isArray(cert.subject?.CN) ? cert.subject.CN[0] : cert.subject?.CN;
-  // Without our own `ca`, Node verifies against the public roots, which must not vouch for a CN here.
-  return { fingerprint256: cert.fingerprint256, cn: cn ?? null, verified: caConfigured && conn.authorized };
+  const now = Date.now();
+  const from = Date.parse(cert.valid_from);
+  const to = Date.parse(cert.valid_to);
+  const problem = conn.authorizationError === undefined ? undefined : String(conn.authorizationError);
+  return {
+    fingerprint256: cert.fingerprint256,
+    cn: cn ?? null,
+    // Without our own `ca`, Node verifies against the public roots, which must not vouch for a CN here.
+    verified: caConfigured && conn.authorized,
+    ...(problem && caConfigured ? { problem } : {}),
+    ...(now > to ? { expired: cert.valid_to } : now < from ? { notYetValid: cert.valid_from } : {}),
+  };
 }
 
 function remoteOf(client: Client): string {
@@ -63,6 +75,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const model = options.iotCore ? buildIotCoreModel(options.iotCore) : undefined;
   const authenticate = createAuthenticator({ ...(options.users ? { users: options.users } : {}), ...(model ? { iotCore: model } : {}) });
   const sessions = new WeakMap<Client, Session>();
+  const rate = model && options.iotCore?.rateLimit !== false ? (options.iotCore?.rateLimit ?? IOT_CORE_RATE) : null;
+  const limiter = rate ? createRateLimiter(rate) : null;
+  // Payloads over the rate: accepted from the sender (and acked), forwarded to nobody. aedes wraps
+  // the packet before forwarding but keeps its payload Buffer, so the Buffer marks the message.
+  const throttled = new WeakSet<object>();
 
   const refused = (client: Client, action: BrokerAction, rule: string, topic?: string, username?: string): RefusedError => {
     const name = username ?? sessions.get(client)?.username;
@@ -96,6 +113,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       const grants = client ? sessions.get(client)?.grants : undefined;
       const rule = grants ? publishRefusal(grants, packet) : null;
       if (client && rule) return done(refused(client, 'publish', rule, packet.topic));
+      const identity = client ? sessions.get(client)?.identity : undefined;
+      if (client && rate && limiter && identity?.kind === 'device' && !limiter.take(identity.id)) {
+        refused(client, 'publish', rateRule(rate), packet.topic);
+        if (typeof packet.payload === 'object') throttled.add(packet.payload);
+      }
       done(null);
     },
 
@@ -116,6 +138,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
     ...(model
       ? {
           authorizeForward(client: Client, packet: AedesPublishPacket) {
+            if (throttled.has(packet.payload as object)) return null;
             const grants = sessions.get(client)?.grants;
             return !grants || topicWithin(packet.topic, grants.receive) ? packet : null;
           },

@@ -156,3 +156,31 @@ export function subscribeRefusal(grants: TopicGrants, sub: { topic: string; qos:
   if (!grants.receive.some((root) => filterReaches(sub.topic, root))) return grants.subscribeRule;
   return null;
 }
+
+/** IoT Core's per-device rate: 1 message per second; a token bucket lets a short burst through. */
+export interface RateLimit {
+  perSecond: number;
+  /** Messages a device that has been quiet may send at once (birth + state + a buffered payload on reconnect). */
+  burst: number;
+}
+export const IOT_CORE_RATE: RateLimit = { perSecond: 1, burst: 5 };
+
+export const rateRule = (limit: RateLimit): string =>
+  `IoT Core: at most ${limit.perSecond} message${limit.perSecond === 1 ? '' : 's'} per second per device (bursts of ${limit.burst}); this one was dropped, the connection kept`;
+
+/** One token bucket per key; take(key) is false when the key is over its rate. */
+export function createRateLimiter(limit: RateLimit, now: () => number = Date.now): { take(key: string): boolean } {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    take(key) {
+      const t = now();
+      const b = buckets.get(key) ?? { tokens: limit.burst, at: t };
+      b.tokens = Math.min(limit.burst, b.tokens + ((t - b.at) / 1000) * limit.perSecond);
+      b.at = t;
+      buckets.set(key, b);
+      if (b.tokens < 1) return false;
+      b.tokens -= 1;
+      return true;
+    },
+  };
+}

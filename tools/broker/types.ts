@@ -23,6 +23,11 @@ export interface IotCoreRegistry {
 export interface IotCoreConfig {
   devices: IotCoreDevice[];
   registries: IotCoreRegistry[];
+  /**
+   * Per-device publish rate. Default 1 msg/s with bursts of 5 (IOT_CORE_RATE); false: unlimited.
+   * Messages over it are dropped (a QoS 1 one is still acknowledged) and reported as 'refused'.
+   */
+  rateLimit?: { perSecond: number; burst: number } | false;
 }
 
 export interface TlsListenerOptions {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { iotCoreFromProject, parseUsersFile, startBroker, type BrokerEvent, type BrokerOptions } from '../broker/index.ts';
 import { loadProject } from '../config/index.ts';
@@ -38,6 +38,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       .implies('tls-key', 'tls-cert')
       .example('$0 broker', 'Plain broker on 127.0.0.1:1883 until Ctrl-C')
       .example('$0 broker --host 0.0.0.0 --ws-port 9001', 'Reachable by the classroom boards, and by browsers over WebSocket')
+      .example('$0 broker --iot-core', "IoT Core rules for the project's devices; mqtts:// on 8883 with certs/broker.pem when `mpy-iot certs init` made it")
       .example('$0 broker --iot-core --tls-cert s.pem --tls-key s.key --tls-ca ca.pem', 'IoT Core rules; devices log in by password or certificate'),
   async run(args, { io, out }) {
     const port = parsePort(args.port, '--port', { allowAny: true });
@@ -59,7 +60,15 @@ export const brokerCommand = defineCommand<BrokerArgs>({
     if (args['iot-core']) {
       const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });
       out.redactor.absorb(project.redactor);
-      options.iotCore = iotCoreFromProject(project.devices);
+      const certsDir = path.join(project.dir, 'certs');
+      options.iotCore = iotCoreFromProject(project.devices, { certsDir });
+      // `mpy-iot certs init` made a CA and a certificate for this computer: IoT Core is mqtts://
+      // with client certificates, so use them unless TLS files were given.
+      const own = ['broker.pem', 'broker.key', 'ca.pem'].map((f) => path.join(certsDir, f));
+      if (!options.tls && own.every((f) => existsSync(f))) {
+        options.tls = { port: tlsPort, cert: readFileSync(own[0]!), key: readFileSync(own[1]!), ca: readFileSync(own[2]!), requestClientCert: true };
+        if (!out.json) out.note(out.color.dim(`mTLS with ${path.relative(io.cwd, certsDir) || '.'}/broker.pem, clients checked against ca.pem`));
+      }
     }
     const c = out.color;
     const report = (event: BrokerEvent): void => {

@@ -3,20 +3,24 @@ import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { loadBoards } from '../boards/index.ts';
 import { scaffoldLab } from '../init/scaffold.ts';
+import { IOT_CORE_DEVICES, scaffoldIotCore } from '../init/iotCore.ts';
 import { defineCommand } from './command.ts';
+import type { Output } from './io.ts';
 
 /** Any of these in the folder means a project is already there. */
 const PROJECT_FILES = ['mpy-iot.json', 'mpy-iot.yaml', 'mpy-iot.yml'];
 
-export const initCommand = defineCommand<{ dir: string; board: string; force: boolean }>({
+export const initCommand = defineCommand<{ dir: string; board: string; force: boolean; template: 'lab' | 'iot-core' }>({
   command: 'init [dir]',
   describe: 'Create a project for the MQTT lab: mpy-iot.json, a telemetry schema, .env.example',
   builder: (y) =>
     y
       .positional('dir', { type: 'string', default: '.', describe: 'Folder to create the project in (created if missing)' })
       .option('board', { type: 'string', default: 'esp32', describe: 'Board of the example device (see `mpy-iot boards`)' })
+      .option('template', { type: 'string', choices: ['lab', 'iot-core'], default: 'lab', describe: 'lab: the MQTT lab; iot-core: a Yandex IoT Core registry with two devices on mTLS' })
       .option('force', { type: 'boolean', default: false, describe: 'Overwrite an existing project (mpy-iot.json, .env, schema) with the scaffold' })
       .example('$0 init lab', 'Scaffold the lab in ./lab, then: cd lab && mpy-iot build')
+      .example('$0 init fleet --template iot-core', 'A Yandex IoT Core registry, devices with certificates, $devices/{deviceId}/events')
       .example('$0 init --board esp8266', 'Scaffold here for an ESP8266 (no internal sensor: starts with a simulated one)'),
   async run(args, { io, out }) {
     const boards = loadBoards();
@@ -26,7 +30,8 @@ export const initCommand = defineCommand<{ dir: string; board: string; force: bo
       throw new InputError(`unknown board '${args.board}'${guess ? ` — did you mean '${guess}'?` : ''}`, [], { hint: `known boards: ${boards.boards.map((b) => b.id).join(', ')}` });
     }
     const dir = path.resolve(io.cwd, args.dir);
-    const files = scaffoldLab({ targetDir: dir, board });
+    const iotCore = args.template === 'iot-core';
+    const files = iotCore ? scaffoldIotCore(dir) : scaffoldLab({ targetDir: dir, board });
     const existing = files.filter((f) => existsSync(path.join(dir, f.path)));
     // A project file already there is a project: replaced only on --force. Without one, the other
     // files (a .env with this site's secrets, an edited schema) are the user's: kept, and the
@@ -46,6 +51,7 @@ export const initCommand = defineCommand<{ dir: string; board: string; force: bo
       return;
     }
     const c = out.color;
+    if (iotCore) return printIotCoreNext(out, path.relative(io.cwd, dir), written.map((f) => f.path), kept.map((f) => f.path));
     out.line(`${c.green('✓')} created the MQTT lab project in ${path.relative(io.cwd, dir) || '.'}/`);
     for (const f of written) out.line(`  ${f.path.padEnd(22)} ${c.dim(f.purpose)}`);
     for (const f of kept) out.line(`  ${f.path.padEnd(22)} ${c.dim('kept as it was (already there)')}`);
@@ -59,3 +65,16 @@ export const initCommand = defineCommand<{ dir: string; board: string; force: bo
     out.line('  mpy-iot build     # render firmware into build/<device>/');
   },
 });
+
+function printIotCoreNext(out: Output, rel: string, written: string[], kept: string[]): void {
+  const c = out.color;
+  out.line(`${c.green('✓')} created a Yandex IoT Core project in ${rel || '.'}/ (registry ${c.bold('reg-1')}, devices ${IOT_CORE_DEVICES.join(', ')})`);
+  for (const f of written) out.line(`  ${f}`);
+  for (const f of kept) out.line(`  ${f.padEnd(22)} ${c.dim('kept as it was (already there)')}`);
+  out.line('\nNext (a rehearsal on this computer, then the cloud):');
+  if (rel) out.line(`  cd ${rel}`);
+  out.line('  mpy-iot certs init                       # the CA + a certificate for the local broker');
+  for (const id of IOT_CORE_DEVICES) out.line(`  mpy-iot certs device ${id}`);
+  out.line('  mpy-iot build && mpy-iot broker --iot-core   # then simulate / verify (README "Yandex IoT Core")');
+  out.line('  mpy-iot iot-core plan                    # the yc commands for the real cloud');
+}
