@@ -1,10 +1,8 @@
 // The files `mpy-iot init --template iot-core` writes: a registry with two devices (an ESP32 and
 // an ESP8266) that talk to Yandex IoT Core over mqtts:// with a client certificate each, telemetry
 // on $devices/{deviceId}/events. Pure: the CLI writes them; `mpy-iot certs` makes the certificates.
-import path from 'node:path';
-import { packagePaths } from '../paths.ts';
 import type { ProjectFile } from '../config/types.ts';
-import type { ScaffoldFile } from './scaffold.ts';
+import { projectSchemaRef, type ScaffoldFile } from './scaffold.ts';
 
 /** Yandex's root CA for mqtt.cloud.yandex.net (protocols.md §7); the user downloads it once. */
 export const YANDEX_ROOT_CA_URL = 'https://storage.yandexcloud.net/mqtt/rootCA.crt';
@@ -49,8 +47,7 @@ function envText(lines: string[], values: Record<string, string>): string {
 }
 
 export function scaffoldIotCore(targetDir: string): ScaffoldFile[] {
-  const schema = path.relative(targetDir, path.join(packagePaths.schema, 'project.schema.json')).split(path.sep).join('/');
-  const schemaRef = schema.startsWith('.') ? schema : `./${schema}`;
+  const schemaRef = projectSchemaRef(targetDir);
   const header = ['# Secrets and per-site settings for mpy-iot.json (referenced as ${NAME}).', '# Keep .env out of version control; share .env.example instead.'];
   return [
     { path: 'mpy-iot.json', contents: JSON.stringify(iotCoreProject(schemaRef), null, 2) + '\n', purpose: 'the project: registry, devices, certificates, topics' },
