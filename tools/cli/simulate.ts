@@ -4,7 +4,7 @@ import { DeviceError } from '../errors.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { parseCount, parsePort } from '../shared/numbers.ts';
 import { checkBrokerUrl } from '../shared/brokerUrl.ts';
-import type { VirtualBoard } from '../sim/board.ts';
+import type { HostStall, VirtualBoard } from '../sim/board.ts';
 import { planFleet, startFleet } from '../sim/fleet.ts';
 import { watchForKicks } from '../sim/identity.ts';
 import { exposeOnPty } from '../sim/pty.ts';
@@ -97,6 +97,8 @@ export const simulateCommand = defineCommand<SimulateArgs>({
         else out.line(`${colour(board.name.padEnd(width))} │ ${looksLikeError(l.line) ? out.color.red(l.line) : l.line}`);
       });
       board.on('reset', (e) => (out.json ? out.event({ type: 'reset', board: board.name, ...e }) : out.line(out.color.yellow(`${board.name.padEnd(width)} │ ── reset (${e.cause}) ──`))));
+      // The host starved the board (busy cores, a blocked main thread): its watchdog did not count that time.
+      board.on('host-stall', (h: HostStall) => (out.json ? out.event({ type: 'host-stall', board: board.name, ...h }) : out.line(out.color.dim(`${board.name.padEnd(width)} │ ── host stall: ${h.ms} ms not run (${h.during}); not counted by its watchdog ──`))));
       board.on('led', (on: boolean) => out.json && out.event({ type: 'led', board: board.name, on, at: Date.now() }));
       board.on('crashed', (error: Error) => {
         crashes.push(error);
@@ -138,6 +140,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       mac: b.mac,
       boots: b.bootCount,
       resets: b.resets.map((r) => r.cause),
+      hostStalls: b.hostStalls.length,
       telemetry: b.console.filter((l) => /\] INFO telemetry sent/.test(l.line)).length,
       errors: b.console.filter((l) => looksLikeError(l.line)).length,
     }));

@@ -9,18 +9,20 @@ import { ipForName, newVirtualMac } from './identity.ts';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SAB_BYTES, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
 import { interpreterModule, simulatorModules, workerFile } from './runtime.ts';
 import { answerHostCall, type HostReply } from './hostCalls.ts';
+import { hostPulse, supervise } from './hostPulse.ts';
 import { HostSockets } from './sockets.ts';
 import { temperatureAt } from './temperature.ts';
 import { UartRing } from './uartRing.ts';
 import { VirtualWifi } from './wifi.ts';
-import type { ConsoleLine, FirmwareIdentity, ResetCause, ResetEvent, VirtualBoardOptions } from './boardTypes.ts';
+import type { ConsoleLine, FirmwareIdentity, HostStall, ResetCause, ResetEvent, VirtualBoardOptions } from './boardTypes.ts';
 
-export type { ConsoleLine, FirmwareIdentity, ResetCause, ResetEvent, VirtualBoardOptions } from './boardTypes.ts';
+export type { ConsoleLine, FirmwareIdentity, HostStall, ResetCause, ResetEvent, VirtualBoardOptions } from './boardTypes.ts';
 
 /**
  * Events: 'uart' (Uint8Array: every byte the board sends on its serial port), 'console' (ConsoleLine:
  * the same, as lines), 'led' (boolean), 'reset' (ResetEvent), 'boot', 'idle' (main.py ended: the REPL
- * is up), 'exception', 'crashed' (Error), 'stopped'.
+ * is up), 'exception', 'crashed' (Error), 'stopped', 'host-stall' (HostStall: the host did not let the
+ * board run for a while; its watchdog did not count that time).
  */
 export class VirtualBoard extends EventEmitter {
   readonly name: string;
@@ -28,6 +30,8 @@ export class VirtualBoard extends EventEmitter {
   readonly board: BoardProfile;
   readonly console: ConsoleLine[] = [];
   readonly resets: ResetEvent[] = [];
+  /** Times the host starved the board (the newest 100); not resets, and not counted by its watchdog. */
+  readonly hostStalls: HostStall[] = [];
   led: boolean | null = null;
   bootCount = 0;
   readonly startedAt = Date.now();
@@ -53,6 +57,9 @@ export class VirtualBoard extends EventEmitter {
   /** Host time (ms) at which the board's RTC read 2000-01-01: set at power-on and by ntptime, kept through resets. */
   private rtcBaseMs = Date.now();
   private softReboot = false;
+  /** The running interpreter's thread (Linux), for the supervisor of boards busy in a loop. */
+  private threadId: number | null = null;
+  private readonly unsupervise: () => void;
 
   constructor(
     private readonly image: BuildImage,
@@ -66,16 +73,24 @@ export class VirtualBoard extends EventEmitter {
     this.files = options.blank ? {} : { ...image.files };
     this.sockets = new HostSockets(options.connectTarget, new Int32Array(this.sab, READY_BASE * 4, READY_SLOTS));
     this.wifi = new VirtualWifi(options.accessPoint ?? null, options.wifiConnectDelayMs ?? 300, ipForName(this.name));
+    this.unsupervise = supervise({
+      checkIn: () => ({ beat: Atomics.load(this.ctrl, SLOT.beat), watchdogLeftMs: Atomics.load(this.ctrl, SLOT.watchdogLeftMs) }),
+      threadId: () => this.threadId,
+      bite: () => this.watchdogBite(),
+    });
   }
 
   /** Boots (or re-boots after a reset) a fresh interpreter over the board's files. */
   async boot(cause: ResetCause): Promise<void> {
     this.bootCount += 1;
     // The receive ring survives a reset (it is the host's side of the wire): only the signals clear.
-    for (const slot of [SLOT.signal, SLOT.stallMs, SLOT.reply, SLOT.wake]) Atomics.store(this.ctrl, slot, 0);
+    for (const slot of [SLOT.signal, SLOT.stallMs, SLOT.reply, SLOT.wake, SLOT.beat]) Atomics.store(this.ctrl, slot, 0);
+    Atomics.store(this.ctrl, SLOT.watchdogLeftMs, -1);
+    this.threadId = null;
     const worker = new Worker(workerFile, {
       workerData: {
         sab: this.sab,
+        pulse: hostPulse(),
         wasmModule: await interpreterModule(),
         boot: {
           mac: this.mac,
@@ -126,6 +141,14 @@ export class VirtualBoard extends EventEmitter {
         }
         break;
       case 'event':
+        if (message.kind === 'boot') this.threadId = typeof message.threadId === 'number' ? message.threadId : null;
+        if (message.kind === 'host-stall') {
+          const stall: HostStall = { ms: Number(message.ms), during: String(message.during), at: Date.now() };
+          this.hostStalls.push(stall);
+          if (this.hostStalls.length > 100) this.hostStalls.shift();
+          this.emit('host-stall', stall);
+          break;
+        }
         this.emit(message.kind, message);
         break;
       case 'reset':
@@ -163,6 +186,18 @@ export class VirtualBoard extends EventEmitter {
   /** Sends bytes to the board's serial port (as a USB-serial adapter would). */
   write(bytes: Uint8Array | string): void {
     this.uartIn.write(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
+  }
+
+  /**
+   * The supervisor found the board busy on a CPU past its watchdog's period without checking in
+   * (a tight loop the interpreter cannot be interrupted in): the watchdog bites from outside.
+   * The files are those of the last boot: the interpreter's own cannot be read while it spins.
+   */
+  private watchdogBite(): void {
+    const worker = this.worker;
+    if (!worker || this.stopping) return;
+    this.replMode = 'friendly';
+    void this.afterReset(worker, 'watchdog', this.files);
   }
 
   private async afterReset(worker: Worker, cause: string, files: Record<string, Uint8Array>): Promise<void> {
@@ -340,6 +375,7 @@ export class VirtualBoard extends EventEmitter {
         await stopped;
         await worker.terminate();
       }
+      this.unsupervise();
       this.sockets.closeAll();
     })();
     return this.stopping;

@@ -47,3 +47,11 @@ export interface ResetEvent {
   cause: ResetCause;
   at: number;
 }
+
+/** The host did not let the board run for `ms` (CPU starvation, a busy main thread): not a hang of the board. */
+export interface HostStall {
+  ms: number;
+  /** What the board was doing: waiting as asked ('wait') or for the host's answer ('host call'). */
+  during: string;
+  at: number;
+}

@@ -19,6 +19,10 @@ export const SLOT = Object.freeze({
   inputHead: 7,
   /** …and consumed so far by the board; both count bytes forever, the ring index is % INPUT_BYTES. */
   inputTail: 8,
+  /** Worker → host: counts the worker's check-ins (signals, watchdog); still = busy without checking. */
+  beat: 9,
+  /** Worker → host: board-time ms its watchdog had left at the last check-in; -1: no watchdog. */
+  watchdogLeftMs: 10,
 });
 
 /** Station states, in the order of their codes in SLOT.wifiStatus. */

@@ -6,10 +6,12 @@
 // no CPU. A reset ends this worker; the host starts a new one with the files this one leaves.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from '../protocol.mjs';
+import { createBoardClock } from './boardClock.mjs';
+import { readTree, writeTree } from './files.mjs';
 import { createHeap } from './heap.mjs';
 import { createRepl } from './repl.mjs';
 
-const { sab, wasmModule, boot } = workerData;
+const { sab, wasmModule, boot, pulse } = workerData;
 const ctrl = new Int32Array(sab, 0, SLOT_COUNT);
 const data = new Uint8Array(sab, HEADER_BYTES, DATA_BYTES);
 const input = new Uint8Array(sab, HEADER_BYTES + DATA_BYTES, INPUT_BYTES);
@@ -101,16 +103,39 @@ class BoardSignal extends Error {
 }
 
 const post = (message) => parentPort.postMessage(message);
+/** machine.WDT: its period runs on board time (see boardClock.mjs), not on the host's wall clock. */
 let watchdog = null;
 let mp = null;
+const clock = createBoardClock({
+  pulse: new Int32Array(pulse.sab),
+  pulseEpoch: pulse.epoch,
+  onStall: (ms, during) => post({ t: 'event', kind: 'host-stall', ms, during }),
+});
+Atomics.store(ctrl, SLOT.watchdogLeftMs, -1);
+
+/** Waits on a shared slot for at most `ms`, counting the wait as one the board asked for. */
+function waitOn(slot, value, ms) {
+  const since = performance.now();
+  Atomics.wait(ctrl, slot, value, ms);
+  clock.waited(since, ms);
+}
 
 function checkSignals() {
   const stall = Atomics.exchange(ctrl, SLOT.stallMs, 0);
-  if (stall > 0) Atomics.wait(ctrl, SLOT.wake, 0, stall);
+  if (stall > 0) {
+    Atomics.wait(ctrl, SLOT.wake, 0, stall);
+    clock.hung(stall);
+  }
   const signal = Atomics.load(ctrl, SLOT.signal);
   if (signal & SIGNAL.stop) throw new BoardSignal('stop');
   if (signal & SIGNAL.reset) throw new BoardSignal('reset', 'hard');
-  if (watchdog && Date.now() - watchdog.fedAt > watchdog.timeoutMs) throw new BoardSignal('reset', 'watchdog');
+  if (watchdog) {
+    const left = watchdog.timeoutMs - (clock.now() - watchdog.fedAt);
+    Atomics.store(ctrl, SLOT.watchdogLeftMs, Math.max(0, Math.floor(left)));
+    if (left < 0) throw new BoardSignal('reset', 'watchdog');
+  }
+  // The host's supervisor sees the board check in; a board busy without checking in is judged by its CPU time.
+  Atomics.add(ctrl, SLOT.beat, 1);
 }
 
 /** Sleeps in short slices so signals and the watchdog are noticed while idle. */
@@ -120,7 +145,7 @@ function sleepMs(ms) {
   pollWhileRunning();
   checkSignals();
   for (let left = until - Date.now(); left > 0; left = until - Date.now()) {
-    Atomics.wait(ctrl, SLOT.wake, 0, Math.min(left, 50));
+    waitOn(SLOT.wake, 0, Math.min(left, 50));
     Atomics.store(ctrl, SLOT.wake, 0);
     pollWhileRunning();
     checkSignals();
@@ -138,7 +163,9 @@ function hostCall(op, ...args) {
   // A signal (stop, reset) also notifies this slot to wake the wait: only reply == 1 is an answer;
   // anything else is handled by checkSignals (which throws the signal) before waiting again.
   while (Atomics.load(ctrl, SLOT.reply) === 0) {
+    const since = performance.now();
     Atomics.wait(ctrl, SLOT.reply, 0, 50);
+    clock.awaitedHost(since, 50);
     pollWhileRunning();
     checkSignals();
   }
@@ -192,11 +219,11 @@ const host = {
     else uartWrite(new Uint8Array(bytes));
   },
   wdt_start: (timeoutMs) => {
-    watchdog = { timeoutMs: Number(timeoutMs) || boot.board.fixedWatchdogMs, fedAt: Date.now() };
+    watchdog = { timeoutMs: Number(timeoutMs) || boot.board.fixedWatchdogMs, fedAt: clock.now() };
     post({ t: 'event', kind: 'watchdog', timeoutMs: watchdog.timeoutMs });
   },
   wdt_feed: () => {
-    if (watchdog) watchdog.fedAt = Date.now();
+    if (watchdog) watchdog.fedAt = clock.now();
   },
   pin: (pin, value) => post({ t: 'pin', pin, value: Boolean(value) }),
   reset: (cause) => {
@@ -222,7 +249,7 @@ function waitUart(ms) {
     const left = until - Date.now();
     if (left <= 0) return false;
     const head = Atomics.load(ctrl, SLOT.inputHead);
-    if (head === Atomics.load(ctrl, SLOT.inputTail)) Atomics.wait(ctrl, SLOT.inputHead, head, Math.min(left, 50));
+    if (head === Atomics.load(ctrl, SLOT.inputTail)) waitOn(SLOT.inputHead, head, Math.min(left, 50));
     pollWhileRunning();
     checkSignals();
   }
@@ -234,7 +261,7 @@ function readUart(n) {
     if (pending.length === 0) takeInput();
     if (pending.length > 0) return new Uint8Array(pending.splice(0, Math.max(1, n)));
     const head = Atomics.load(ctrl, SLOT.inputHead);
-    if (head === Atomics.load(ctrl, SLOT.inputTail)) Atomics.wait(ctrl, SLOT.inputHead, head, 50);
+    if (head === Atomics.load(ctrl, SLOT.inputTail)) waitOn(SLOT.inputHead, head, 50);
     if (interruptChar >= 0 && takeInput() && pending.includes(interruptChar)) {
       pending = pending.slice(pending.lastIndexOf(interruptChar) + 1);
       mp._module._mp_sched_keyboard_interrupt();
@@ -242,30 +269,6 @@ function readUart(n) {
     }
     checkSignals();
   }
-}
-
-function writeTree(FS, files) {
-  for (const [file, contents] of Object.entries(files)) {
-    let dir = '';
-    for (const part of file.split('/').slice(0, -1)) {
-      dir += '/' + part;
-      if (!FS.analyzePath(dir).exists) FS.mkdir(dir);
-    }
-    FS.writeFile('/' + file, contents);
-  }
-}
-
-/** The board's own files (everything but the simulator's modules and Emscripten's folders). */
-function readTree(FS, dir = '/', out = {}) {
-  for (const name of FS.readdir(dir)) {
-    if (name === '.' || name === '..') continue;
-    const full = dir === '/' ? `/${name}` : `${dir}/${name}`;
-    if (dir === '/' && ['dev', 'proc', 'tmp', 'home', 'sim'].includes(name)) continue;
-    const stat = FS.stat(full);
-    if (FS.isDir(stat.mode)) readTree(FS, full, out);
-    else out[full.slice(1)] = FS.readFile(full);
-  }
-  return out;
 }
 
 // Makes the interpreter look like the board's port (see the _v*.py modules), then loads every
@@ -354,7 +357,7 @@ function serveRepl(startMode) {
     while (pending.length > 0) repl.feed(pending.shift());
     flushUart();
     const head = Atomics.load(ctrl, SLOT.inputHead);
-    if (head === Atomics.load(ctrl, SLOT.inputTail)) Atomics.wait(ctrl, SLOT.inputHead, head, 50);
+    if (head === Atomics.load(ctrl, SLOT.inputTail)) waitOn(SLOT.inputHead, head, 50);
     if (takeInput()) repl.newBatch();
     checkSignals();
   }
@@ -372,7 +375,7 @@ async function main() {
   writeTree(mp.FS, boot.shims);
   mp.runPython(PRELUDE);
   heap.cap();
-  post({ t: 'event', kind: 'boot', cause: boot.resetCause, bootCount: boot.bootCount });
+  post({ t: 'event', kind: 'boot', cause: boot.resetCause, bootCount: boot.bootCount, threadId: clock.tid });
   const replMode = boot.replMode ?? 'friendly';
   try {
     runFile('boot.py', mp.FS);

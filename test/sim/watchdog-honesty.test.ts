@@ -1,0 +1,118 @@
+// machine.WDT counts the time the board could have run: firmware that really hangs is reset, a
+// board the host did not schedule (a blocked main thread, a stopped process) is not; the host's
+// stall is reported as one.
+import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { ReplClient } from '../../tools/repl/client.ts';
+import type { ResetEvent, VirtualBoard } from '../../tools/sim/board.ts';
+import { boardTransport } from '../helpers/boardTransport.ts';
+import { startAedes, type TestBroker } from '../helpers/brokers.ts';
+import { bootBoard, buildLab } from '../helpers/sim.ts';
+
+let broker: TestBroker;
+let project: string;
+
+before(async () => {
+  broker = await startAedes();
+  project = await buildLab({
+    brokerUrl: broker.url,
+    devices: [
+      { name: 'hang', board: 'esp32', telemetry: { students: ['A'], group: 'G', sensor: 'simulated' } },
+      { name: 'wd', board: 'esp32', watchdog: { timeoutSeconds: 5 }, telemetry: { students: ['A'], group: 'G', sensor: 'simulated' } },
+    ],
+  });
+});
+after(() => broker.stop());
+
+/** A blank board at the raw REPL, started on `program` (which never returns). */
+async function running(program: string): Promise<VirtualBoard> {
+  const board = await bootBoard(project, 'hang', { blank: true });
+  const repl = new ReplClient(boardTransport(board));
+  await repl.enterRaw();
+  const started = board.waitForLine(/started/);
+  void repl.run(program).catch(() => undefined);
+  await started;
+  repl.close();
+  return board;
+}
+
+const nextReset = (board: VirtualBoard, withinMs: number): Promise<ResetEvent | 'none'> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('none'), withinMs);
+    board.once('reset', (event: ResetEvent) => {
+      clearTimeout(timer);
+      resolve(event);
+    });
+  });
+
+test('a tight loop that never feeds the watchdog (nothing the interpreter can be interrupted in) resets the board', async () => {
+  const board = await running(`import machine, time
+wdt = machine.WDT(timeout=1500)
+print('started')
+time.sleep_ms(10)
+while True:
+    pass`);
+  after(() => board.stop());
+  const reset = await nextReset(board, 15_000);
+  assert.notEqual(reset, 'none', 'the board was reset within 15 s');
+  assert.equal((reset as ResetEvent).cause, 'watchdog');
+  await board.waitForLine(/MicroPython/, 10_000);
+});
+
+test('a loop that sleeps but never feeds the watchdog resets the board', async () => {
+  const board = await running(`import machine, time
+wdt = machine.WDT(timeout=1500)
+print('started')
+while True:
+    time.sleep_ms(100)`);
+  after(() => board.stop());
+  const reset = await nextReset(board, 15_000);
+  assert.notEqual(reset, 'none', 'the board was reset within 15 s');
+  assert.equal((reset as ResetEvent).cause, 'watchdog');
+});
+
+test("the host's main thread blocked for longer than the watchdog period: no reset, a host stall reported", async () => {
+  const board = await bootBoard(project, 'wd');
+  after(() => board.stop());
+  await board.waitForLine(/telemetry sent/, 15_000);
+  // The board publishes every second: its next send waits for this (blocked) thread to answer.
+  const until = Date.now() + 8000;
+  while (Date.now() < until);
+  await board.waitForLine(/telemetry sent/, 10_000);
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.deepEqual(board.resets, [], 'no watchdog reset');
+  const stalled = board.hostStalls.reduce((sum, s) => sum + s.ms, 0);
+  assert.ok(stalled >= 5000, `the host stall was reported (${JSON.stringify(board.hostStalls)})`);
+});
+
+test('the whole simulator process stopped (SIGSTOP) for longer than the watchdog period: no reset, a host stall reported', async () => {
+  const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
+  const child = spawn(process.execPath, [bin, 'simulate', '-d', 'wd', '--broker', broker.url, '--json'], { cwd: project, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  after(() => child.kill('SIGKILL'));
+  const waitFor = async (pattern: RegExp, ms: number): Promise<void> => {
+    for (const end = Date.now() + ms; !pattern.test(stdout); await new Promise((r) => setTimeout(r, 100))) {
+      if (Date.now() > end) throw new Error(`no ${pattern} within ${ms} ms:\n${stdout}\n${stderr}`);
+    }
+  };
+  await waitFor(/telemetry sent/, 30_000);
+  child.kill('SIGSTOP');
+  await new Promise((r) => setTimeout(r, 8000));
+  child.kill('SIGCONT');
+  const published = broker.published.length;
+  await new Promise((r) => setTimeout(r, 4000));
+  child.kill('SIGINT');
+  assert.equal(await closed, 130, stderr); // Ctrl-C's exit code
+  const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; ms?: number; boards?: { resets: string[] }[] });
+  assert.deepEqual(events.filter((e) => e.type === 'reset'), [], 'no reset');
+  assert.deepEqual(events.at(-1)!.boards![0]!.resets, []);
+  const stalls = events.filter((e) => e.type === 'host-stall');
+  assert.ok(stalls.some((e) => e.ms! >= 5000), `a host stall reported: ${JSON.stringify(stalls)}`);
+  assert.ok(broker.published.length > published, 'the board published again after the stop');
+});

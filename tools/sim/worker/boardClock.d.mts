@@ -1,0 +1,5 @@
+export interface CpuTime {
+  read(): number;
+  close(): void;
+}
+export declare function openCpuTime(file: string): CpuTime | null;

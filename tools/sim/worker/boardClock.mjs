@@ -1,0 +1,112 @@
+// The board's own clock, for "is it hung" judgements (its watchdog): the time the board could have
+// run, not the wall-clock time the host did not give it.
+//
+// A real board's watchdog period passes while the chip runs code or waits as its program asked.
+// A virtual board shares the host's cores: when the host starves its thread (other processes,
+// 300 boards on 2 cores) or the host's main thread answers its calls late, wall-clock time passes
+// that the board never had. Board time here is:
+//   - the thread's own CPU time (Linux schedstat: nanoseconds on a CPU, not waiting in the run
+//     queue), for the time it runs Python;
+//   - plus the waits it asked for (sleep, serial input), counted up to what it asked plus a slack;
+//   - plus waits for the host's answer while the host is alive (its main thread's pulse is fresh):
+//     a socket call that really hangs is the board's; one the host did not get to is not;
+//   - plus hangs of its own (an injected stuck driver), in full.
+// Whatever else passed is a host stall: reported as one, never counted towards a watchdog reset.
+import { closeSync, openSync, readSync, readlinkSync } from 'node:fs';
+
+/** A wait may end this much later than asked before the excess counts as the host's. */
+const WAIT_SLACK_MS = 100;
+/** The host's pulse (tools/sim/hostPulse.ts) beats every 25 ms; older than this, the host is stalled. */
+const HOST_ALIVE_MS = 250;
+/** Stalls shorter than this are the scheduler's ordinary jitter: counted, not reported. */
+const REPORT_STALL_MS = 500;
+
+/** A thread's CPU time in ms from a Linux schedstat file (first field: ns on a CPU); null without /proc. */
+export function openCpuTime(file) {
+  let fd;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  const buffer = Buffer.alloc(96);
+  return {
+    read: () => {
+      const length = readSync(fd, buffer, 0, buffer.length, 0);
+      return Number(buffer.toString('latin1', 0, length).split(' ')[0]) / 1e6;
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/** This thread's id on Linux (the host reads its CPU time while the board is busy in a loop). */
+function threadId() {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @param {{ pulse: Int32Array, pulseEpoch: number, onStall: (ms: number, during: string) => void }} host
+ *   pulse[0]: the host's Date.now() - pulseEpoch, written by its main thread every 25 ms.
+ */
+export function createBoardClock({ pulse, pulseEpoch, onStall }) {
+  const cpu = openCpuTime('/proc/thread-self/schedstat');
+  const cpuAtStart = cpu?.read() ?? 0;
+  const startedAt = performance.now();
+  let waitedMs = 0;
+  let stalledMs = 0;
+  /** The host stall in progress (consecutive excluded time), reported once it ends. */
+  let episode = { ms: 0, during: '' };
+
+  const stall = (ms, during) => {
+    if (ms <= 0) return;
+    stalledMs += ms;
+    episode.ms += ms;
+    episode.during ||= during;
+  };
+  const endEpisode = () => {
+    if (episode.ms >= REPORT_STALL_MS) onStall(Math.round(episode.ms), episode.during);
+    episode = { ms: 0, during: '' };
+  };
+  const counted = (ms) => {
+    waitedMs += ms;
+    endEpisode();
+  };
+
+  return {
+    tid: cpu ? threadId() : null,
+    /** Board time in ms since this interpreter started. */
+    now() {
+      // Without /proc (not Linux): wall-clock time less the stalls seen around waits.
+      const running = cpu ? cpu.read() - cpuAtStart : performance.now() - startedAt - waitedMs - stalledMs;
+      return running + waitedMs;
+    },
+    /** A wait the board asked for (`askedMs`, begun at `since`): counts up to what it asked plus slack. */
+    waited(since, askedMs) {
+      const took = performance.now() - since;
+      const mine = Math.min(took, askedMs + WAIT_SLACK_MS);
+      stall(took - mine, 'wait');
+      counted(mine);
+    },
+    /** Waiting for the host's answer: the board's time only while the host's main thread is alive. */
+    awaitedHost(since, askedMs) {
+      const took = performance.now() - since;
+      if (Date.now() - pulseEpoch - Atomics.load(pulse, 0) > HOST_ALIVE_MS) {
+        stall(took, 'host call');
+        return;
+      }
+      const mine = Math.min(took, askedMs + WAIT_SLACK_MS);
+      stall(took - mine, 'host call');
+      counted(mine);
+    },
+    /** The board's own hang (a stuck driver): all of it counts. */
+    hung(ms) {
+      counted(ms);
+    },
+    /** Host stall time excluded so far (ms). */
+    stalledMs: () => stalledMs,
+  };
+}
