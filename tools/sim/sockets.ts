@@ -227,6 +227,10 @@ export class HostSockets {
         cert: cert.length ? toPem(cert, 'CERTIFICATE') : undefined,
         key: key.length ? toPem(key, 'KEY') : undefined,
         rejectUnauthorized: verifyMode === 2,
+        // The boards' TLS stacks (mbedTLS on ESP32, axTLS on ESP8266) speak TLS 1.2, where a server
+        // refusing the client certificate fails the handshake with an alert; under TLS 1.3 the
+        // refusal would only show up later as a reset connection.
+        maxVersion: 'TLSv1.2',
         checkServerIdentity: net.isIP(servername) || !servername ? () => undefined : tls.checkServerIdentity,
       });
       secure.once('secureConnect', () => {

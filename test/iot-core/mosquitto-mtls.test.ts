@@ -1,0 +1,126 @@
+// The same certificate files on Debian's mosquitto (require_certificate, use_identity_as_username,
+// an ACL in IoT Core's shape): proof that what `mpy-iot certs` makes is standard X.509. The boards
+// publish $devices/<id>/events over mTLS and `verify` validates them over a plain listener; wrong
+// certificates are refused, and mosquitto's log and the board's console say so.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import type { VirtualBoard } from '../../tools/sim/board.ts';
+import { freePort, hasMosquitto } from '../helpers/brokers.ts';
+import { runCli, tempDir } from '../helpers/cli.ts';
+import { bootOn, makeIotCoreFleet, type IotCoreFleet } from './fleet.ts';
+
+// IoT Core's rules as a mosquitto ACL: %u is the certificate's CN (use_identity_as_username).
+const ACL = [
+  'pattern write $devices/%u/events',
+  'pattern write $devices/%u/events/#',
+  'pattern write $devices/%u/state',
+  'pattern read $devices/%u/commands',
+  'pattern read $devices/%u/config',
+  'topic read $registries/reg-1/commands',
+  '',
+].join('\n');
+
+describe('mTLS with the same files on mosquitto', { skip: !hasMosquitto() && 'mosquitto is not installed (apt-get install mosquitto)' }, () => {
+  let fleet: IotCoreFleet;
+  let child: ChildProcess;
+  let tlsPort: number;
+  let plainPort: number;
+  let logFile: string;
+  const boards: VirtualBoard[] = [];
+  const log = (): string => readFileSync(logFile, 'utf8');
+
+  before(async () => {
+    fleet = await makeIotCoreFleet({ intervalSeconds: 2 });
+    const dir = tempDir();
+    [tlsPort, plainPort] = [await freePort(), await freePort()];
+    logFile = path.join(dir, 'mosquitto.log');
+    const certs = (f: string): string => path.join(fleet.certsDir, f);
+    writeFileSync(path.join(dir, 'acl'), ACL);
+    writeFileSync(
+      path.join(dir, 'mosquitto.conf'),
+      [
+        // As root mosquitto would switch to the mosquitto user, who cannot read our 0600 broker.key.
+        ...(process.getuid?.() === 0 ? ['user root'] : []),
+        'per_listener_settings true',
+        'persistence false',
+        `log_dest file ${logFile}`,
+        'log_type all',
+        `listener ${tlsPort} 127.0.0.1`,
+        `cafile ${certs('ca.pem')}`,
+        `certfile ${certs('broker.pem')}`,
+        `keyfile ${certs('broker.key')}`,
+        'require_certificate true',
+        'use_identity_as_username true',
+        `acl_file ${path.join(dir, 'acl')}`,
+        `listener ${plainPort} 127.0.0.1`,
+        'allow_anonymous true',
+        '',
+      ].join('\n'),
+    );
+    child = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !(await listening(plainPort)); i++) await new Promise((r) => setTimeout(r, 50));
+  });
+  after(async () => {
+    await Promise.all(boards.map((b) => b.stop()));
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  const boot = async (build: keyof IotCoreFleet['builds']): Promise<VirtualBoard> => {
+    const board = await bootOn(fleet.builds[build], tlsPort, build);
+    boards.push(board);
+    return board;
+  };
+
+  test('an ESP32 and an ESP8266 log in as their certificate CN and publish $devices/<id>/events; verify passes', async () => {
+    const [one, two] = [await boot('dev-1'), await boot('dev-2')];
+    await one.waitForLine(/INFO mqtt connected/, 30_000, { fromStart: true });
+    await two.waitForLine(/INFO mqtt connected/, 30_000, { fromStart: true });
+    assert.match(log(), new RegExp(`as mpy-iot-${one.mac} \\(.*u'dev-1'\\)`));
+    assert.match(log(), new RegExp(`as mpy-iot-${two.mac} \\(.*u'dev-2'\\)`));
+    const run = await runCli(['verify', '-b', `mqtt://127.0.0.1:${plainPort}`, '--duration', '5s', '--json'], { cwd: fleet.dir, env: {} });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    const report = run.json<{ devices: { device: string; passed: boolean; stats: { valid: number; topics: string[] } }[] }>();
+    for (const id of ['dev-1', 'dev-2']) {
+      const row = report.devices.find((d) => d.device === id);
+      assert.ok(row?.passed && row.stats.valid >= 1, `${id}: ${JSON.stringify(row)}`);
+      assert.deepEqual(row.stats.topics, [`$devices/${id}/events`]);
+    }
+    assert.doesNotMatch(log(), /Denied PUBLISH/);
+    await Promise.all([one.stop(), two.stop()]);
+  });
+
+  test("another CA's and an expired certificate fail the handshake; another device's cannot publish as dev-1", async () => {
+    const wrongCa = await boot('wrong-ca');
+    assert.match(await wrongCa.waitForLine(/connect failed/, 30_000, { fromStart: true }), /connect failed \(.*TLS: .*alert unknown ca/);
+    const expired = await boot('expired');
+    assert.match(await expired.waitForLine(/connect failed/, 30_000, { fromStart: true }), /connect failed \(.*TLS: .*alert certificate expired/);
+    assert.ok((log().match(/OpenSSL Error\[0\]: .*certificate verify failed/g)?.length ?? 0) >= 2, log());
+
+    const other = await boot('other-device');
+    await other.waitForLine(/INFO mqtt connected/, 30_000, { fromStart: true });
+    await other.waitForLine(/telemetry sent/, 10_000, { fromStart: true });
+    await new Promise((r) => setTimeout(r, 300));
+    // mosquitto knows it as dev-2 and drops what it sends to dev-1's topics (MQTT 3.1.1 cannot say no to a PUBLISH).
+    assert.match(log(), new RegExp(`as mpy-iot-${other.mac} \\(.*u'dev-2'\\)`));
+    assert.match(log(), new RegExp(`Denied PUBLISH from mpy-iot-${other.mac} \\(.*'\\$devices/dev-1/state'`));
+    assert.match(log(), new RegExp(`Denied PUBLISH from mpy-iot-${other.mac} \\(.*'\\$devices/dev-1/events'`));
+  });
+});
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
