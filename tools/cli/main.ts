@@ -6,6 +6,7 @@ import { brokerCommand } from './broker.ts';
 import { buildCommand } from './build.ts';
 import { certsCommand } from './certs.ts';
 import { checkCommand } from './check.ts';
+import { codegenCommand } from './codegen.ts';
 import type { Command, GlobalArgs } from './command.ts';
 import { demoCommand } from './demo.ts';
 import { initCommand } from './init.ts';
@@ -42,6 +43,7 @@ export const commands: Command<never>[] = [
   runCommand,
   flashCommand,
   certsCommand,
+  codegenCommand,
 ] as Command<never>[];
 
 function parser(argv: string[]) {
