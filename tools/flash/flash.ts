@@ -1,6 +1,7 @@
-// Flashes one board with esptool-js under Node: reset into the ROM loader, identify the chip,
-// refuse a board mismatch before anything is written, run the stub, (erase,) write compressed at
-// the board's offset, verify the MD5, reset into the new firmware.
+// Flashes one board with esptool-js under Node: reset into the ROM loader, identify the chip (and,
+// without a board profile, pick the one for that chip), refuse a board mismatch or an image that
+// is not sound firmware for the chip before anything is written, run the stub, (erase,) write
+// compressed at the board's offset, verify the MD5, reset into the new firmware.
 // Library code: no printing. Progress goes to `onProgress`, esptool-js's chatter to `log`.
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
@@ -12,25 +13,34 @@ import { DeviceError, InputError } from '../errors.ts';
 import { createSerialLink, type SerialLinkInfo } from '../serial/link.ts';
 import { flashFailure } from './hints.ts';
 import { LinkSerialPort } from './webSerial.ts';
-import { chipOfImageId, IMAGE_CHIP_IDS, IMAGE_MAGIC, imageChipId } from './imageHeader.ts';
+import { verifyFirmware, type ImageReport } from './imageCheck.ts';
+import { ImageFormatError } from './imageHeader.ts';
 
-export type FlashStepName = 'connect' | 'detectChip' | 'checkChip' | 'stub' | 'erase' | 'write' | 'verify' | 'hardReset';
+export type FlashStepName = 'connect' | 'detectChip' | 'checkChip' | 'image' | 'stub' | 'erase' | 'write' | 'verify' | 'hardReset';
 
 export interface FlashProgress {
   step: FlashStepName;
   /** During 'write': compressed bytes sent of `total`. */
   written?: number;
   total?: number;
+  /** After 'checkChip': the chip found and the board profile used for it. */
+  chip?: string;
+  board?: string;
 }
+
+/** Chooses the board profile for the chip the ROM loader reported; throws InputError when none fits. */
+export type BoardPicker = (chip: string) => BoardProfile;
 
 export interface FlashBoardOptions {
   path: string;
   /** serialport binding (VirtualBinding in tests); the OS one when omitted. */
   binding?: BindingInterface;
-  board: BoardProfile;
-  image: Uint8Array;
-  /** Baud for the transfer (the ROM is reached at 115200, then the stub switches). */
-  baud: number;
+  /** The board profile, or a picker that chooses it from the detected chip (no --board given). */
+  board: BoardProfile | BoardPicker;
+  /** The image, or a function giving it once the board is known (a release for the detected chip). */
+  image: Uint8Array | ((board: BoardProfile) => Promise<Uint8Array>);
+  /** Baud for the transfer (the ROM is reached at 115200, then the stub switches); default: the board profile's. */
+  baud?: number;
   erase?: boolean;
   /** How messages name the target, e.g. "device 'team-1'" (default "board 'esp32'"). */
   label?: string;
@@ -43,6 +53,12 @@ export interface FlashBoardOptions {
 
 export interface FlashResult {
   chip: string;
+  /** The board profile used. */
+  board: string;
+  /** True when that profile was picked from the detected chip (no board given). */
+  detected: boolean;
+  /** What the image's structure check covered. */
+  imageCheck: ImageReport;
   mac?: string;
   /** Image bytes written to flash (uncompressed, padded to 4). */
   bytesWritten: number;
@@ -66,8 +82,10 @@ interface FlashContext {
   options: FlashBoardOptions;
   loader: ESPLoader;
   port: LinkSerialPort;
-  /** The image as written (esptool-js pads it to a multiple of 4 with 0xFF). */
-  data: Uint8Array;
+  /** Known from the start, or picked after detectChip. */
+  board?: BoardProfile;
+  /** The image as written (esptool-js pads it to a multiple of 4 with 0xFF); set by the 'image' step at the latest. */
+  data?: Uint8Array;
   offset: number;
   /** The last device→host bytes while connecting (latin1), for the boot-mode diagnosis. */
   bootLog: { text: string; capturing: boolean };
@@ -94,20 +112,42 @@ const detectChip: FlashStep = async ({ loader, result }) => {
   }
 };
 
-/** Refuses the wrong board (the chip answering on the port is not the profile's). */
-const checkChip: FlashStep = async ({ options, result }) => {
-  if (result.chip === options.board.chip) return;
-  throw new DeviceError(`port ${options.path} has an ${result.chip}, but ${options.label ?? `board '${options.board.id}'`} is an ${options.board.id}`, {
-    hint: `Plug in the right board, or flash it as what it is: --board ${result.chip?.toLowerCase().replace(/-/g, '')}. Nothing was written.`,
-  });
+/** Picks the profile for the detected chip, or refuses the wrong board (the chip answering on the port is not the profile's): bad input, exit 2. */
+const checkChip: FlashStep = async (ctx) => {
+  const { options, result } = ctx;
+  const chip = result.chip!;
+  if (typeof options.board === 'function') {
+    ctx.board = options.board(chip);
+    result.detected = true;
+  } else if (chip !== options.board.chip) {
+    throw new InputError(`port ${options.path} has an ${chip}, but ${options.label ?? `board '${options.board.id}'`} is an ${options.board.id}`, [], {
+      hint: `Plug in the right board, or flash it as what it is: --board ${chip.toLowerCase().replace(/-/g, '')} (or leave --board out: flash detects the chip). Nothing was written.`,
+    });
+  }
+  options.onProgress?.({ step: 'checkChip', chip, board: ctx.board!.id });
+};
+
+/** The image for the board, once known (a release is fetched only now when the chip was detected), checked before anything is written. */
+const image: FlashStep = async (ctx) => {
+  const board = ctx.board!;
+  ctx.offset = imageOffset(board);
+  if (ctx.data) return;
+  const { options } = ctx;
+  const bytes = typeof options.image === 'function' ? await options.image(board) : options.image;
+  ctx.result.imageCheck = checkImage(bytes, board, options.label ?? `board '${board.id}'`);
+  ctx.data = padTo4(bytes);
 };
 
 /** Uploads the flasher stub to RAM, then switches both ends to the transfer baud. */
-const stub: FlashStep = async ({ loader, options, result }) => {
+const stub: FlashStep = async ({ loader, options, board, result }) => {
+  const baud = options.baud ?? board!.baud.default;
+  // The board (and so its default baud) may only be known now, after detection; esptool-js reads
+  // the target baud from this field (typed private) in changeBaud().
+  (loader as unknown as { baudrate: number }).baudrate = baud;
   await loader.runStub();
-  if (options.baud !== romBaudrate) await loader.changeBaud();
+  if (baud !== romBaudrate) await loader.changeBaud();
   result.baud = loader.transport.baudrate;
-  if (result.baud !== options.baud) result.warnings.push(`the board did not take ${options.baud} baud; flashed at ${result.baud}`);
+  if (result.baud !== baud) result.warnings.push(`the board did not take ${baud} baud; flashed at ${result.baud}`);
 };
 
 const erase: FlashStep = async ({ loader, options }) => {
@@ -121,7 +161,8 @@ const erase: FlashStep = async ({ loader, options }) => {
  * deflated once (zlib level 9, as esptool does) and the blocks go out back to back; esptool-js still
  * frames, checksums and retries each block.
  */
-const write: FlashStep = async ({ loader, options, data, offset, result }) => {
+const write: FlashStep = async ({ loader, options, data: written, offset, result }) => {
+  const data = written!;
   const started = performance.now();
   const compressed = deflateSync(data, { level: 9 });
   const total = compressed.length;
@@ -145,8 +186,8 @@ const write: FlashStep = async ({ loader, options, data, offset, result }) => {
 
 /** The board's MD5 of what it now holds must match the image: a success never rests on a check we did not see. */
 const verify: FlashStep = async ({ loader, data, offset, result }) => {
-  const expected = md5Hex(data);
-  const actual = await loader.flashMd5sum(offset, data.length);
+  const expected = md5Hex(data!);
+  const actual = await loader.flashMd5sum(offset, data!.length);
   if (actual !== expected) {
     throw new DeviceError(`MD5 mismatch after writing: the board has ${actual}, the image is ${expected}`, { hint: 'The write was corrupted: flash again, with --erase, or at a lower --baud.' });
   }
@@ -164,6 +205,7 @@ export const flashSteps: readonly [FlashStepName, FlashStep][] = [
   ['connect', connect],
   ['detectChip', detectChip],
   ['checkChip', checkChip],
+  ['image', image],
   ['stub', stub],
   ['erase', erase],
   ['write', write],
@@ -204,10 +246,16 @@ export async function flashBoard(options: FlashBoardOptions): Promise<FlashResul
   );
   const transport = new LoggingTransport(port as unknown as ConstructorParameters<typeof Transport>[0], false);
   transport.log = log;
-  const loader = new ESPLoader({ transport, baudrate: options.baud, romBaudrate, terminal: terminal(log) });
-  checkImage(options.image, options.board, options.label);
-  const data = padTo4(options.image);
-  const ctx: FlashContext = { options, loader, port, data, offset: imageOffset(options.board), bootLog, result };
+  const loader = new ESPLoader({ transport, baudrate: options.baud ?? romBaudrate, romBaudrate, terminal: terminal(log) });
+  const ctx: FlashContext = { options, loader, port, offset: 0, bootLog, result };
+  if (typeof options.board !== 'function') {
+    ctx.board = options.board;
+    // Both known: refuse a bad image before the port is even opened.
+    if (typeof options.image !== 'function') {
+      result.imageCheck = checkImage(options.image, options.board, options.label);
+      ctx.data = padTo4(options.image);
+    }
+  }
   let step: FlashStepName = 'connect';
   try {
     for (const [name, run] of flashSteps) {
@@ -226,6 +274,9 @@ export async function flashBoard(options: FlashBoardOptions): Promise<FlashResul
   }
   return {
     chip: result.chip!,
+    board: ctx.board!.id,
+    detected: result.detected ?? false,
+    imageCheck: result.imageCheck!,
     ...(result.mac ? { mac: result.mac } : {}),
     bytesWritten: result.bytesWritten ?? 0,
     compressedBytes: result.compressedBytes ?? 0,
@@ -240,22 +291,20 @@ export async function flashBoard(options: FlashBoardOptions): Promise<FlashResul
 }
 
 /**
- * Refuses, before the port is even opened, an image that is not an ESP firmware image (magic
- * 0xE9 at byte 0, as the ROM requires to boot it) or whose extended header names another chip
- * (ESP32 family; ESP8266 images have no chip id).
+ * Refuses an image that is not sound firmware for the board's chip, by its own structure
+ * (imageCheck.ts): ESP image header, chip id (ESP32 family), segments inside the file, checksum,
+ * appended SHA-256, and the MicroPython layout around it where there is one.
  */
-export function checkImage(image: Uint8Array, board: BoardProfile, label = `board '${board.id}'`): void {
-  const hint = `Use the MicroPython .bin for ${board.id} (e.g. --version, which picks it). Nothing was written.`;
-  if (image.length < 24 || image[0] !== IMAGE_MAGIC) {
-    const first = image.length > 0 ? `0x${image[0]!.toString(16).padStart(2, '0')}` : 'nothing';
-    throw new InputError(`the image is not an ESP firmware image: it starts with ${first}, not 0xe9`, [], { hint });
+export function checkImage(image: Uint8Array, board: BoardProfile, label = `board '${board.id}'`): ImageReport {
+  try {
+    return verifyFirmware(image, board.chip, imageOffset(board), 'any');
+  } catch (error) {
+    if (!(error instanceof ImageFormatError)) throw error;
+    throw new InputError(`the image cannot go on ${label} (${board.chip}): ${error.message}`, [], {
+      cause: error,
+      hint: `Use the MicroPython .bin for ${board.id} (e.g. --version, which picks and verifies it). Nothing was written.`,
+    });
   }
-  const expected = IMAGE_CHIP_IDS[board.chip];
-  if (expected === undefined) return;
-  const imageChip = imageChipId(image);
-  if (imageChip === expected) return;
-  const builtFor = chipOfImageId(imageChip) ?? `chip id ${imageChip}`;
-  throw new InputError(`the image is built for ${builtFor}, but ${label} is an ${board.chip}`, [], { hint });
 }
 
 function terminal(log: (line: string) => void): IEspLoaderTerminal {
