@@ -12,7 +12,7 @@ import { loadBoards } from '../../tools/boards/index.ts';
 import { DeviceError, InputError } from '../../tools/errors.ts';
 import { flashBoard, type FlashBoardOptions } from '../../tools/flash/flash.ts';
 import { createVirtualLoader, type LoaderEvent, type VirtualLoader, type VirtualLoaderOptions } from '../../tools/flash/loader/index.ts';
-import { syntheticFirmware } from '../../tools/flash/synthetic.ts';
+import { syntheticFirmware, syntheticRelease } from '../../tools/flash/synthetic.ts';
 import { createVirtualPort, removeVirtualPort, VirtualBinding } from '../../tools/serial/virtualBinding.ts';
 import { exposeOnPty } from '../../tools/sim/pty.ts';
 import { labProjectJson, runCli, tempDir } from '../helpers/cli.ts';
@@ -56,10 +56,11 @@ describe('flashBoard against the virtual ROM loader', () => {
 
   for (const [board, chip, offset] of [[esp32, 'ESP32', 0x1000], [esp8266, 'ESP8266', 0x0]] as const) {
     it(`writes a 1.5 MB image into a virtual ${chip} at 0x${offset.toString(16)}, verifies the MD5 and boots it`, async () => {
+      const image = syntheticFirmware(1.5 * MiB, 7, chip);
       const port = plug({ chip });
       const steps: string[] = [];
-      const result = await flash(port.path, { board, image, onProgress: (p) => (p.total === undefined ? steps.push(p.step) : undefined) });
-      assert.deepEqual(steps, ['connect', 'detectChip', 'checkChip', 'stub', 'erase', 'write', 'verify', 'hardReset']);
+      const result = await flash(port.path, { board, image, onProgress: (p) => (p.total === undefined && p.chip === undefined ? steps.push(p.step) : undefined) });
+      assert.deepEqual(steps, ['connect', 'detectChip', 'checkChip', 'image', 'stub', 'erase', 'write', 'verify', 'hardReset']);
       assertWritten(port.loader, image, offset);
       assert.equal(result.chip, chip);
       assert.equal(result.mac, port.loader.mac);
@@ -77,7 +78,7 @@ describe('flashBoard against the virtual ROM loader', () => {
   it('refuses a chip that does not match the board before writing anything', async () => {
     const port = plug({ chip: 'ESP8266' });
     await assert.rejects(flash(port.path, { board: esp32, image, label: "device 'team-1'" }), (error: unknown) => {
-      assert.ok(error instanceof DeviceError);
+      assert.ok(error instanceof InputError, String(error));
       assert.equal(error.message, `port ${port.path} has an ESP8266, but device 'team-1' is an esp32`);
       assert.match(error.hint ?? '', /--board esp8266/);
       return true;
@@ -93,15 +94,17 @@ describe('flashBoard against the virtual ROM loader', () => {
     const port = plug({ chip: 'ESP32' });
     await assert.rejects(flash(port.path, { board: esp32, image: syntheticFirmware(64 * 1024, 1, 9) }), (error: unknown) => {
       assert.ok(error instanceof InputError);
-      assert.equal(error.message, "the image is built for ESP32-S3, but board 'esp32' is an ESP32");
+      assert.equal(error.message, "the image cannot go on board 'esp32' (ESP32): the image is built for ESP32-S3, not ESP32");
       return true;
     });
     const text = new TextEncoder().encode('<html>404 Not Found</html>'.padEnd(4096, ' '));
     await assert.rejects(flash(port.path, { board: esp32, image: text }), (error: unknown) => {
       assert.ok(error instanceof InputError);
-      assert.equal(error.message, 'the image is not an ESP firmware image: it starts with 0x3c, not 0xe9');
+      assert.equal(error.message, "the image cannot go on board 'esp32' (ESP32): no image header: the first byte is 0x3c, not 0xe9");
       return true;
     });
+    const cut = image.subarray(0, 100_000);
+    await assert.rejects(flash(port.path, { board: esp32, image: cut }), /the image cannot go on board 'esp32' \(ESP32\): truncated: segment 1 of 1 \(\d+ bytes for 0x3f400020\) runs past the end of the file at byte 100000/);
     assert.ok(port.loader.flash.every((b) => b === 0xff), 'flash untouched');
     assert.equal(port.loader.stats.resets, 0, 'the board was not even reset');
     unplug(port);
@@ -232,7 +235,7 @@ describe('mpy-iot flash (CLI)', () => {
     writeFileSync(path.join(dir, 'fw.bin'), image);
     const wrong = plug({ chip: 'ESP8266' });
     const run = await runCli(['flash', '--port', wrong.path, '--image', 'fw.bin'], { cwd: dir, serialBinding: VirtualBinding });
-    assert.equal(run.code, 3);
+    assert.equal(run.code, 2, 'a board that disagrees with the project is bad input, not a device failure');
     assert.match(run.stderr, new RegExp(`port ${wrong.path} has an ESP8266, but device 'team-1' is an esp32`));
     const right = plug({ chip: 'ESP32' });
     const ok = await runCli(['flash', '--port', right.path, '--image', 'fw.bin', '--baud', '921600'], { cwd: dir, serialBinding: VirtualBinding });
@@ -260,17 +263,18 @@ describe('mpy-iot flash (CLI)', () => {
     }
   });
 
-  it('--version downloads a release once (sha256-checked), then flashes from the cache with no request', async () => {
+  it('--version downloads a release once (verified, pinned), then flashes from the cache with no request', async () => {
     const requests: string[] = [];
+    const release = syntheticRelease('ESP32', 128 * 1024);
     const server = http.createServer((req, res) => {
       requests.push(req.url ?? '');
-      res.end(image);
+      res.end(release);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const dir = tempDir({
       'releases.json': {
         baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/fw/`,
-        boards: { esp32: { '9.9.9': { url: 'TEST-v9.9.9.bin', sha256: createHash('sha256').update(image).digest('hex') } } },
+        boards: { esp32: { '9.9.9': { url: 'TEST-v9.9.9.bin' } } },
       },
     });
     const env = { MPY_IOT_RELEASES: 'releases.json', MPY_IOT_CACHE_DIR: path.join(dir, 'cache') };
@@ -279,7 +283,8 @@ describe('mpy-iot flash (CLI)', () => {
       for (const port of ports) {
         const run = await runCli(['flash', '--port', port.path, '--board', 'esp32', '--version', '9.9.9', '--json'], { cwd: dir, env, serialBinding: VirtualBinding });
         assert.equal(run.code, 0, run.stdout + run.stderr);
-        assertWritten(port.loader, image, 0x1000);
+        assert.equal(run.json<{ image: { pin: string } }>().image.pin, port === ports[0] ? 'new' : 'matched');
+        assertWritten(port.loader, release, 0x1000);
       }
       assert.deepEqual(requests, ['/fw/TEST-v9.9.9.bin'], 'downloaded once, then reused');
     } finally {

@@ -1,26 +1,45 @@
+// MicroPython releases for `flash --version`: fetched from a server on 127.0.0.1 (standing in for
+// micropython.org or a class mirror) or a folder, verified by structure, pinned on first use.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { loadBoards } from '../../tools/boards/index.ts';
 import { DeviceError, InputError } from '../../tools/errors.ts';
 import { defaultCacheDir, loadReleases, readImageFile, resolveRelease, type ReleaseList } from '../../tools/flash/images.ts';
+import { pinsFile, readPins } from '../../tools/flash/pins.ts';
+import { syntheticRelease } from '../../tools/flash/synthetic.ts';
 import { tempDir } from '../helpers/cli.ts';
 
-const image = randomBytes(64 * 1024);
-const sha256 = createHash('sha256').update(image).digest('hex');
+const boards = loadBoards();
+const esp32 = boards.find('esp32')!;
+const esp8266 = boards.find('esp8266')!;
+const release = syntheticRelease('ESP32', 64 * 1024, 1);
+const rebuilt = syntheticRelease('ESP32', 64 * 1024, 2); // the same version built again: valid, different bytes
+const release8266 = syntheticRelease('ESP8266', 64 * 1024, 1);
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Only the cached image files (not pins.json). */
+function cachedFiles(cacheDir: string): string[] {
+  const dir = path.join(cacheDir, 'esp32');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
 
 describe('MicroPython release images (--version)', () => {
   let server: http.Server;
   let baseUrl: string;
   const requests: string[] = [];
+  /** What the server answers per file name; tests swap contents. */
+  const files = new Map<string, Uint8Array>();
 
   before(async () => {
     server = http.createServer((req, res) => {
       requests.push(req.url ?? '');
-      if (req.url === '/fw/TEST_GENERIC-v9.9.9.bin' || req.url === '/fw/TEST_GENERIC-v9.9.8.bin') res.end(image);
+      const body = files.get(path.posix.basename(req.url ?? ''));
+      if (body) res.end(body);
       else res.writeHead(404).end('not found');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -28,88 +47,184 @@ describe('MicroPython release images (--version)', () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const list = (overrides: Partial<Record<string, { url: string; sha256: string | null; size?: number }>> = {}): ReleaseList => ({
+  const list = (): ReleaseList => ({
     baseUrl,
-    boards: { esp32: { '9.9.9': { url: 'TEST_GENERIC-v9.9.9.bin', sha256, size: image.length }, ...overrides } as never },
+    boards: { esp32: { '9.9.9': { url: 'TEST_GENERIC-v9.9.9.bin' } }, esp8266: { '9.9.9': { url: 'TEST8266-v9.9.9.bin' } } },
   });
+  const resolve9 = (cacheDir: string, extra: Partial<Parameters<typeof resolveRelease>[0]> = {}) => resolveRelease({ board: esp32, version: '9.9.9', releases: list(), cacheDir, ...extra });
 
-  it('downloads into the cache, verifies sha256, then reuses the cache without a request', async () => {
+  it('first download: verified by structure, pinned in the cache folder, cached; then reused with no request', async () => {
+    files.set('TEST_GENERIC-v9.9.9.bin', release);
     const cacheDir = tempDir();
     requests.length = 0;
-    const first = await resolveRelease({ boardId: 'esp32', version: '9.9.9', releases: list(), cacheDir });
+    const first = await resolve9(cacheDir);
     assert.equal(first.source, 'download');
-    assert.equal(first.sha256, sha256);
-    assert.deepEqual(Buffer.from(first.bytes), image);
+    assert.equal(first.pin, 'new');
+    assert.equal(first.sha256, sha256(release));
+    assert.equal(first.from, `${baseUrl}TEST_GENERIC-v9.9.9.bin`);
+    assert.equal(first.report?.verified.length, 3);
+    assert.deepEqual(Buffer.from(first.bytes), Buffer.from(release));
     assert.equal(first.file, path.join(cacheDir, 'esp32', 'TEST_GENERIC-v9.9.9.bin'));
-    assert.deepEqual(requests, ['/fw/TEST_GENERIC-v9.9.9.bin']);
+    const pin = readPins(cacheDir)['esp32 9.9.9'];
+    assert.equal(pin?.sha256, sha256(release));
+    assert.equal(pin?.size, release.length);
+    assert.equal(pin?.from, first.from);
 
-    const second = await resolveRelease({ boardId: 'esp32', version: '9.9.9', releases: list(), cacheDir });
+    const second = await resolve9(cacheDir);
     assert.equal(second.source, 'cache');
-    assert.deepEqual(Buffer.from(second.bytes), image);
+    assert.equal(second.pin, 'matched');
     assert.equal(requests.length, 1, 'no second request');
   });
 
-  it('refuses a download whose sha256 differs and caches nothing', async () => {
+  it('a later download of the same version that differs is refused (exit 2), nothing cached; --repin accepts it', async () => {
     const cacheDir = tempDir();
-    const wrong = list({ '9.9.8': { url: 'TEST_GENERIC-v9.9.8.bin', sha256: 'ab'.repeat(32) } });
-    await assert.rejects(resolveRelease({ boardId: 'esp32', version: '9.9.8', releases: wrong, cacheDir }), (error: unknown) => {
-      assert.ok(error instanceof DeviceError);
-      assert.match(error.message, new RegExp(`sha256 ${sha256}.*expected ${'ab'.repeat(32)}`));
+    files.set('TEST_GENERIC-v9.9.9.bin', release);
+    await resolve9(cacheDir);
+    const cacheFile = path.join(cacheDir, 'esp32', 'TEST_GENERIC-v9.9.9.bin');
+    writeFileSync(cacheFile, 'gone'); // the cache was cleared or damaged: the next run downloads again
+    files.set('TEST_GENERIC-v9.9.9.bin', rebuilt);
+    await assert.rejects(resolve9(cacheDir), (error: unknown) => {
+      assert.ok(error instanceof InputError, String(error));
+      assert.match(error.message, new RegExp(`MicroPython 9\\.9\\.9 for esp32 from ${baseUrl}TEST_GENERIC-v9\\.9\\.9\\.bin is not the file pinned on first use: sha256 ${sha256(rebuilt)} \\(\\d+ bytes\\), pinned ${sha256(release)}`));
+      assert.match(error.hint ?? '', /--repin/);
+      assert.match(error.hint ?? '', /Nothing was cached or written/);
       return true;
     });
-    assert.equal(existsSync(path.join(cacheDir, 'esp32')) ? readdirSync(path.join(cacheDir, 'esp32')).length : 0, 0, 'nothing cached');
+    assert.deepEqual(cachedFiles(cacheDir), [], 'the damaged cache file was removed and nothing new cached');
+    assert.equal(readPins(cacheDir)['esp32 9.9.9']?.sha256, sha256(release), 'the pin is unchanged');
+
+    const accepted = await resolve9(cacheDir, { repin: true });
+    assert.equal(accepted.pin, 'repinned');
+    assert.equal(readPins(cacheDir)['esp32 9.9.9']?.sha256, sha256(rebuilt));
+    assert.equal((await resolve9(cacheDir)).source, 'cache');
   });
 
-  it('deletes a corrupted cache file and downloads it again', async () => {
+  it('a corrupted, truncated or wrong-chip download is refused (exit 2) saying what is wrong; nothing cached or pinned', async () => {
+    const damaged = release.slice();
+    damaged[0xf000 + 0x3000] = damaged[0xf000 + 0x3000]! ^ 0xff;
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['bad checksum', damaged, /is not a valid ESP32 release: the app image at flash 0x10000 \('factory'\): checksum mismatch/],
+      ['truncated', release.subarray(0, 0x9000), /is not a valid ESP32 release: truncated: the partition table's app partition at 0x10000 starts past the end/],
+      ['wrong chip', syntheticRelease('ESP32-S3'), /is not a valid ESP32 release: the image is built for ESP32-S3, not ESP32/],
+      ['an HTML page', new TextEncoder().encode('<!doctype html><title>Wi-Fi login</title>'), /is not a valid ESP32 release: no image header: the first byte is 0x3c/],
+    ];
+    for (const [what, bytes, pattern] of cases) {
+      const cacheDir = tempDir();
+      files.set('TEST_GENERIC-v9.9.9.bin', bytes);
+      await assert.rejects(resolve9(cacheDir), (error: unknown) => {
+        assert.ok(error instanceof InputError, `${what}: ${String(error)}`);
+        assert.match(error.message, pattern, what);
+        assert.match(error.hint ?? '', /Nothing was cached or written/);
+        return true;
+      });
+      assert.deepEqual(cachedFiles(cacheDir), [], `${what}: nothing cached`);
+      assert.ok(!existsSync(pinsFile(cacheDir)), `${what}: nothing pinned`);
+    }
+  });
+
+  it('a class mirror serves the same file names; an ESP8266 release is checked by its MD5 trailer', async () => {
+    const mirror = http.createServer((req, res) => {
+      requests.push(`mirror ${req.url}`);
+      if (req.url === '/class/TEST8266-v9.9.9.bin') res.end(release8266);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => mirror.listen(0, '127.0.0.1', resolve));
+    const mirrorUrl = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}/class`;
+    try {
+      const cacheDir = tempDir();
+      requests.length = 0;
+      const image = await resolveRelease({ board: esp8266, version: '9.9.9', releases: list(), cacheDir, source: { mirror: mirrorUrl } });
+      assert.deepEqual(requests, ['mirror /class/TEST8266-v9.9.9.bin'], 'only the mirror was asked');
+      assert.equal(image.from, `${mirrorUrl}/TEST8266-v9.9.9.bin`);
+      assert.match(image.report?.verified.join('\n') ?? '', /MicroPython's MD5/);
+      assert.deepEqual(image.report?.notVerified, ['ESP8266 images carry no chip id and no SHA-256']);
+      await assert.rejects(resolveRelease({ board: esp32, version: '9.9.9', releases: list(), cacheDir, source: { mirror: mirrorUrl } }), (error: unknown) => {
+        assert.ok(error instanceof DeviceError);
+        assert.match(error.message, /HTTP 404/);
+        assert.match(error.hint ?? '', /mirror is running/);
+        return true;
+      });
+    } finally {
+      mirror.close();
+    }
+  });
+
+  it('a folder of images: read in place (not copied), verified and pinned the same way', async () => {
+    const folder = tempDir();
+    writeFileSync(path.join(folder, 'TEST_GENERIC-v9.9.9.bin'), release);
     const cacheDir = tempDir();
-    const first = await resolveRelease({ boardId: 'esp32', version: '9.9.9', releases: list(), cacheDir });
-    writeFileSync(first.file, Buffer.from('tampered'));
-    requests.length = 0;
-    const again = await resolveRelease({ boardId: 'esp32', version: '9.9.9', releases: list(), cacheDir });
-    assert.equal(again.source, 'download');
-    assert.deepEqual(Buffer.from(again.bytes), image);
-    assert.equal(requests.length, 1);
+    const image = await resolve9(cacheDir, { source: { dir: folder } });
+    assert.equal(image.source, 'folder');
+    assert.equal(image.file, path.join(folder, 'TEST_GENERIC-v9.9.9.bin'));
+    assert.equal(image.pin, 'new');
+    assert.deepEqual(cachedFiles(cacheDir), []);
+
+    writeFileSync(path.join(folder, 'TEST_GENERIC-v9.9.9.bin'), release.subarray(0, release.length - 100));
+    await assert.rejects(resolve9(cacheDir, { source: { dir: folder } }), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.match(error.message, /from .*TEST_GENERIC-v9\.9\.9\.bin is not a valid ESP32 release: .*truncated/);
+      assert.match(error.hint ?? '', /Replace .*TEST_GENERIC-v9\.9\.9\.bin with the original/);
+      return true;
+    });
+    writeFileSync(path.join(folder, 'TEST_GENERIC-v9.9.9.bin'), rebuilt);
+    await assert.rejects(resolve9(cacheDir, { source: { dir: folder } }), /is not the file pinned on first use/);
+
+    const empty = tempDir({ 'other.bin': 'x' });
+    await assert.rejects(resolve9(cacheDir, { source: { dir: empty } }), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.equal(error.message, `MicroPython 9.9.9 for esp32 is not in ${empty}: no TEST_GENERIC-v9.9.9.bin`);
+      assert.match(error.hint ?? '', /it has: other\.bin/);
+      return true;
+    });
+    await assert.rejects(resolve9(cacheDir, { source: { dir: path.join(empty, 'nope') } }), /--image-dir .*nope is not a folder/);
   });
 
   it('fails clearly when offline and not cached, and still works offline once cached', async () => {
+    files.set('TEST_GENERIC-v9.9.9.bin', release);
     const cacheDir = tempDir();
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/fw/`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const offline: ReleaseList = { ...list(), baseUrl: deadUrl };
-    await assert.rejects(resolveRelease({ boardId: 'esp32', version: '9.9.9', releases: offline, cacheDir }), (error: unknown) => {
+    await assert.rejects(resolveRelease({ board: esp32, version: '9.9.9', releases: offline, cacheDir }), (error: unknown) => {
       assert.ok(error instanceof DeviceError);
       assert.match(error.message, /cannot download MicroPython 9\.9\.9 for esp32 from http:\/\/127\.0\.0\.1:\d+\/fw\/TEST_GENERIC-v9\.9\.9\.bin: ECONNREFUSED; it is not in the cache/);
-      assert.match(error.hint ?? '', /--image FILE/);
+      assert.match(error.hint ?? '', /--mirror URL.*--image-dir DIR.*--image FILE/);
       return true;
     });
-    await resolveRelease({ boardId: 'esp32', version: '9.9.9', releases: list(), cacheDir });
-    const cached = await resolveRelease({ boardId: 'esp32', version: '9.9.9', releases: offline, cacheDir });
+    await resolve9(cacheDir);
+    const cached = await resolveRelease({ board: esp32, version: '9.9.9', releases: offline, cacheDir });
     assert.equal(cached.source, 'cache');
   });
 
-  it('reports an HTTP error, an unknown version and a missing sha256 as such', async () => {
+  it('reports an unknown version, a sha256 the list pins, and unreadable pins as such', async () => {
     const cacheDir = tempDir();
-    await assert.rejects(
-      resolveRelease({ boardId: 'esp32', version: '9.9.7', releases: list({ '9.9.7': { url: 'missing.bin', sha256 } }), cacheDir }),
-      /HTTP 404/,
-    );
-    await assert.rejects(resolveRelease({ boardId: 'esp32', version: '0.1', releases: list(), cacheDir }), (error: unknown) => {
+    await assert.rejects(resolveRelease({ board: esp32, version: '0.1', releases: list(), cacheDir }), (error: unknown) => {
       assert.ok(error instanceof InputError);
       assert.match(error.hint ?? '', /known versions: 9\.9\.9/);
       return true;
     });
-    await assert.rejects(resolveRelease({ boardId: 'esp32', version: '9.9.6', releases: list({ '9.9.6': { url: 'x.bin', sha256: null } }), cacheDir }), /no sha256/);
+    files.set('TEST_GENERIC-v9.9.9.bin', release);
+    const listed: ReleaseList = { baseUrl, boards: { esp32: { '9.9.9': { url: 'TEST_GENERIC-v9.9.9.bin', sha256: 'ab'.repeat(32) } } } };
+    await assert.rejects(resolveRelease({ board: esp32, version: '9.9.9', releases: listed, cacheDir }), new RegExp(`has sha256 ${sha256(release)}, the release list says ${'ab'.repeat(32)}`));
+    writeFileSync(pinsFile(cacheDir), '{ not json');
+    await assert.rejects(resolve9(cacheDir), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.match(error.hint ?? '', /delete .*pins\.json/);
+      return true;
+    });
+    assert.equal(readFileSync(pinsFile(cacheDir), 'utf8'), '{ not json', 'left as it was');
   });
 
-  it('ships a release list for every board with micropython.org URLs', () => {
+  it('ships a release list for every board with micropython.org URLs and no digests to hand-edit', () => {
     const releases = loadReleases();
     assert.equal(releases.baseUrl, 'https://micropython.org/resources/firmware/');
     for (const board of ['esp32', 'esp8266', 'esp32s3', 'esp32c3']) {
       assert.ok(releases.boards[board]?.['1.24.1'], board);
       assert.ok(releases.boards[board]?.['1.25.0'], board);
       assert.match(releases.boards[board]!['1.24.1']!.url, /-20241129-v1\.24\.1\.bin$/);
+      for (const entry of Object.values(releases.boards[board]!)) assert.equal(entry.sha256, undefined);
     }
   });
 

@@ -25,8 +25,7 @@ test('flash a running ESP32: reset into the loader, write, verify, hard reset in
   await board.waitForLine(/INFO app .*boot=power_on/);
 
   // A MicroPython build carries its banner text; this image says v1.24.1.
-  const image = Buffer.from(syntheticFirmware(256 * 1024, 5, 0));
-  image.write('MicroPython v1.24.1 on 2024-11-29; Generic ESP32 module with ESP32\0', 0x8000, 'latin1');
+  const image = Buffer.from(syntheticFirmware(256 * 1024, 5, 'ESP32', { text: { at: 0x8000, text: 'MicroPython v1.24.1 on 2024-11-29; Generic ESP32 module with ESP32\0' } }));
   writeFileSync(path.join(project, 'fw.bin'), image);
   const run = await runCli(['flash', '--port', port, '--board', 'esp32', '--image', 'fw.bin', '--baud', '921600', '--json'], { cwd: project, serialBinding: VirtualBinding });
   assert.equal(run.code, 0, run.stdout + run.stderr);

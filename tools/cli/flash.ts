@@ -21,7 +21,7 @@ interface FlashArgs {
   version: string | undefined;
   mirror: string | undefined;
   imageDir: string | undefined;
-  repin: boolean;
+  repin: boolean | undefined;
   erase: boolean;
   baud: number | undefined;
 }
@@ -48,7 +48,7 @@ export const flashCommand = defineCommand<FlashArgs>({
       .option('version', { type: 'string', requiresArg: true, describe: 'A MicroPython release from the built-in list: downloaded once, verified by its structure, sha256 pinned on first use, cached' })
       .option('mirror', { type: 'string', requiresArg: true, describe: 'Fetch --version releases from this URL (a class mirror holding the micropython.org file names) [env MPY_IOT_MIRROR]' })
       .option('image-dir', { type: 'string', requiresArg: true, describe: 'Take --version releases from this folder of micropython.org .bin files (names unchanged) [env MPY_IOT_IMAGE_DIR]' })
-      .option('repin', { type: 'boolean', default: false, describe: 'Accept a --version file whose sha256 differs from the one pinned on first use, and pin it instead' })
+      .option('repin', { type: 'boolean', describe: 'Accept a --version file whose sha256 differs from the one pinned on first use, and pin it instead' })
       .option('erase', { type: 'boolean', default: false, describe: 'Erase the whole flash first (also removes the files on the board)' })
       .option('baud', { type: 'number', requiresArg: true, describe: "Transfer baud rate (default: the board's, usually 460800)" })
       .conflicts('port', 'all')
@@ -193,7 +193,7 @@ function imageLoader(args: FlashArgs, io: CliIo): { load(board: BoardProfile): P
       if (!promise) {
         promise = file
           ? Promise.resolve(file)
-          : resolveRelease({ board, version: String(args.version), cacheDir: defaultCacheDir(io.env), source, repin: args.repin, ...(releases ? { releases } : {}) });
+          : resolveRelease({ board, version: String(args.version), cacheDir: defaultCacheDir(io.env), source, repin: args.repin === true, ...(releases ? { releases } : {}) });
         promise = promise.then((image) => (loaded.set(board.id, image), image));
         pending.set(board.id, promise);
       }
