@@ -4,16 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { syntheticFirmware } from '../../tools/flash/synthetic.ts';
 import { ptySimulator } from '../helpers/ptySimulator.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 
 test('simulate --pty --loader esp32, then flash --port on that pseudo-terminal', async () => {
   const dir = tempDir();
-  // An image header (magic 0xE9; extended header with chip id 0 = ESP32 at bytes 12-13), then data.
-  const header = Buffer.alloc(24);
-  header.set([0xe9, 0x03, 0x02, 0x20]);
-  const image = Buffer.concat([header, Buffer.alloc(60_000, 0x5a), Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7) & 0xff))]);
-  writeFileSync(path.join(dir, 'fw.bin'), image);
+  // A structurally valid ESP32 image (flash checks header, segments, checksum and SHA-256 first).
+  writeFileSync(path.join(dir, 'fw.bin'), syntheticFirmware(64 * 1024, 6, 'ESP32'));
   const ptyPath = await ptySimulator(['--loader', 'esp32', '--duration', '60s'], dir);
   // At 115200 throughout: with no reset lines the stub stays running after a flash, at the speed it
   // was left at, and the next flash (at 115200 to start) must reach it.
