@@ -33,9 +33,10 @@ export const flashCommand = defineCommand<FlashArgs>({
   describe:
     'Write MicroPython to a board (or every detected board in parallel) with esptool-js, verify it, and restart it. ' +
     'Without --board (or a project device) the chip is detected and its board profile used; a board that disagrees with the detected chip is refused before anything is written. ' +
-    'Every image is checked by its own structure first (ESP image header, chip id, segments inside the file, XOR checksum, appended SHA-256; ' +
+    'Every image is checked by its own structure first (ESP image header, chip id and appended SHA-256 on the ESP32 family, segments inside the file, XOR checksum; ' +
     "a release's partition table and app image, or the ESP8266's MD5 trailer). --version releases come from micropython.org, --mirror or --image-dir; " +
-    "the first verified download of each board and version has its sha256 pinned in the user's cache folder, and a later file that differs is refused (accept it with --repin).",
+    "the first verified download of each board and version has its sha256 pinned in the user's cache folder (pins.json under ~/.cache/mpy-iot/firmware or $MPY_IOT_CACHE_DIR), " +
+    'and a later file that differs is refused (accept it with --repin).',
   builder: (y) =>
     y
       // `--version` is yargs' own (the package version) unless turned off for this command.
