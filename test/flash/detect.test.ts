@@ -117,10 +117,19 @@ describe('flash detects the chip when no board is given', () => {
       assert.match(wrongImage.stderr, /the image cannot go on board 'esp8266' \(ESP8266\): built for ESP32, not ESP8266/);
       assert.match(wrongImage.stderr, /Nothing was written/);
 
+      // With the board named, a wrong image is refused before the port is even opened.
+      const resetsBefore = board.loader.stats.resets;
+      const named = await runCli(['flash', '--port', board.path, '--board', 'esp8266', '--image', 'esp32.bin'], { cwd: dir, env, serialBinding: VirtualBinding });
+      assert.equal(named.code, 2);
+      assert.match(named.stderr, /the image cannot go on board 'esp8266' \(ESP8266\): built for ESP32, not ESP8266/);
+      assert.equal(board.loader.stats.resets, resetsBefore, 'the board was not reset');
+      const resets = resetsBefore;
+
       const wrongBoard = await runCli(['flash', '--port', board.path, '--board', 'esp32', '--image', 'esp32.bin'], { cwd: dir, env, serialBinding: VirtualBinding });
       assert.equal(wrongBoard.code, 2);
       assert.match(wrongBoard.stderr, new RegExp(`port ${board.path} has an ESP8266, but board 'esp32' is an esp32`));
       assert.match(wrongBoard.stderr, /--board esp8266 \(or leave --board out: flash detects the chip\)/);
+      assert.ok(board.loader.stats.resets > resets, 'only a mismatch found by asking the chip resets the board');
 
       // A project of several ESP32 devices and no --device: detection, limited to the project's boards.
       const twoTeams = [1, 2].map((n) => ({ name: `team-${n}`, telemetry: { students: ['A'], group: 'G' } }));

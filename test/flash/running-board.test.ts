@@ -8,10 +8,10 @@ import { after, test } from 'node:test';
 import { syntheticFirmware } from '../../tools/flash/synthetic.ts';
 import { createVirtualPort, removeVirtualPort, VirtualBinding } from '../../tools/serial/index.ts';
 import { boardDevice } from '../../tools/sim/serialFarEnd.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, tempDir } from '../helpers/cli.ts';
 import { bootBoard, buildLab } from '../helpers/sim.ts';
 
-test('flash a running ESP32: reset into the loader, write, verify, hard reset into the new MicroPython', async () => {
+test('flash a running ESP32 (chip detected, no --board): reset into the loader, write, verify, hard reset into the new MicroPython', async () => {
   const project = await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'desk', board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] });
   const board = await bootBoard(project, 'desk');
   const device = boardDevice(board);
@@ -27,9 +27,11 @@ test('flash a running ESP32: reset into the loader, write, verify, hard reset in
   // A MicroPython build carries its banner text; this image says v1.24.1.
   const image = Buffer.from(syntheticFirmware(256 * 1024, 5, 'ESP32', { text: { at: 0x8000, text: 'MicroPython v1.24.1 on 2024-11-29; Generic ESP32 module with ESP32\0' } }));
   writeFileSync(path.join(project, 'fw.bin'), image);
-  const run = await runCli(['flash', '--port', port, '--board', 'esp32', '--image', 'fw.bin', '--baud', '921600', '--json'], { cwd: project, serialBinding: VirtualBinding });
+  // Outside the project and without --board: flash asks the chip (the board's ROM loader) which it is.
+  const run = await runCli(['flash', '--port', port, '--image', path.join(project, 'fw.bin'), '--baud', '921600', '--json'], { cwd: tempDir(), serialBinding: VirtualBinding });
   assert.equal(run.code, 0, run.stdout + run.stderr);
-  const result = run.json<{ ports: { mac: string; restarted: boolean }[] }>().ports[0]!;
+  const result = run.json<{ ports: { mac: string; restarted: boolean; chip: string; board: string; detected: boolean }[] }>().ports[0]!;
+  assert.deepEqual([result.chip, result.board, result.detected], ['ESP32', 'esp32', true]);
   assert.equal(result.restarted, true);
   assert.equal(result.mac.replaceAll(':', ''), board.mac.replaceAll(':', ''), "the ROM reports the running board's MAC");
   assert.ok(Buffer.from(device.loader.flash.subarray(0x1000, 0x1000 + image.length)).equals(image));

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { loadBoards, type BoardProfile } from '../boards/index.ts';
 import { InputError, MpyIotError } from '../errors.ts';
-import { flashBoard, type BoardPicker, type FlashProgress, type FlashResult } from '../flash/flash.ts';
+import { checkImage, flashBoard, type BoardPicker, type FlashProgress, type FlashResult } from '../flash/flash.ts';
 import { defaultCacheDir, loadReleases, readImageFile, resolveRelease, type ImageSource, type ResolvedImage } from '../flash/images.ts';
 import { pinsFile } from '../flash/pins.ts';
 import { listPorts, type PortSummary } from '../serial/index.ts';
@@ -66,7 +66,7 @@ export const flashCommand = defineCommand<FlashArgs>({
     const { board, label } = pickBoard(args, io, out);
     const images = imageLoader(args, io);
     // A known board: the image is fetched and verified before any port is touched.
-    if (typeof board !== 'function') await images.load(board);
+    if (typeof board !== 'function') checkImage((await images.load(board)).bytes, board, label);
     const ports = await pickPorts(args, io);
     const progress = progressView(out, io.isTTY, ports.map((p) => p.path));
     const results = await Promise.allSettled(
