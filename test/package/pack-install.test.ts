@@ -14,7 +14,9 @@ const run = promisify(execFile);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'mpy-iot-pack-'));
 const app = path.join(tmp, 'app');
-const env = { ...process.env, NO_COLOR: '1', npm_config_update_notifier: 'false' };
+// Without NODE_TEST_CONTEXT: the lab's own `node --test` must run as a top-level test run.
+const { NODE_TEST_CONTEXT: _runner, ...outerEnv } = process.env;
+const env = { ...outerEnv, NO_COLOR: '1', npm_config_update_notifier: 'false' };
 let packedFiles: string[] = [];
 
 before(async () => {
@@ -37,7 +39,8 @@ test('the tarball holds the runtime and the compiled library, not the tests or t
   for (const needed of ['tools/cli/bin.mjs', 'tools/sim/worker/board-worker.mjs', 'firmware/mpyiot/app.py', 'templates/common/main.py', 'boards/esp32.json', 'schema/project.schema.json', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/sim/worker/board-worker.mjs', 'dist/sim/python/machine.py']) {
     assert.ok(packedFiles.includes(needed), `${needed} missing from the tarball`);
   }
-  const stray = packedFiles.filter((f) => /^(test|bench|\.interop|\.ci|node_modules|build|lab)\//.test(f) || f.endsWith('.test.ts'));
+  // tools/init/lab/ holds the test `init` scaffolds into a lab: shipped on purpose.
+  const stray = packedFiles.filter((f) => /^(test|bench|\.interop|\.ci|node_modules|build|lab)\//.test(f) || (f.endsWith('.test.ts') && !f.startsWith('tools/init/lab/')));
   assert.deepEqual(stray, []);
 });
 
@@ -53,6 +56,29 @@ test('init in the installed package points $schema at the installed schema', asy
   const project = JSON.parse(readFileSync(path.join(app, 'lab', 'mpy-iot.json'), 'utf8')) as { $schema: string };
   assert.equal(project.$schema, '../node_modules/mpy-iot/schema/project.schema.json');
   assert.ok(existsSync(path.resolve(app, 'lab', project.$schema)), 'the $schema path resolves to a file');
+});
+
+test('the test init scaffolds passes out of the box and fails on a payload the schema refuses', async () => {
+  const lab = path.join(app, 'lab');
+  if (!existsSync(path.join(lab, 'mpy-iot.json'))) await run(npm, ['exec', '--no', '--', 'mpy-iot', 'init', 'lab'], { cwd: app, env });
+  // As `npm test` in the lab runs it (its package.json script), with mpy-iot and tsx found as installed.
+  const labTest = (): Promise<{ code: number; output: string }> =>
+    run(process.execPath, ['--import', 'tsx', '--test', 'test/telemetry.test.ts'], { cwd: lab, env, maxBuffer: 16 << 20 }).then(
+      (r) => ({ code: 0, output: r.stdout + r.stderr }),
+      (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, output: e.stdout + e.stderr }),
+    );
+  const passing = await labTest();
+  assert.equal(passing.code, 0, passing.output);
+  assert.match(passing.output, /# pass 2/);
+  // A schema the firmware's payload no longer meets: the test must say so and fail.
+  const schemaFile = path.join(lab, 'telemetry.schema.json');
+  const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as { required: string[]; properties: Record<string, unknown> };
+  schema.required.push('humidity');
+  schema.properties.humidity = { type: 'number' };
+  writeFileSync(schemaFile, JSON.stringify(schema, null, 2));
+  const failing = await labTest();
+  assert.equal(failing.code, 1, failing.output);
+  assert.match(failing.output, /team-1 sent an invalid payload on DATA\/[0-9a-f]{12} \(missing required field 'humidity'\)/);
 });
 
 test('the library imports from plain Node (no tsx) and its types check under tsc --strict', async () => {

@@ -45,7 +45,10 @@ export const initCommand = defineCommand<{ dir: string; board: string; force: bo
     const kept = args.force ? [] : existing;
     const written = files.filter((f) => !kept.includes(f));
     mkdirSync(dir, { recursive: true });
-    for (const file of written) writeFileSync(path.join(dir, file.path), file.contents, { flag: args.force ? 'w' : 'wx' });
+    for (const file of written) {
+      mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
+      writeFileSync(path.join(dir, file.path), file.contents, { flag: args.force ? 'w' : 'wx' });
+    }
     if (out.json) {
       out.document({ ok: true, dir, files: written.map((f) => path.join(dir, f.path)), kept: kept.map((f) => path.join(dir, f.path)) });
       return;
@@ -63,6 +66,7 @@ export const initCommand = defineCommand<{ dir: string; board: string; force: bo
     out.line('  edit .env (Wi-Fi and broker address) and the students/group in mpy-iot.json');
     out.line('  mpy-iot check     # validate the project');
     out.line('  mpy-iot build     # render firmware into build/<device>/');
+    out.line('  npm install && npm test   # test/telemetry.test.ts: virtual boards, every payload against the schema');
   },
 });
 

@@ -1,7 +1,7 @@
 // The files `mpy-iot init` writes: the MQTT lab as a project (pure; the CLI writes them).
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { packagePaths } from '../paths.ts';
+import { packagePaths, packageRoot } from '../paths.ts';
 import type { BoardProfile } from '../boards/types.ts';
 import type { ProjectFile } from '../config/types.ts';
 
@@ -52,8 +52,25 @@ export function scaffoldLab(options: ScaffoldOptions): ScaffoldFile[] {
     { path: 'telemetry.schema.json', contents: readFileSync(path.join(packagePaths.schema, 'telemetry.lab.schema.json'), 'utf8'), purpose: 'JSON Schema every payload is verified against' },
     { path: '.env.example', contents: envText({ WIFI_SSID: 'your-network', WIFI_PASSWORD: 'your-wifi-password', MQTT_HOST: '192.168.1.10' }), purpose: 'the variables the project needs (commit this one)' },
     { path: '.env', contents: envText(env), purpose: 'your values: edit Wi-Fi and broker address (never commit)' },
-    { path: '.gitignore', contents: '.env\nbuild/\n', purpose: 'keeps secrets and builds out of git' },
+    { path: '.gitignore', contents: '.env\nbuild/\nnode_modules/\n', purpose: 'keeps secrets and builds out of git' },
+    { path: 'package.json', contents: JSON.stringify(labPackageJson(), null, 2) + '\n', purpose: '`npm test` runs the test below' },
+    { path: 'test/telemetry.test.ts', contents: readFileSync(LAB_TEST, 'utf8'), purpose: 'virtual boards + a broker: every payload against the schema' },
   ];
+}
+
+/** The scaffolded test (type-checked with the tool's own sources, so it cannot fall behind the API). */
+const LAB_TEST = path.join(packageRoot, 'tools', 'init', 'lab', 'telemetry.test.ts');
+
+/** ESM (the library is ESM-only); tsx runs the TypeScript test on any Node ≥ 20. */
+function labPackageJson(): Record<string, unknown> {
+  const own = JSON.parse(readFileSync(packagePaths.packageJson, 'utf8')) as { version: string; dependencies: Record<string, string> };
+  return {
+    name: 'mqtt-lab',
+    private: true,
+    type: 'module',
+    scripts: { test: 'node --import tsx --test test/*.test.ts' },
+    devDependencies: { 'mpy-iot': `^${own.version}`, tsx: own.dependencies.tsx },
+  };
 }
 
 /**
