@@ -118,7 +118,9 @@ class App:
         self.seq = self.up = self.attempt = 0
         self.buf = Buffer(cfg.OFFLINE_BUFFER)
         self.outbox = []
-        self.now_flag = False
+        self.now_flag = self.dirty = False
+        # led_set: "on"/"off" once config or a command set it, else None (the LED shows the link).
+        self.led_set = self.cfg_ack = None
         self.reboot_at = self.wdt = self.pin = None
 
     def start(self):
@@ -146,6 +148,10 @@ class App:
                 while self.outbox:
                     s.publish(self.reply_t, self.outbox[0])
                     self.outbox.pop(0)
+                if self.dirty:
+                    # The state changed (config, interval, LED): publish the whole state document.
+                    self.dirty = False
+                    s.publish(s.status, load("link").state(self), None, s.retain)
             except Exception as e:
                 self.lost(e)
         if time.ticks_diff(now, self.deadline) >= 0:
@@ -208,6 +214,8 @@ class App:
     def on_msg(self, topic, msg):
         try:
             t = topic.decode()
+            if t == self.cfg_t:
+                return load("config").apply(self, msg, self.cfg.MAX_COMMAND_BYTES)
             for f in self.cmd_t:
                 if match(f, t):
                     r = load("commands").handle(self, msg, self.cfg.MAX_COMMAND_BYTES)
@@ -232,6 +240,8 @@ class App:
             self.wdt.feed()
 
     def show(self, on):
+        if self.led_set is not None:
+            on = self.led_set == "on"
         if self.pin is not None:
             self.pin.value(1 if on != self.cfg.LED_ACTIVE_LOW else 0)
 
@@ -239,10 +249,14 @@ class App:
         import machine
         machine.reset()
 
-    # Hooks for mpyiot.commands.
+    # Hooks for mpyiot.commands and mpyiot.config.
+    def republish(self):
+        self.dirty = True
+
     def set_interval(self, seconds):
         self.interval = int(seconds * 1000)
         self.deadline = time.ticks_add(self.ticks(), self.interval)
+        self.dirty = True
         info("command", "telemetry interval %d ms" % self.interval)
 
     def publish_now(self):
@@ -257,6 +271,9 @@ class App:
                 self.feed()
                 self.sleep_ms(150)
             state = self.sess.connected
+        else:
+            self.led_set = state
+            self.dirty = True
         self.show(state is True or state == "on")
 
     def reboot(self):

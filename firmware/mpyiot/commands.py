@@ -1,6 +1,6 @@
 # Commands: {"id": "<request id>", "cmd": "<name>", "args": {…}}. handle() never raises: it
 # returns a reply or error as UTF-8 JSON bytes. The app object provides the hooks
-# set_interval(seconds), publish_now(), led(state, times), reboot(), status() -> dict.
+# set_interval(seconds), publish_now(), led(state, times), reboot(), status() -> dict, republish().
 import json
 from mpyiot.jsontext import obj
 from mpyiot.log import exc
@@ -48,6 +48,9 @@ def _run(app, cmd, a):
     if cmd == "reboot":
         app.reboot()
         return {"rebooting": True}
+    if cmd == "state":
+        app.republish()
+        return {"published": True}
     return app.status()
 
 
@@ -68,7 +71,7 @@ def handle(app, msg, max_bytes):
         cmd = req.get("cmd")
         if type(cmd) is not str:
             return error(rid, None, "missing cmd")
-        if cmd not in ("ping", "set_interval", "publish_now", "led", "reboot", "status"):
+        if cmd not in ("ping", "set_interval", "publish_now", "led", "reboot", "status", "state"):
             return error(rid, cmd, "unknown command: " + cmd)
         a = req.get("args")
         a = {} if a is None else a

@@ -30,8 +30,9 @@ def why(e):
     return exc(e)
 
 
-def mqtt(s):
-    # Connects Session s: will before connect, clean session, subscriptions (again), then birth.
+def mqtt(s, birth):
+    # Connects Session s: will before connect, clean session, subscriptions (again), then the birth:
+    # birth() is the state document (state() below), built once connects is counted.
     from umqtt.simple import MQTTClient
     cfg = s.cfg
     q = cfg.MQTT_QOS
@@ -48,10 +49,20 @@ def mqtt(s):
     s.connects += 1
     s.connected = True
     # The client id lets watchers tell when two boards share one (the broker kicks them in turn).
-    s.publish(s.status, obj([("status", "online"), ("name", cfg.NAME), ("mac", s.mac),
-                             ("cid", s.cid.decode()), ("boot", s.boot), ("connects", s.connects)]),
-              None, s.retain)
+    s.publish(s.status, birth(), None, s.retain)
     info("mqtt", "connected, subscribed to %d topics" % len(s.topics))
+
+
+def state(app):
+    # The state document on $devices/<id>/state: the birth, and again whenever config or a command
+    # changed interval or LED ("led": null while the LED just shows the connection). "config" is
+    # the outcome of the last $devices/<id>/config message: {"id", "ok"[, "error"]}.
+    s = app.sess
+    ms = app.interval
+    return obj([("status", "online"), ("name", app.cfg.NAME), ("mac", s.mac), ("cid", s.cid.decode()),
+                ("boot", s.boot), ("connects", s.connects),
+                ("interval", ms // 1000 if ms % 1000 == 0 else ms / 1000), ("led", app.led_set),
+                ("config", app.cfg_ack)])
 
 
 def connect(app):
@@ -63,7 +74,7 @@ def connect(app):
                                     app.feed, app.ticks, app.sleep_ms):
             raise OSError("Wi-Fi not connected")
         comp = "mqtt"
-        mqtt(app.sess)
+        mqtt(app.sess, lambda: state(app))
         app.show(True)
         n = app.buf.flush(app.send)
         if n:

@@ -45,8 +45,9 @@ def start(app):
     app.reply_t = x(cfg.REPLY_TOPIC).encode()
     app.cmd_t = [x(t) for t in cfg.COMMAND_TOPICS]
     app.res_t = x(cfg.RESULT_TOPIC) if cfg.RESULT_TOPIC else None
+    app.cfg_t = x(cfg.CONFIG_TOPIC) if cfg.CONFIG_TOPIC else None
     subs = []
-    for t in app.cmd_t + [app.res_t] + [x(t) for t in cfg.LISTEN]:
+    for t in app.cmd_t + [app.cfg_t, app.res_t] + [x(t) for t in cfg.LISTEN]:
         if t and t not in subs:
             subs.append(t)
     boot = boot_reason()

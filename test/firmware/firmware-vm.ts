@@ -53,6 +53,7 @@ export const baseConfig: Record<string, PyValue> = {
   EXTRAS: ['seq', 'uptime', 'rssi', 'heap'],
   RESULT_TOPIC: 'RESULT',
   COMMAND_TOPICS: ['$devices/dev1/commands', '$registries/reg1/commands'],
+  CONFIG_TOPIC: '$devices/dev1/config',
   LISTEN: ['news/#'],
   LED_PIN: 2,
   LED_ACTIVE_LOW: false,

@@ -6,9 +6,9 @@ import { APP_PRELUDE, startFirmware } from './firmware-vm.ts';
 // for one use (app.load) and must not stay behind. bench/firmware-heap.ts measures the bytes.
 const RESIDENT = 'mpyiot mpyiot.app mpyiot.jsontext mpyiot.log mpyiot.session';
 const loaded = 'print(" ".join(sorted([m for m in sys.modules if m.startswith("mpyiot")])), ' +
-  '[n for n in ("start", "link", "wifi", "tls", "sensor", "commands", "result") if hasattr(mpyiot, n)])';
+  '[n for n in ("start", "link", "wifi", "tls", "sensor", "commands", "result", "config") if hasattr(mpyiot, n)])';
 
-test('only the loop modules stay loaded through start, connects, reconnects, commands and RESULT', async () => {
+test('only the loop modules stay loaded through start, connects, reconnects, commands, config (and the state it publishes) and RESULT', async () => {
   const vm = await startFirmware();
   const out = vm.py(`${APP_PRELUDE}
 import sys, mpyiot
@@ -16,6 +16,7 @@ ${loaded}
 a.step()
 fake.inbox.append((b"$devices/dev1/commands", b'{"id": "s", "cmd": "status"}'))
 fake.inbox.append((b"RESULT", b'{"message": "ok"}'))
+fake.inbox.append((b"$devices/dev1/config", b'{"id": "c", "interval": 3}'))
 a.step()
 fake.script["broken"] = True
 for i in range(100):

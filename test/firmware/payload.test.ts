@@ -54,6 +54,7 @@ for e in pubs:
   assert.ok(birth);
   assert.deepEqual(JSON.parse(Buffer.from(birth[3]!, 'hex').toString()), {
     status: 'online', name: 'board-1', mac: 'aabbcc0dee0f', cid: 'mpy-aabbcc0dee0f', boot: 'watchdog', connects: 1,
+    interval: 2, led: null, config: null,
   });
   const data = rows.filter((r) => r[2] === 'DATA/aabbcc0dee0f').map((r) => Buffer.from(r[3]!, 'hex').toString('utf8'));
   const events = rows.filter((r) => r[2] === '$devices/dev1/events').map((r) => Buffer.from(r[3]!, 'hex').toString());

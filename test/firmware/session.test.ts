@@ -20,6 +20,7 @@ for e in fake.log:
   assert.deepEqual(log.filter((l) => l.startsWith('subscribe')), [
     "subscribe b'$devices/dev1/commands' 1 bytes",
     "subscribe b'$registries/reg1/commands' 1 bytes",
+    "subscribe b'$devices/dev1/config' 1 bytes",
     "subscribe b'RESULT' 1 bytes",
     "subscribe b'news/#' 1 bytes",
   ]);
@@ -47,7 +48,7 @@ print("CONNECTS", a.sess.connects)
   assert.ok(out.some((l) => l.startsWith('[mpy-iot] WARN mqtt connection lost: OSError: -1')));
   const log = ops(out);
   assert.equal(log.filter((l) => l === 'connect True').length, 2);
-  assert.equal(log.filter((l) => l.startsWith('subscribe')).length, 8);
+  assert.equal(log.filter((l) => l.startsWith('subscribe')).length, 10);
   assert.equal(log.filter((l) => l.startsWith('will')).length, 2);
   const second = log.lastIndexOf('connect True');
   assert.ok(log[second - 1]!.startsWith('will'), 'the will is set again before the reconnect');

@@ -51,6 +51,7 @@ export function configValues(device: ResolvedDevice, tlsFormat: 'pem' | 'der'): 
     ['EXTRAS', telemetry.extras],
     ['RESULT_TOPIC', listen.includes('RESULT') ? 'RESULT' : null],
     ['COMMAND_TOPICS', commandTopics],
+    ['CONFIG_TOPIC', `$devices/${identity.deviceId}/config`],
     ['LISTEN', listen.filter((t) => t !== 'RESULT')],
     ['LED_PIN', device.led.pin],
     ['LED_ACTIVE_LOW', device.led.activeLow],
