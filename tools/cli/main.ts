@@ -5,6 +5,8 @@ import { boardsCommand } from './boards.ts';
 import { brokerCommand } from './broker.ts';
 import { buildCommand } from './build.ts';
 import { certsCommand } from './certs.ts';
+import { configCommand } from './configPush.ts';
+import { stateCommand } from './state.ts';
 import { checkCommand } from './check.ts';
 import { codegenCommand } from './codegen.ts';
 import type { Command, GlobalArgs } from './command.ts';
@@ -44,6 +46,8 @@ export const commands: Command<never>[] = [
   flashCommand,
   certsCommand,
   codegenCommand,
+  configCommand,
+  stateCommand,
 ] as Command<never>[];
 
 function parser(argv: string[]) {

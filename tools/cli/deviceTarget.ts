@@ -1,0 +1,19 @@
+// config push and state: the project device (by name or IoT Core id) and its topics.
+import { InputError } from '../errors.ts';
+import type { LoadedProject, ResolvedDevice } from '../config/index.ts';
+import { topicFilter } from '../harness/index.ts';
+
+export interface DeviceTarget {
+  device: ResolvedDevice;
+  stateTopic: string;
+  configTopic: string;
+  commandTopic: string;
+}
+
+export function deviceTarget(project: LoadedProject | null, name: string): DeviceTarget {
+  if (!project) throw new InputError('no project file here', [], { hint: 'run in the project folder, or pass --project' });
+  const device = project.devices.find((d) => d.name === name || d.identity.deviceId === name);
+  if (!device) throw new InputError(`no device '${name}' in the project`, [], { hint: `devices: ${project.devices.map((d) => d.name).join(', ')}` });
+  const id = device.identity.deviceId;
+  return { device, stateTopic: topicFilter(device.mqtt.statusTopic, device), configTopic: `$devices/${id}/config`, commandTopic: `$devices/${id}/commands` };
+}
