@@ -69,5 +69,5 @@ test('mpy-iot boards lists the profiles as a table and as JSON', async () => {
   assert.match(text.stdout, /esp8266\s+ESP8266\s+0x0\s+2 \(low\)\s+—/);
   assert.match(text.stdout, /esp32\s+ESP32\s+0x1000\s+2\s+raw_temperature \(°F\)/);
   const json = await runCli(['boards', '--json'], { cwd: tempDir() });
-  assert.deepEqual(json.json<{ id: string }[]>().map((b) => b.id).sort(), ['esp32', 'esp32c3', 'esp32s3', 'esp8266']);
+  assert.deepEqual(json.json<{ boards: { id: string }[] }>().boards.map((b) => b.id).sort(), ['esp32', 'esp32c3', 'esp32s3', 'esp8266']);
 });

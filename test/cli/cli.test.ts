@@ -37,7 +37,7 @@ test('the installed bin runs: npx-style spawn of tools/cli/bin.mjs', () => {
   const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
   const run = spawnSync(process.execPath, [bin, 'boards', '--json'], { encoding: 'utf8', cwd: tempDir() });
   assert.equal(run.status, 0, run.stderr);
-  assert.ok(Array.isArray(JSON.parse(run.stdout)));
+  assert.ok(Array.isArray((JSON.parse(run.stdout) as { boards: unknown }).boards));
   const bad = spawnSync(process.execPath, [bin, 'check'], { encoding: 'utf8', cwd: tempDir(), env: { ...process.env, NO_COLOR: '1' } });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^mpy-iot: no project file/);

@@ -23,7 +23,7 @@ after(() => broker.stop());
 
 test('a shared client id is reported by simulate, watch and verify, naming both boards', async () => {
   const watching = new AbortController();
-  const simulate = runCli(['simulate', '--duration', '14s', '--json'], { cwd: project });
+  const simulate = runCli(['simulate', '--duration', '14s', '--jsonl'], { cwd: project });
   await new Promise((r) => setTimeout(r, 1500));
   const watch = runCli(['watch'], { cwd: project, interrupt: watching.signal });
   const verify = await runCli(['verify', '--duration', '10s', '--json'], { cwd: project });

@@ -9,7 +9,7 @@ export const boardsCommand = defineCommand({
   async run(_args, { out }) {
     const { boards } = loadBoards();
     if (out.json) {
-      out.document(boards);
+      out.document({ ok: true, boards });
       return;
     }
     const temp = (s: string | null): string => (s === 'raw_temperature_f' ? 'raw_temperature (°F)' : s === 'mcu_temperature' ? 'mcu_temperature (°C)' : '—');

@@ -5,7 +5,7 @@ import { loadProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { isLanHost, isLoopbackHost } from '../shared/addresses.ts';
 import { parsePort } from '../shared/numbers.ts';
-import { defineCommand } from './command.ts';
+import { defineCommand, jsonlOption } from './command.ts';
 import { untilStopped } from './untilStopped.ts';
 
 interface BrokerArgs {
@@ -24,7 +24,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
   command: 'broker',
   describe: 'Run the embedded MQTT broker (TCP, WebSocket, users, IoT-Core topic rules, TLS/mTLS)',
   builder: (y) =>
-    y
+    jsonlOption(y)
       .option('port', { type: 'string', default: '1883', requiresArg: true, describe: 'TCP port (0 = any free port)' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'Address to listen on (0.0.0.0 for the classroom network)' })
       .option('ws-port', { type: 'string', requiresArg: true, describe: 'Also accept MQTT over WebSocket on this port (browsers)' })
@@ -37,6 +37,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       .implies('tls-cert', 'tls-key')
       .implies('tls-key', 'tls-cert')
       .example('$0 broker', 'Plain broker on 127.0.0.1:1883 until Ctrl-C')
+      .example('$0 broker --jsonl', 'Connections, refusals and errors as JSON Lines as they happen')
       .example('$0 broker --host 0.0.0.0 --ws-port 9001', 'Reachable by the classroom boards, and by browsers over WebSocket')
       .example('$0 broker --iot-core', "IoT Core rules for the project's devices; mqtts:// on 8883 with certs/broker.pem when `mpy-iot certs init` made it")
       .example('$0 broker --iot-core --tls-cert s.pem --tls-key s.key --tls-ca ca.pem', 'IoT Core rules; devices log in by password or certificate'),
@@ -71,8 +72,20 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       }
     }
     const c = out.color;
+    // For the --json summary: where it listened and what its clients did.
+    const seen = { listening: [] as string[], connections: 0, clients: new Set<string>(), refused: 0, errors: 0 };
     const report = (event: BrokerEvent): void => {
-      if (out.json) return out.event({ ...event, at: new Date().toISOString() });
+      if (event.type === 'listening') seen.listening.push(event.url);
+      else if (event.type === 'client-connected') {
+        seen.connections++;
+        seen.clients.add(event.clientId);
+      } else if (event.type === 'refused') seen.refused++;
+      else if (event.type === 'client-error') seen.errors++;
+      if (out.json) {
+        // With --json stdout waits for the summary: where to connect still belongs on the screen.
+        if (!out.jsonl && event.type === 'listening') out.note(`listening on ${event.url}`);
+        return out.event(event);
+      }
       const time = c.dim(new Date().toLocaleTimeString());
       switch (event.type) {
         case 'listening':
@@ -97,7 +110,8 @@ export const brokerCommand = defineCommand<BrokerArgs>({
     if (!out.json) out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
     await untilStopped(io);
     await broker.close();
-    if (!out.json) out.note('broker stopped');
+    if (out.json) out.document({ ok: true, listening: seen.listening, connections: seen.connections, clients: [...seen.clients], refused: seen.refused, clientErrors: seen.errors });
+    else out.note('broker stopped');
   },
 });
 

@@ -27,3 +27,11 @@ export interface Command<A = Record<string, unknown>> {
 export function defineCommand<A>(command: Command<A>): Command<A> {
   return command;
 }
+
+/**
+ * --jsonl, for the commands that stream (simulate, watch, broker, monitor): one JSON object per
+ * line as things happen, each with "type" and "at" (ISO 8601 UTC with ms); the last line is the
+ * summary (or the error). Their --json is one document when they stop.
+ */
+export const jsonlOption = (y: Argv): Argv =>
+  y.option('jsonl', { type: 'boolean', default: false, describe: 'Stream events as JSON Lines (each with "type" and an ISO 8601 "at"; the last line is the summary or the error)' });

@@ -27,42 +27,83 @@ export interface CliIo {
 }
 
 export interface Output {
+  /** Machine-readable stdout (--json or --jsonl): no human lines there. */
   readonly json: boolean;
+  /** --jsonl: a streaming command writes one JSON object per line as things happen. */
+  readonly jsonl: boolean;
   readonly verbose: boolean;
   readonly color: ReturnType<typeof pc.createColors>;
   /** Secrets of the loaded project; commands add to it as soon as they load one. */
   readonly redactor: Redactor;
-  /** A human line on stdout (suppressed in --json mode). */
+  /** A human line on stdout (suppressed in --json/--jsonl mode). */
   line(text?: string): void;
   /** A warning or progress note on stderr (kept in --json mode, where stdout is for the document). */
   note(text: string): void;
-  /** The machine-readable result of a --json run, one document on stdout. */
+  /**
+   * The command's result. --json: the one document on stdout, written when the command ends (a later
+   * call replaces an earlier one; a failure merges its error into it). --jsonl: the last line, as
+   * {"type": "summary", …}.
+   */
   document(value: unknown): void;
-  /** One event of a streaming command's --json output (one JSON object per line). */
-  event(value: unknown): void;
+  /** What document() holds so far (undefined when nothing yet). */
+  pendingDocument(): unknown;
+  /** One event of a streaming command: a JSON line with --jsonl, nothing otherwise (--json summarizes at the end). */
+  event(value: { type: string } & Record<string, unknown>): void;
+  /** Writes the pending --json document; the CLI calls it once, when the command ends. */
+  flush(): void;
 }
 
-export function createOutput(io: CliIo, flags: { json: boolean; verbose: boolean; color: boolean }): Output {
+export function createOutput(io: CliIo, flags: { json: boolean; jsonl?: boolean; verbose: boolean; color: boolean }): Output {
   const redactor = new Redactor();
   const color = pc.createColors(flags.color);
+  const jsonl = Boolean(flags.jsonl);
+  const machine = flags.json || jsonl;
+  let pending: { value: unknown } | undefined;
+  const writeLine = (value: Record<string, unknown>): void => {
+    io.stdout(JSON.stringify(redactor.redactJson(isoTimestamps({ ...value, at: value.at ?? Date.now() }))) + '\n');
+  };
   return {
-    json: flags.json,
+    json: machine,
+    jsonl,
     verbose: flags.verbose,
     color,
     redactor,
     line(text = '') {
-      if (!flags.json) io.stdout(redactor.redact(text) + '\n');
+      if (!machine) io.stdout(redactor.redact(text) + '\n');
     },
     note(text) {
       io.stderr(redactor.redact(text) + '\n');
     },
     document(value) {
-      io.stdout(JSON.stringify(redactor.redactJson(value), null, 2) + '\n');
+      if (jsonl) writeLine({ type: 'summary', ...(isPlainObject(value) ? value : { value }) });
+      else if (flags.json) pending = { value };
     },
+    pendingDocument: () => pending?.value,
     event(value) {
-      io.stdout(JSON.stringify(redactor.redactJson(value)) + '\n');
+      if (jsonl) writeLine(value);
+    },
+    flush() {
+      if (!pending) return;
+      io.stdout(JSON.stringify(redactor.redactJson(isoTimestamps(pending.value)), null, 2) + '\n');
+      pending = undefined;
     },
   };
+}
+
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null);
+
+/**
+ * One timestamp format in every JSON output: ISO 8601 UTC with milliseconds. Library values carry
+ * epoch milliseconds in fields named `at`, `…At`, `firstSeen` and `lastSeen`; they are converted here.
+ */
+export function isoTimestamps(value: unknown, key = ''): unknown {
+  if (typeof value === 'number' && (key === 'at' || key.endsWith('At') || key === 'firstSeen' || key === 'lastSeen') && Number.isFinite(value) && value > 1e11) {
+    return new Date(value).toISOString();
+  }
+  if (Array.isArray(value)) return value.map((item) => isoTimestamps(item));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isoTimestamps(v, k)]));
+  return value;
 }
 
 export function processIo(): CliIo {

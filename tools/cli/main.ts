@@ -12,7 +12,7 @@ import { codegenCommand } from './codegen.ts';
 import type { Command, GlobalArgs } from './command.ts';
 import { demoCommand } from './demo.ts';
 import { initCommand } from './init.ts';
-import { createOutput, processIo, wantsColor, type CliIo } from './io.ts';
+import { createOutput, processIo, wantsColor, type CliIo, type Output } from './io.ts';
 import { reportError } from './report.ts';
 import { resultCommand } from './result.ts';
 import { sendCommandCli } from './send.ts';
@@ -54,7 +54,7 @@ function parser(argv: string[]) {
   let y = yargs(argv)
     .scriptName('mpy-iot')
     .usage('$0 <command> [options]\n\nMicroPython IoT toolchain: one project file → firmware for a fleet of ESP32/ESP8266 boards.')
-    .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output (one JSON document on stdout)', global: true })
+    .option('json', { type: 'boolean', default: false, describe: 'Machine-readable output: exactly one JSON document on stdout, success or failure (streaming commands: a summary when they stop; --jsonl streams)', global: true })
     .option('verbose', { type: 'boolean', default: false, describe: 'More detail, including error causes', global: true })
     .option('color', { type: 'boolean', describe: 'Force colours on or off (NO_COLOR is respected)', global: true })
     .option('project', { alias: 'p', type: 'string', describe: 'Project file or folder (default: ./mpy-iot.json or ./mpy-iot.yaml)', global: true, requiresArg: true })
@@ -107,9 +107,19 @@ export async function main(rawArgv: string[], io: CliIo = processIo()): Promise<
     });
   } catch (error) {
     parseError = error as Error;
-    parsed = { json: argv.includes('--json'), verbose: false, color: undefined, project: undefined, _: [] };
+    // Which command (and so whether --jsonl exists for it) is unknown: either flag gets one document.
+    parsed = { json: argv.includes('--json') || argv.includes('--jsonl'), jsonl: false, verbose: false, color: undefined, project: undefined, _: [] };
   }
-  const out = createOutput(io, { json: Boolean(parsed.json), verbose: Boolean(parsed.verbose), color: wantsColor(io, parsed.color) });
+  const jsonl = Boolean(parsed.jsonl);
+  const out = createOutput(io, { json: Boolean(parsed.json) && !jsonl, jsonl, verbose: Boolean(parsed.verbose), color: wantsColor(io, parsed.color) });
+  const code = await runParsed(argv, parsed, parseError, helpText, io, out);
+  // Whatever happened, a --json run ends with its one document.
+  out.flush();
+  return code;
+}
+
+async function runParsed(argv: string[], parsed: GlobalArgs & { _: (string | number)[] }, parseError: Error | undefined, helpText: string, io: CliIo, out: Output): Promise<number> {
+  if (!parseError && parsed.json && parsed.jsonl) parseError = new InputError('--json and --jsonl: pick one', [], { hint: '--json prints one document when the command ends; --jsonl streams one JSON object per line' });
   if (parseError) {
     // With no command at all yargs fails before it renders the help, so "see the list above"
     // would point at nothing: render the list here.

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { openSerialLink, type SerialLink } from '../serial/index.ts';
-import { defineCommand } from './command.ts';
+import { defineCommand, jsonlOption } from './command.ts';
 
 interface MonitorArgs {
   port: string | undefined;
@@ -21,7 +21,7 @@ export const monitorCommand = defineCommand<MonitorArgs>({
   command: 'monitor',
   describe: "The board's serial console: REPL and firmware output, with timestamps and a log file",
   builder: (y) =>
-    y
+    jsonlOption(y)
       .option('port', { type: 'string', requiresArg: true, describe: 'Serial port (see `mpy-iot ports`)' })
       .option('baud', { type: 'number', default: 115200, describe: 'Baud rate' })
       .option('timestamps', { type: 'boolean', default: false, describe: 'Prefix every line with the time it arrived' })
@@ -29,6 +29,7 @@ export const monitorCommand = defineCommand<MonitorArgs>({
       .option('reset', { type: 'boolean', default: false, describe: 'Hard-reset the board (RTS pulse) once connected' })
       .example('$0 monitor --port /dev/ttyUSB0 --timestamps', 'Watch the board; Ctrl-] quits, Ctrl-T R hard-resets, Ctrl-T D soft-resets')
       .example('$0 monitor --port /dev/pts/3 --log lab.log', 'A virtual board from `simulate --pty`, logged to lab.log')
+      .example('$0 monitor --port /dev/ttyUSB0 --jsonl', 'Every line the board prints as a JSON line; --json: only a summary when it closes')
       .epilog('Keys: Ctrl-] quit · Ctrl-T R hard reset (EN via RTS) · Ctrl-T D soft reset (Ctrl-D) · everything else goes to the board (Ctrl-C stops its program).'),
   async run(args, { io, out }) {
     if (!args.port) throw new InputError('which port?', [], { hint: 'pass --port PATH (see `mpy-iot ports`)' });
@@ -41,9 +42,21 @@ export const monitorCommand = defineCommand<MonitorArgs>({
     const stamp = (): string => new Date().toISOString().slice(11, 23);
     const highlight = (line: string): string =>
       /\] ERROR |^Traceback|Error:/.test(line) ? c.red(line) : /telemetry sent/.test(line) ? c.green(line) : /\] WARN /.test(line) ? c.yellow(line) : line;
+    const received = { bytes: 0, lines: 0 };
     const show = (bytes: Uint8Array): void => {
       const text = decoder.decode(bytes, { stream: true });
+      received.bytes += bytes.length;
       if (logFile) appendFileSync(logFile, text.replace(/\r/g, '').replace(/^|(?<=\n)(?=.)/g, () => `[${stamp()}] `));
+      // --json/--jsonl: stdout is for JSON only; the board's lines are events (a prompt arrives with its line).
+      if (out.json) {
+        const parts = (pendingLine + text).split('\n');
+        pendingLine = parts.pop() ?? '';
+        for (const line of parts) {
+          received.lines++;
+          out.event({ type: 'console', port, line: line.replace(/\r$/, '') });
+        }
+        return;
+      }
       if (!args.timestamps && !c.isColorSupported) return io.stdout(text);
       // Line by line so timestamps and colours land at line starts; a prompt without \n shows as it comes.
       pendingLine += text;
@@ -146,10 +159,16 @@ export const monitorCommand = defineCommand<MonitorArgs>({
     stdin?.off('data', onKey);
     stdin?.off('end', onEnd);
     if (stdin?.isTTY && stdin.setRawMode) stdin.setRawMode(false);
-    if (pendingLine) io.stdout(pendingLine);
+    if (pendingLine) {
+      if (out.json) {
+        received.lines++;
+        out.event({ type: 'console', port, line: pendingLine.replace(/\r$/, '') });
+      } else io.stdout(pendingLine);
+    }
     const current = link as SerialLink | null;
     await current?.close();
     out.note(c.dim('\r\n── monitor closed ──'));
+    out.document({ ok: true, port, baud: args.baud, bytesReceived: received.bytes, lines: received.lines, ...(logFile ? { log: logFile } : {}) });
   },
 });
 

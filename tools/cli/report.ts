@@ -1,7 +1,7 @@
 // Formats errors and issues for people (and --json documents for machines).
 import path from 'node:path';
 import { MpyIotError, type InputIssue, InputError } from '../errors.ts';
-import type { Output } from './io.ts';
+import { isPlainObject, type Output } from './io.ts';
 
 export function formatIssue(issue: InputIssue, out: Output, cwd: string): string[] {
   const c = out.color;
@@ -22,7 +22,7 @@ export function reportError(error: unknown, out: Output, cwd: string): number {
   if (error instanceof MpyIotError) {
     const issues = error instanceof InputError ? error.issues : [];
     if (out.json) {
-      out.document({ ok: false, error: { type: error.name, message: error.message, exitCode: error.exitCode, ...(error.hint ? { hint: error.hint } : {}), issues: issues.map(issueJson) } });
+      failureDocument(out, { type: error.name, message: error.message, exitCode: error.exitCode, ...(error.hint ? { hint: error.hint } : {}), issues: issues.map(issueJson) });
     } else {
       out.note(`${out.color.red('mpy-iot:')} ${error.message}`);
       for (const issue of issues) for (const line of formatIssue(issue, out, cwd)) out.note(line);
@@ -32,7 +32,17 @@ export function reportError(error: unknown, out: Output, cwd: string): number {
     return error.exitCode;
   }
   const message = error instanceof Error ? (out.verbose ? error.stack ?? error.message : error.message) : String(error);
-  if (out.json) out.document({ ok: false, error: { type: 'InternalError', message, exitCode: 70 } });
+  if (out.json) failureDocument(out, { type: 'InternalError', message, exitCode: 70 });
   else out.note(`${out.color.red('mpy-iot: internal error:')} ${message}\n  this is a bug in mpy-iot; please report it with the command you ran (use --verbose for the stack)`);
   return 70;
+}
+
+/**
+ * --json: the failure joins what the command had already put in its document (deploy's per-port
+ * table, run's build), so stdout still holds exactly one document. --jsonl: the last line.
+ */
+function failureDocument(out: Output, error: Record<string, unknown>): void {
+  if (out.jsonl) return out.event({ type: 'error', ok: false, error });
+  const partial = out.pendingDocument();
+  out.document({ ...(isPlainObject(partial) ? partial : {}), ok: false, error });
 }

@@ -1,6 +1,6 @@
 import { loadProject } from '../config/index.ts';
 import { buildCommand } from './build.ts';
-import { defineCommand } from './command.ts';
+import { defineCommand, type CommandContext } from './command.ts';
 import { deployCommand } from './deploy.ts';
 import { monitorCommand } from './monitor.ts';
 import { pickDevice } from './serialTarget.ts';
@@ -30,9 +30,22 @@ export const runCommand = defineCommand<RunArgs>({
     // Which device first: in a class project, "which one?" must come before building all of them.
     const project = loadProject({ project: args.project, cwd: ctx.io.cwd, env: ctx.io.env });
     const device = pickDevice(project, args.device).name;
-    await buildCommand.run({ ...common, device: [device], mpy: undefined, out: undefined }, ctx);
-    const deployed = await deployCommand.run({ ...common, device, port: args.port, all: undefined, baud: args.baud, force: false }, ctx);
+    // --json: one document with a part per step ({ok, device, build, deploy, monitor}), not three.
+    const parts: Record<string, unknown> = { ok: true, device };
+    const step = (name: string): CommandContext => ({
+      ...ctx,
+      out: {
+        ...ctx.out,
+        document: (value) => {
+          parts[name] = value;
+          if ((value as { ok?: unknown }).ok === false) parts.ok = false;
+          ctx.out.document({ ...parts });
+        },
+      },
+    });
+    await buildCommand.run({ ...common, device: [device], mpy: undefined, out: undefined }, step('build'));
+    const deployed = await deployCommand.run({ ...common, device, port: args.port, all: undefined, baud: args.baud, force: false }, step('deploy'));
     if (deployed) return deployed;
-    return monitorCommand.run({ ...common, port: args.port, baud: args.baud, timestamps: args.timestamps, log: args.log, reset: false }, ctx);
+    return monitorCommand.run({ ...common, port: args.port, baud: args.baud, timestamps: args.timestamps, log: args.log, reset: false }, step('monitor'));
   },
 });

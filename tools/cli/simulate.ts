@@ -10,7 +10,7 @@ import { watchForKicks } from '../sim/identity.ts';
 import { exposeOnPty } from '../sim/pty.ts';
 import { boardDevice } from '../sim/serialFarEnd.ts';
 import { TEMPERATURE_SCENARIOS, type TemperatureScenario } from '../sim/temperature.ts';
-import { defineCommand, type CommandContext } from './command.ts';
+import { defineCommand, jsonlOption, type CommandContext } from './command.ts';
 import { loadBoards } from '../boards/index.ts';
 import { InputError } from '../errors.ts';
 import { createVirtualLoader } from '../flash/loader/index.ts';
@@ -20,6 +20,7 @@ import { serveRfc2217 } from '../serial/rfc2217/index.ts';
  *  esptool's classic reset (DTR up, then RTS down) spans ~100 ms where a USB bridge takes microseconds.
  *  Like esptool's esp_rfc2217_server, the board counts IO0 going low that soon after EN rises as one reset. */
 const RFC2217_STRAP_WINDOW_MS = 250;
+import { RawReplFilter } from './rawReplFilter.ts';
 import { table } from './table.ts';
 import { untilStopped } from './untilStopped.ts';
 
@@ -47,7 +48,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
   command: 'simulate',
   describe: 'Run the built firmware on virtual boards (real MicroPython, real TCP to a real broker)',
   builder: (y) =>
-    y
+    jsonlOption(y)
       .option('device', { alias: 'd', type: 'string', array: true, requiresArg: true, describe: 'Simulate this device (repeatable; default: all)' })
       .option('all', { type: 'boolean', describe: 'Simulate every device of the project (the default)' })
       .option('count', { type: 'string', default: '1', requiresArg: true, describe: 'Virtual boards per device (copies get #2, #3… and their own MACs)' })
@@ -63,7 +64,8 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .conflicts('all', 'device')
       .example('$0 simulate --all --duration 20s', 'Every device of the project, for 20 seconds')
       .example('$0 simulate -d team-1 --broker mqtt://127.0.0.1:1883', 'One board against a local broker (e.g. mosquitto)')
-      .example('$0 simulate --count 10 --broker-cut-at 15s --json', '10 boards per device, a broker cut at 15 s, events as JSON lines')
+      .example('$0 simulate --count 10 --broker-cut-at 15s --json', '10 boards per device, a broker cut at 15 s, a JSON summary at the end')
+      .example('$0 simulate --duration 30s --jsonl', 'Console lines, resets and LED changes as JSON Lines as they happen')
       .example('$0 simulate -d team-1 --pty', 'Prints /dev/pts/N: open it with `mpy-iot monitor --port /dev/pts/N` or mpremote')
       .example('$0 simulate --pty --loader esp32', 'A virtual ESP32 in download mode: `mpy-iot flash --port /dev/pts/N --image fw.bin`'),
   async run(args, { io, out }) {
@@ -88,18 +90,27 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     });
     const width = Math.max(...specs.map((s) => s.name.length));
     const colourOf = new Map(specs.map((s, i) => [s.name, PALETTE[i % PALETTE.length]!]));
+    // The firmware logs the broker its build names; with --broker its TCP really goes elsewhere: show where.
+    const target = args.broker ? new URL(args.broker).host : null;
+    const redirected = (line: string): string => (target ? line.replace(/^(\[mpy-iot\] INFO mqtt connecting to )(\S+)( as .*)$/, `$1${target} (--broker; the build names $2)$3`) : line);
     const crashes: Error[] = [];
     const startedAt = Date.now();
     const attach = (board: VirtualBoard): void => {
       const colour = out.color.isColorSupported ? colourOf.get(board.name)! : (s: string) => s;
+      const raw = new RawReplFilter();
+      const show = (line: string): void => out.line(`${colour(board.name.padEnd(width))} │ ${looksLikeError(line) ? out.color.red(line) : line}`);
       board.on('console', (l) => {
         if (out.json) out.event({ type: 'console', board: l.board, stream: l.stream, line: l.line, at: l.at });
-        else out.line(`${colour(board.name.padEnd(width))} │ ${looksLikeError(l.line) ? out.color.red(l.line) : l.line}`);
+        else for (const line of raw.feed(redirected(l.line))) show(line);
       });
-      board.on('reset', (e) => (out.json ? out.event({ type: 'reset', board: board.name, ...e }) : out.line(out.color.yellow(`${board.name.padEnd(width)} │ ── reset (${e.cause}) ──`))));
+      board.on('reset', (e) => {
+        if (out.json) return out.event({ type: 'reset', board: board.name, ...e });
+        for (const line of raw.reset()) show(line);
+        out.line(out.color.yellow(`${board.name.padEnd(width)} │ ── reset (${e.cause}) ──`));
+      });
       // The host starved the board (busy cores, a blocked main thread): its watchdog did not count that time.
       board.on('host-stall', (h: HostStall) => (out.json ? out.event({ type: 'host-stall', board: board.name, ...h }) : out.line(out.color.dim(`${board.name.padEnd(width)} │ ── host stall: ${h.ms} ms not run (${h.during}); not counted by its watchdog ──`))));
-      board.on('led', (on: boolean) => out.json && out.event({ type: 'led', board: board.name, on, at: Date.now() }));
+      board.on('led', (on: boolean) => out.event({ type: 'led', board: board.name, on }));
       board.on('crashed', (error: Error) => {
         crashes.push(error);
         out.note(out.color.red(`${board.name}: ${error.message}`));
@@ -109,27 +120,30 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     const fleet = await startFleet(specs, faults, attach);
     watchForKicks(fleet.boards, (k) => {
       const other = k.sharedWith.length > 0 ? k.sharedWith.join(', ') : 'another client on the broker (a board of another run or machine?)';
-      if (out.json) out.event({ type: 'client-id-collision', ...k, at: Date.now() });
-      else out.note(out.color.red(`${k.board}: the broker disconnected it ${k.drops} times, each soon after it connected — client id ${k.clientId} is also used by ${other}; give each board its own mqtt.clientId (the default mpy-iot-{mac} is unique)`));
+      out.event({ type: 'client-id-collision', ...k });
+      out.note(out.color.red(`${k.board}: the broker disconnected it ${k.drops} times, each soon after it connected — client id ${k.clientId} is also used by ${other}; give each board its own mqtt.clientId (the default mpy-iot-{mac} is unique)`));
     });
     const closers: (() => unknown)[] = [];
+    const ports: Record<string, string>[] = [];
     // The ROM loader and 4 MiB of flash per board only when a serial port is served.
     for (const [index, board] of (args.pty || rfc2217Port !== undefined ? fleet.boards : []).entries()) {
       const device = boardDevice(board, { strapWindowMs: RFC2217_STRAP_WINDOW_MS });
       closers.push(() => device.dispose());
       // What the ROM prints (a reset into the loader, an erased flash's boot loop) belongs on the console too.
-      device.onRomLine((line) => (out.json ? out.event({ type: 'console', board: board.name, stream: 'rom', line, at: Date.now() }) : out.line(`${board.name.padEnd(width)} │ ${out.color.dim(line)}`)));
+      device.onRomLine((line) => (out.json ? out.event({ type: 'console', board: board.name, stream: 'rom', line }) : out.line(`${board.name.padEnd(width)} │ ${out.color.dim(line)}`)));
       if (args.pty) {
         const exposure = await exposeOnPty(device.port());
         closers.unshift(() => exposure.close());
-        if (out.json) out.event({ type: 'pty', board: board.name, path: exposure.path });
-        else out.note(`${board.name} serial port: ${out.color.bold(exposure.path)}`);
+        ports.push({ board: board.name, pty: exposure.path });
+        out.event({ type: 'pty', board: board.name, path: exposure.path });
+        out.note(`${board.name} serial port: ${out.color.bold(exposure.path)}`);
       }
       if (rfc2217Port !== undefined) {
         const server = await serveRfc2217(device.port(), { port: rfc2217Port === 0 ? 0 : rfc2217Port + index });
         closers.unshift(() => server.close());
-        if (out.json) out.event({ type: 'rfc2217', board: board.name, url: server.url });
-        else out.note(`${board.name} serial port: ${out.color.bold(server.url)}`);
+        ports.push({ board: board.name, rfc2217: server.url });
+        out.event({ type: 'rfc2217', board: board.name, url: server.url });
+        out.note(`${board.name} serial port: ${out.color.bold(server.url)}`);
       }
     }
     await untilStopped(io, durationMs);
@@ -144,7 +158,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       telemetry: b.console.filter((l) => /\] INFO telemetry sent/.test(l.line)).length,
       errors: b.console.filter((l) => looksLikeError(l.line)).length,
     }));
-    if (out.json) out.event({ type: 'summary', seconds: (Date.now() - startedAt) / 1000, boards: summary });
+    if (out.json) out.document({ ok: crashes.length === 0, seconds: (Date.now() - startedAt) / 1000, boards: summary, ...(ports.length ? { ports } : {}) });
     else {
       out.line();
       out.line(table(['board', 'mac', 'boots', 'resets', 'payloads', 'errors'], summary.map((s) => [s.board, s.mac, String(s.boots), s.resets.join(', ') || '—', String(s.telemetry), String(s.errors)]), out.color));
@@ -166,20 +180,20 @@ async function simulateLoader(boardName: string, durationMs: number | null, tran
   if (transports.pty || transports.rfc2217Port === undefined) {
     const exposure = await exposeOnPty(loader.farEnd);
     closers.push(() => exposure.close());
-    if (out.json) out.event({ type: 'pty', board: board.id, loader: true, path: exposure.path });
-    else out.note(`${board.id} ROM loader (download mode) on ${out.color.bold(exposure.path)}`);
+    out.event({ type: 'pty', board: board.id, loader: true, path: exposure.path });
+    out.note(`${board.id} ROM loader (download mode) on ${out.color.bold(exposure.path)}`);
   }
   if (transports.rfc2217Port !== undefined) {
     const server = await serveRfc2217(loader.farEnd, { port: transports.rfc2217Port });
     closers.push(() => server.close());
-    if (out.json) out.event({ type: 'rfc2217', board: board.id, loader: true, url: server.url });
-    else out.note(`${board.id} ROM loader (download mode) on ${out.color.bold(server.url)}`);
+    out.event({ type: 'rfc2217', board: board.id, loader: true, url: server.url });
+    out.note(`${board.id} ROM loader (download mode) on ${out.color.bold(server.url)}`);
   }
   await untilStopped(io, durationMs);
   for (const close of closers) await close();
   loader.dispose();
   const summary = { board: board.id, state: loader.state, commands: loader.stats.commands, bytesReceived: loader.stats.bytesReceived };
-  if (out.json) out.event({ type: 'summary', ...summary });
+  if (out.json) out.document({ ok: true, ...summary });
   else out.line(`${board.id} loader: ${summary.commands} commands, ${summary.bytesReceived} bytes received, now in ${summary.state} mode`);
   return 0;
 }

@@ -1,5 +1,5 @@
 import { collisionReason, startWatch } from '../harness/index.ts';
-import { defineCommand } from './command.ts';
+import { defineCommand, jsonlOption } from './command.ts';
 import { untilStopped } from './untilStopped.ts';
 import { brokerConnection, brokerOptions, collisionLines, optionalProject, payloadSchema, snapshotTable, tableLegend, type BrokerArgs } from './harnessView.ts';
 
@@ -17,10 +17,11 @@ export const watchCommand = defineCommand<HarnessArgs>({
   command: 'watch',
   describe: 'Watch telemetry live: validate every payload, per-device table (Ctrl-C to stop)',
   builder: (y) =>
-    harnessOptions(y)
+    jsonlOption(harnessOptions(y))
       .example('$0 watch', "Live table of the project's devices on its broker")
       .example('$0 watch -b mqtt://127.0.0.1:1883 -t "DATA/#"', 'Any DATA/ traffic, without a project')
-      .example('$0 watch --json', 'One JSON event per received message'),
+      .example('$0 watch --jsonl', 'One JSON line per received message, as it arrives')
+      .example('$0 watch --json', 'The per-device snapshot as one JSON document when stopped (Ctrl-C)'),
   async run(args, { io, out }) {
     const project = optionalProject(args.project, io.cwd, io.env, out);
     const broker = brokerConnection(args, project, out);
@@ -33,7 +34,7 @@ export const watchCommand = defineCommand<HarnessArgs>({
       ...(args.topic ? { topics: args.topic } : {}),
       ...(schemaPath ? { schemaPath } : {}),
     });
-    if (out.json) watch.on('message', (m) => out.event({ type: 'message', ...m }));
+    if (out.json) watch.on('message', (m) => out.event({ type: 'message', ...m, at: m.receivedAt }));
     else if (!io.isTTY) {
       watch.on('message', (m) => out.line(`${new Date(m.receivedAt).toISOString()} ${m.valid ? '✓' : '✖'} ${m.topic} ${m.error ? m.error.reason : `${m.bytes} B`}`));
     }
@@ -61,7 +62,7 @@ export const watchCommand = defineCommand<HarnessArgs>({
     clearInterval(collisions);
     if (redraw) clearInterval(redraw);
     const snapshot = await watch.stop();
-    if (out.json) out.event({ type: 'snapshot', ...snapshot });
+    if (out.json) out.document({ ok: true, ...snapshot });
     else {
       out.line(snapshotTable(snapshot, out));
       const collisions = collisionLines(snapshot, out);
