@@ -2,7 +2,9 @@
 import { existsSync } from 'node:fs';
 import type { InputIssue } from '../errors.ts';
 import { isLoopbackHost } from '../shared/addresses.ts';
+import { didYouMean } from '../shared/didYouMean.ts';
 import { joinPath } from '../shared/jsonPath.ts';
+import { writtenAt } from './origin.ts';
 import { expandBuildTime, isPlaceholder, placeholdersIn, PLACEHOLDERS } from './placeholders.ts';
 import type { ProjectFile, ResolvedDevice } from './types.ts';
 
@@ -14,7 +16,7 @@ export const IOT_CORE_HOST = 'mqtt.cloud.yandex.net';
 const isIotCoreTopic = (topic: string): boolean => topic.startsWith('$devices/') || topic.startsWith('$registries/');
 
 export function checkProject(project: ProjectFile, devices: ResolvedDevice[]): InputIssue[] {
-  return [...checkRoster(project, devices), ...devices.flatMap(checkDevice), ...checkLoopbackBroker(project, devices)];
+  return [...checkRoster(project, devices), ...devices.flatMap((d) => checkDevice(d, project)), ...checkLoopbackBroker(project, devices)];
 }
 
 /**
@@ -26,8 +28,7 @@ function checkLoopbackBroker(project: ProjectFile, devices: ResolvedDevice[]): I
   const byPath = new Map<string, ResolvedDevice>();
   for (const device of devices) {
     if (!isLoopbackHost(device.mqtt.host)) continue;
-    const own = (project.devices[device.index] as { mqtt?: { url?: unknown } } | undefined)?.mqtt?.url !== undefined;
-    const path = own ? joinPath('devices', device.index, 'mqtt', 'url') : 'defaults.mqtt.url';
+    const path = writtenAt(project, device.index, 'mqtt', 'url');
     if (!byPath.has(path)) byPath.set(path, device);
   }
   return [...byPath].map(([path, device]) => ({
@@ -45,6 +46,7 @@ function checkRoster(project: ProjectFile, devices: ResolvedDevice[]): InputIssu
   }
   const firstByName = new Map<string, number>();
   project.devices.forEach((device, index) => {
+    if (typeof device?.name !== 'string') return; // refused by the schema, reported there
     const key = device.name.toLowerCase();
     const first = firstByName.get(key);
     if (first !== undefined) {
@@ -73,9 +75,9 @@ function checkRoster(project: ProjectFile, devices: ResolvedDevice[]): InputIssu
   return issues;
 }
 
-function checkDevice(device: ResolvedDevice): InputIssue[] {
+function checkDevice(device: ResolvedDevice, project: ProjectFile): InputIssue[] {
   const issues: InputIssue[] = [];
-  const at = (...segments: (string | number)[]): string => joinPath('devices', device.index, ...segments);
+  const at = (...segments: (string | number)[]): string => writtenAt(project, device.index, ...segments);
   const error = (path: string, message: string, hint?: string, value?: unknown): void => {
     issues.push({ path, message, hint, value, severity: 'error' });
   };
@@ -107,7 +109,8 @@ function checkDevice(device: ResolvedDevice): InputIssue[] {
   for (const [path, template, publishes] of templated) {
     for (const name of placeholdersIn(template)) {
       if (!isPlaceholder(name)) {
-        error(path, `unknown placeholder {${name}}`, `known placeholders: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`, template);
+        const guess = didYouMean(name, PLACEHOLDERS);
+        error(path, `unknown placeholder {${name}}${guess ? ` — did you mean {${guess}}?` : ''}`, `known placeholders: ${PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`, template);
       } else if (name === 'registryId' && device.identity.registryId === null) {
         error(path, '{registryId} is used but identity.registryId is not set', 'set identity.registryId', template);
       } else if (name === 'group' && device.telemetry.group === '') {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import type { InputIssue } from '../errors.ts';
+import { didYouMean } from '../shared/didYouMean.ts';
 import { joinPath } from '../shared/jsonPath.ts';
 import { isSecretVariable, type Redactor } from './secrets.ts';
 
@@ -13,12 +14,16 @@ export interface Environment {
   values: Record<string, string | undefined>;
   /** The .env file that was read, if any. */
   dotenvFile: string | null;
+  /** Names the project's .env and .env.example define: what a misspelt ${VAR} most likely meant. */
+  projectNames: string[];
 }
 
 export function loadEnvironment(projectDir: string, processEnv: NodeJS.ProcessEnv = process.env): Environment {
   const file = path.join(projectDir, '.env');
   const fromFile = existsSync(file) ? dotenv.parse(readFileSync(file)) : {};
-  return { values: { ...fromFile, ...processEnv }, dotenvFile: existsSync(file) ? file : null };
+  const example = path.join(projectDir, '.env.example');
+  const fromExample = existsSync(example) ? dotenv.parse(readFileSync(example)) : {};
+  return { values: { ...fromFile, ...processEnv }, dotenvFile: existsSync(file) ? file : null, projectNames: [...new Set([...Object.keys(fromFile), ...Object.keys(fromExample)])] };
 }
 
 /**
@@ -32,9 +37,10 @@ export function substituteVariables(document: unknown, env: Environment, redacto
       return value.replace(REFERENCE, (whole, name: string) => {
         const resolved = env.values[name];
         if (resolved === undefined) {
+          const guess = didYouMean(name, env.projectNames) ?? didYouMean(name, Object.keys(env.values).filter((n) => /^[A-Z][A-Z0-9_]*$/.test(n)));
           issues.push({
             path: joinPath(...segments),
-            message: `environment variable ${name} is not set`,
+            message: `environment variable ${name} is not set${guess ? ` — did you mean \${${guess}}?` : ''}`,
             hint: env.dotenvFile
               ? `add ${name}=… to ${env.dotenvFile} or export it in the shell`
               : `create a .env file next to the project file with ${name}=… (see .env.example) or export it in the shell`,

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { loadBoards, type BoardRegistry } from '../boards/index.ts';
 import { InputError, type InputIssue } from '../errors.ts';
 import { packagePaths } from '../paths.ts';
-import { ajvIssues, compileSchema } from '../shared/ajv.ts';
+import { ajvIssues, compileSchema, refusedPointers } from '../shared/ajv.ts';
+import { pathSegments, pointerToPath } from '../shared/jsonPath.ts';
 import { checkProject } from './checks.ts';
 import { loadEnvironment, substituteVariables } from './env.ts';
 import { readProjectFile } from './parse.ts';
@@ -51,9 +52,10 @@ export function findProjectFile(target: string): string {
 }
 
 let projectSchema: ReturnType<typeof compileSchema<ProjectFile>> | undefined;
-function validateProject(document: unknown): InputIssue[] {
+function validateProject(document: unknown): { issues: InputIssue[]; refused: string[] } {
   projectSchema ??= compileSchema<ProjectFile>(JSON.parse(readFileSync(path.join(packagePaths.schema, 'project.schema.json'), 'utf8')) as object);
-  return projectSchema(document) ? [] : ajvIssues(projectSchema.errors, document);
+  if (projectSchema(document)) return { issues: [], refused: [] };
+  return { issues: ajvIssues(projectSchema.errors, document), refused: refusedPointers(projectSchema.errors) };
 }
 
 export function loadProject(options: LoadOptions = {}): LoadedProject {
@@ -68,17 +70,26 @@ export function loadProject(options: LoadOptions = {}): LoadedProject {
   const substituted = substituteVariables(raw, env, redactor);
   collectSecretFields(substituted.document, '', redactor);
 
-  const issues = [...substituted.issues, ...validateProject(substituted.document)];
+  // One pass: variables, schema and cross-field problems together. A value the schema refused (or
+  // an unset variable) is taken out before resolving, so the defaults stand in for it and the
+  // checks still see every other field: one typo does not hide five other problems.
+  const schema = validateProject(substituted.document);
+  const unsetAt = new Set(substituted.issues.map((i) => i.path));
+  const issues = [...substituted.issues, ...schema.issues.filter((i) => !unsetAt.has(i.path))];
+  const refused = [...schema.refused.map(pointerToPath), ...unsetAt];
+  const checkable = withoutPaths(substituted.document, refused) as ProjectFile;
   let devices: ResolvedDevice[] = [];
-  if (issues.length === 0) {
-    const project = substituted.document as ProjectFile;
-    const resolved = resolveDevices(project, boards, dir);
+  try {
+    const resolved = resolveDevices(checkable, boards, dir, new Set(refused));
     devices = resolved.devices;
-    issues.push(...resolved.issues);
-    issues.push(...checkProject(project, devices));
+    issues.push(...resolved.issues, ...checkProject(checkable, devices));
+  } catch (error) {
+    // Only a document the schema refused can surprise the resolver; those problems are reported.
+    if (schema.issues.length === 0) throw error;
   }
-
-  const reported = issues.map((issue) => redactIssue({ ...issue, file }, redactor));
+  // A problem in `defaults` is found once per device that inherits it: report it once.
+  const unique = new Map(issues.map((i) => [`${i.severity}|${i.path}|${i.message}`, i]));
+  const reported = [...unique.values()].map((issue) => redactIssue({ ...issue, file }, redactor));
   const errors = reported.filter((i) => i.severity === 'error');
   if (errors.length > 0) {
     throw new InputError(`${path.relative(cwd, file) || file}: ${errors.length} problem${errors.length > 1 ? 's' : ''}`, reported);
@@ -112,4 +123,23 @@ function isDirectory(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A copy of the document without the values at these paths (a list loses the whole list). */
+function withoutPaths(document: unknown, paths: string[]): unknown {
+  const copy = structuredClone(document);
+  for (const p of paths) {
+    const segments = pathSegments(p);
+    const cut = segments.findIndex((s, i) => typeof s === 'number' && !(i === 1 && segments[0] === 'devices'));
+    // devices[i] keeps its index (other issues name it); any other list is dropped whole.
+    const target = cut > 0 ? segments.slice(0, cut) : segments;
+    if (target.length === 0) continue;
+    let parent: unknown = copy;
+    for (const s of target.slice(0, -1)) parent = parent !== null && typeof parent === 'object' ? (parent as Record<string | number, unknown>)[s] : undefined;
+    const last = target.at(-1)!;
+    if (parent === null || typeof parent !== 'object') continue;
+    if (Array.isArray(parent) && typeof last === 'number') parent[last] = null;
+    else delete (parent as Record<string | number, unknown>)[last];
+  }
+  return copy;
 }

@@ -5,6 +5,7 @@ import type { BoardRegistry } from '../boards/index.ts';
 import type { InputIssue } from '../errors.ts';
 import { joinPath } from '../shared/jsonPath.ts';
 import { IOT_CORE_HOST } from './checks.ts';
+import { writtenAt } from './origin.ts';
 import type { DeviceSettings, ProjectFile, ResolvedDevice } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -20,6 +21,8 @@ export function mergeSettings<T>(base: T, override: unknown): T {
 }
 
 const DEFAULT_WATCHDOG_SECONDS = 30;
+/** Stands in for a broker URL the schema refused (.invalid never resolves: RFC 2606). */
+const REFUSED_URL = 'mqtt://refused.invalid:1883';
 
 /**
  * Resolves every device. Fields that must exist after merging (board, wifi.ssid, mqtt.url) are
@@ -29,16 +32,27 @@ export function resolveDevices(
   project: ProjectFile,
   boards: BoardRegistry,
   projectDir: string,
+  /** Paths whose values the schema refused (and were taken out): not "missing", already reported. */
+  refused: ReadonlySet<string> = new Set(),
 ): { devices: ResolvedDevice[]; issues: InputIssue[] } {
   const issues: InputIssue[] = [];
   const devices: ResolvedDevice[] = [];
   project.devices.forEach((entry, index) => {
-    const at = (...segments: (string | number)[]): string => joinPath('devices', index, ...segments);
+    // An entry the schema refused whole (not an object, no name) has nothing more to check.
+    if (!isObject(entry) || typeof entry.name !== 'string') return;
+    const at = (...segments: (string | number)[]): string => writtenAt(project, index, ...segments);
     const s = mergeSettings(project.defaults ?? {}, entry) as DeviceSettings & { name: string };
-    const missing = (field: string, hint: string): void => {
-      issues.push({ path: at(...field.split('.')), message: `missing required field '${field}'`, hint, severity: 'error' });
+    const wasRefused = (field: string): boolean => {
+      const segments = field.split('.');
+      return refused.has(joinPath('devices', index, ...segments)) || refused.has(joinPath('defaults', ...segments));
     };
-
+    const missing = (field: string, hint: string): void => {
+      if (wasRefused(field)) return;
+      issues.push({ path: joinPath('devices', index, ...field.split('.')), message: `missing required field '${field}'`, hint, severity: 'error' });
+    };
+    // A URL or SSID the schema refused is already reported: a stand-in lets the other checks run.
+    if (!s.mqtt?.url && wasRefused('mqtt.url')) s.mqtt = { ...s.mqtt, url: REFUSED_URL };
+    if (!s.wifi?.ssid && wasRefused('wifi.ssid')) s.wifi = { ...s.wifi, ssid: 'refused' };
     if (!s.board) missing('board', 'set "board" in defaults or on the device (see `mpy-iot boards`)');
     if (!s.wifi?.ssid) missing('wifi.ssid', 'set wifi.ssid in defaults or on the device');
     if (!s.mqtt?.url) missing('mqtt.url', 'set mqtt.url, e.g. "mqtt://192.168.1.10:1883", in defaults or on the device');

@@ -1,14 +1,18 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { InputIssue } from '../errors.ts';
+import { didYouMean } from './didYouMean.ts';
 import { pointerToPath, valueAtPointer } from './jsonPath.ts';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-/** Compiles a schema with the options every mpy-iot schema uses (all errors, formats, strict). */
+/**
+ * Compiles a schema with the options every mpy-iot schema uses (all errors, formats, strict;
+ * verbose, so an unknown field's error carries the fields allowed there, for "did you mean").
+ */
 export function compileSchema<T>(schema: object): ValidateFunction<T> {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
   addFormats(ajv);
   return ajv.compile<T>(schema);
 }
@@ -32,7 +36,7 @@ export function ajvIssues(errors: ErrorObject[] | null | undefined, document: un
     if (seen.has(key)) continue;
     seen.add(key);
     const value = valueAtPointer(document, pointer);
-    const hint = quoteHint(error, value);
+    const hint = quoteHint(error, value) ?? knownFieldsHint(error);
     issues.push({
       path: pointerToPath(pointer),
       message: describe(error),
@@ -47,8 +51,11 @@ export function ajvIssues(errors: ErrorObject[] | null | undefined, document: un
 function describe(error: ErrorObject): string {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case 'additionalProperties':
-      return 'unknown field';
+    case 'additionalProperties': {
+      const field = String(p.additionalProperty);
+      const guess = didYouMean(field, allowedFields(error));
+      return `unknown field '${field}'${guess ? ` — did you mean '${guess}'?` : ''}`;
+    }
     case 'required':
       return `missing required field '${String(p.missingProperty)}'`;
     case 'enum':
@@ -75,4 +82,27 @@ function quoteHint(error: ErrorObject, value: unknown): string | undefined {
   if (error.keyword !== 'type' || !expected.split(',').includes('string')) return undefined;
   if (typeof value !== 'number' && typeof value !== 'boolean') return undefined;
   return `write it in quotes, "${String(value)}" (YAML reads an unquoted ${String(value)} as a ${typeof value === 'number' ? 'number' : 'true/false'})`;
+}
+
+/** The fields an object with `additionalProperties: false` allows (from the verbose error's schema). */
+function allowedFields(error: ErrorObject): string[] {
+  const properties = (error.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  return Object.keys(properties).filter((name) => name !== '$schema' && properties[name] !== true);
+}
+
+function knownFieldsHint(error: ErrorObject): string | undefined {
+  if (error.keyword !== 'additionalProperties') return undefined;
+  const fields = allowedFields(error);
+  return fields.length > 0 ? `fields allowed here: ${fields.join(', ')}` : undefined;
+}
+
+/**
+ * Where the document holds a value the schema refused (a missing field is not a value there): the
+ * cross-field checks run without these values, with the defaults standing in, so one typo does not
+ * hide the other problems.
+ */
+export function refusedPointers(errors: ErrorObject[] | null | undefined): string[] {
+  return (errors ?? [])
+    .filter((e) => !['required', 'oneOf', 'anyOf', 'if', 'minItems'].includes(e.keyword))
+    .map((e) => (e.keyword === 'additionalProperties' ? `${e.instancePath}/${String((e.params as { additionalProperty: string }).additionalProperty)}` : e.instancePath));
 }

@@ -26,3 +26,12 @@ export function valueAtPointer(document: unknown, pointer: string): unknown {
   }
   return current;
 }
+
+/** Splits a path users read (`devices[0].mqtt["a.b"]`) back into its segments; the inverse of joinPath. */
+export function pathSegments(path: string): (string | number)[] {
+  const segments: (string | number)[] = [];
+  for (const m of path.matchAll(/\.?([A-Za-z_$][\w$]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
+    segments.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]!) as string)));
+  }
+  return segments;
+}
