@@ -98,7 +98,8 @@ export async function main(rawArgv: string[], io: CliIo = processIo()): Promise<
     parsed = await new Promise((resolve, reject) => {
       parser(argv)
         .exitProcess(false)
-        .fail((message, error) => reject(error ?? new InputError(message)))
+        // A .check() that returns a string arrives as `error` too, a string, not an Error.
+        .fail((message, error: unknown) => reject(error instanceof Error ? error : new InputError(message || String(error))))
         .parse(argv, {}, (error, args, output) => {
           helpText = output;
           if (error) reject(error);

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { publishOnce, resultPayload } from '../harness/index.ts';
+import type { LoadedProject } from '../config/index.ts';
+import { didYouMean } from '../shared/didYouMean.ts';
 import { defineCommand } from './command.ts';
+import type { Output } from './io.ts';
 import { brokerConnection, brokerOptions, optionalProject, type BrokerArgs } from './harnessView.ts';
 
 interface ResultArgs extends BrokerArgs {
@@ -11,6 +14,7 @@ interface ResultArgs extends BrokerArgs {
   message: string | undefined;
   file: string | undefined;
   passed: boolean | undefined;
+  'any-group': boolean;
 }
 
 export const resultCommand = defineCommand<ResultArgs>({
@@ -21,11 +25,12 @@ export const resultCommand = defineCommand<ResultArgs>({
       .option('group', { alias: 'g', type: 'string', requiresArg: true, describe: 'Group the result is for (neither --group nor --device: everyone)' })
       .option('device', { alias: 'd', type: 'string', requiresArg: true, describe: "One team: the project device whose board alone prints it" })
       .conflicts('group', 'device')
+      .option('any-group', { type: 'boolean', default: false, describe: 'Publish to a --group no project device is in (otherwise refused: a typo would reach no board)' })
       .option('message', { alias: 'm', type: 'string', requiresArg: true, describe: 'Text of the result' })
       .option('file', { type: 'string', requiresArg: true, describe: 'A JSON file with the whole RESULT message (its address is replaced by --group or --device)' })
       .option('passed', { type: 'boolean', describe: 'Mark the result passed or failed' })
       .conflicts('message', 'file')
-      .check((argv) => (argv.message !== undefined || argv.file !== undefined ? true : 'give --message TEXT or --file RESULT.json'))
+      .check((argv) => (argv.message !== undefined || argv.file !== undefined ? true : 'what to publish is missing: give --message TEXT (e.g. -m "Лабораторная зачтена") or --file RESULT.json'))
       .example('$0 result -g БАГ-18-01 -m "Лабораторная зачтена" --passed', 'Tell group БАГ-18-01 it passed')
       .example('$0 result -d team-3 -m "Проверьте тип temperature"', 'A note for one team only')
       .example('$0 result -m "Лабораторная закрыта"', 'A class-wide note: every board prints it')
@@ -41,6 +46,7 @@ export const resultCommand = defineCommand<ResultArgs>({
       if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new InputError(`--file ${a.file}: must hold a JSON object`);
     }
     const project = optionalProject(a.project, io.cwd, io.env, out);
+    if (a.group !== undefined && !a['any-group']) checkGroup(a.group, project, out);
     const broker = brokerConnection(a, project, out);
     let address: { group?: string; device?: string; students?: string[] } = a.group === undefined ? {} : { group: a.group };
     if (a.device !== undefined) {
@@ -57,3 +63,17 @@ export const resultCommand = defineCommand<ResultArgs>({
     else out.line(`${out.color.green('✓')} RESULT → ${payload.toString('utf8')}`);
   },
 });
+
+/** A group nobody on the roster is in would reach no board, and look sent: refuse it, with the likely one. */
+function checkGroup(group: string, project: LoadedProject | null, out: Output): void {
+  if (!project) {
+    out.note(out.color.dim(`no project here: --group ${group} is not checked against a roster`));
+    return;
+  }
+  const groups = [...new Set(project.devices.map((d) => d.telemetry.group).filter(Boolean))];
+  if (groups.includes(group)) return;
+  const guess = didYouMean(group, groups);
+  throw new InputError(`--group ${group}: no device of the project is in this group, so no board would print the result${guess ? ` — did you mean '${guess}'?` : ''}`, [], {
+    hint: `${groups.length > 0 ? `groups on the roster: ${groups.join(', ')}` : 'no device of the project has a telemetry.group'}; add --any-group to publish anyway`,
+  });
+}
