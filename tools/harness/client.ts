@@ -22,16 +22,42 @@ export function safeUrl(url: string): string {
   }
 }
 
+/** mqtt-packet's parse errors: what the server sent is not MQTT (an HTTP reply reads as a bad PUBACK). */
+const PARSE_ERROR = /^(Invalid header flag bits|Invalid length|Packet too short|Invalid protocolId|Cannot parse|Malformed|Invalid (retain|qos|will|header)|Not supported)/i;
+
+/** The server speaks something other than MQTT (HTTP, an echo, …): retrying cannot help. */
+export function isNotMqtt(error: unknown): boolean {
+  const e = (error instanceof DeviceError ? error.cause : error) as { code?: unknown; message?: unknown } | undefined;
+  return e?.code === 'NOT_MQTT' || (e?.code === undefined && PARSE_ERROR.test(String(e?.message ?? '')));
+}
+
+/** Reports a first packet that is not CONNACK (an echo server sends our CONNECT back) as not MQTT. */
+export function refuseNonMqtt(client: MqttClient, fail: (error: Error) => void): void {
+  client.on('packetreceive', (packet) => {
+    if (client.connected || packet.cmd === 'connack') return;
+    fail(Object.assign(new Error(`it answered the MQTT CONNECT with ${packet.cmd.toUpperCase()} (an echo server?)`), { code: 'NOT_MQTT' }));
+  });
+}
+
 /** Transport or CONNACK failure → DeviceError naming the broker, with a hint. */
 export function brokerError(error: unknown, url: string, doing = 'connect to'): DeviceError {
   const e = error as { code?: unknown } | undefined;
   const where = safeUrl(url);
+  if (isNotMqtt(error)) {
+    // mqtt-packet's own words ("Invalid header flag bits … puback") stay in the cause (--verbose).
+    const detail = (e as { code?: unknown }).code === 'NOT_MQTT' ? (error as Error).message : 'what it answered is not MQTT (a web server, or another protocol?)';
+    return new DeviceError(`${where} is not an MQTT broker: ${detail}`, {
+      cause: error,
+      hint: 'something else (a web server?) listens on that port: check the host and port of the URL; MQTT brokers listen on 1883 (mqtts:// on 8883); `mpy-iot broker` starts one',
+    });
+  }
   const code = e?.code;
   let hint: string | undefined;
   if (code === 'ECONNREFUSED') hint = 'nothing accepts connections there: start a broker (`mpy-iot broker`) or check the URL and port';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') hint = 'the host name does not resolve: check the URL';
   else if (code === 4 || code === 134) hint = 'the broker refused the user name or password';
   else if (code === 5 || code === 135) hint = 'the broker refused this client: check credentials, certificates and topic permissions';
+  else if (/connack timeout|no CONNACK/i.test(String((error as Error | undefined)?.message))) hint = 'something accepts TCP connections there but never answered the MQTT CONNECT: is it an MQTT broker? check the port (mqtts:// for a TLS port)';
   else if (code === 'ETIMEDOUT' || code === 'ECONNRESET') hint = 'the broker did not answer: check the URL, port, TLS (mqtts://) and firewall';
   const message = e instanceof Error ? e.message : String(error);
   return new DeviceError(`could not ${doing} ${where}: ${message}`, { cause: error, ...(hint ? { hint } : {}) });
@@ -59,6 +85,7 @@ export function connectOnce(url: string, options: MqttOptions = {}, timeoutMs = 
       reject(brokerError(error, url));
     };
     client.once('error', fail);
+    refuseNonMqtt(client, fail);
     client.once('close', () => fail(new Error('connection closed before CONNACK')));
     client.once('connect', () => {
       clearTimeout(timer);

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DeviceError, InputError } from '../errors.ts';
-import { brokerError, safeUrl, toolClientId, type MqttOptions } from './client.ts';
+import { brokerError, isNotMqtt, refuseNonMqtt, safeUrl, toolClientId, type MqttOptions } from './client.ts';
 import { TelemetryTracker, type TrackerOptions } from './tracker.ts';
 import type { DeviceStats, MessageResult, Snapshot } from './types.ts';
 
@@ -84,6 +84,7 @@ export class Watch extends EventEmitter<WatchEvents> {
     this.client.on('reconnect', () => this.emit('connection', 'reconnecting'));
     this.client.on('offline', () => this.emit('connection', 'offline'));
     this.client.on('error', (error) => this.fail(brokerError(error, this.url)));
+    refuseNonMqtt(this.client, (error) => this.fail(brokerError(error, this.url)));
     this.timer = setInterval(() => this.flush(), options.updateMs ?? 250);
     this.timer.unref();
   }
@@ -146,7 +147,7 @@ export class Watch extends EventEmitter<WatchEvents> {
     // A refused login will be refused again, and a first connection that finds nothing listening
     // (or no such host) is a wrong URL or a broker not started: say so now, not after the timeout.
     const code = (error.cause as { code?: unknown } | undefined)?.code;
-    if (!this.subscribed && (code === 4 || code === 5 || code === 134 || code === 135 || code === 'ECONNREFUSED' || code === 'ENOTFOUND')) {
+    if (!this.subscribed && (code === 4 || code === 5 || code === 134 || code === 135 || code === 'ECONNREFUSED' || code === 'ENOTFOUND' || isNotMqtt(error))) {
       for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
     }
     if (this.listenerCount('error') > 0) this.emit('error', error);
