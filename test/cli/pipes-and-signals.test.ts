@@ -50,3 +50,16 @@ test('simulate: Ctrl-C stops the boards and exits 130', async () => {
     await broker.stop();
   }
 });
+
+test('verify --json stopped by Ctrl-C still ends with its one JSON document (exit 130)', async () => {
+  const broker = await startAedes();
+  try {
+    const run = await mpyIot(['verify', '-b', broker.url, '-t', 'DATA/#', '--duration', '60s', '--json'], { cwd: tempDir(), sigintWhen: (_out, err) => /verifying on/.test(err) });
+    assert.equal(run.code, 130, run.stderr);
+    const doc = JSON.parse(run.stdout) as { ok: boolean; error: { type: string; exitCode: number } };
+    assert.equal(doc.ok, false);
+    assert.deepEqual([doc.error.type, doc.error.exitCode], ['Interrupted', 130]);
+  } finally {
+    await broker.stop();
+  }
+});

@@ -68,7 +68,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       const own = ['broker.pem', 'broker.key', 'ca.pem'].map((f) => path.join(certsDir, f));
       if (!options.tls && own.every((f) => existsSync(f))) {
         options.tls = { port: tlsPort, cert: readFileSync(own[0]!), key: readFileSync(own[1]!), ca: readFileSync(own[2]!), requestClientCert: true };
-        if (!out.json) out.note(out.color.dim(`mTLS with ${path.relative(io.cwd, certsDir) || '.'}/broker.pem, clients checked against ca.pem`));
+        out.note(out.color.dim(`mTLS with ${path.relative(io.cwd, certsDir) || '.'}/broker.pem, clients checked against ca.pem`));
       }
     }
     const c = out.color;
@@ -107,7 +107,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       out.note(c.yellow(`⚠ listening on ${args.host} only, but the project's boards connect to ${host}:${boardPort}: they cannot reach this broker`));
       out.note(`  ${c.dim('fix:')} mpy-iot broker --host 0.0.0.0${boardPort === 1883 ? '' : ` --port ${boardPort}`}, and let TCP port ${boardPort} through this computer's firewall (e.g. \`sudo ufw allow ${boardPort}/tcp\`)`);
     }
-    if (!out.json) out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
+    out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
     await untilStopped(io);
     await broker.close();
     if (out.json) out.document({ ok: true, listening: seen.listening, connections: seen.connections, clients: [...seen.clients], refused: seen.refused, clientErrors: seen.errors });

@@ -48,7 +48,7 @@ export const gradeCommand = defineCommand<GradeArgs>({
     const broker = brokerConnection(a, project, out);
     const plan = gradingPlan(project.devices, { ...(durationMs === undefined ? {} : { durationMs }), ...(minMessages === undefined ? {} : { minMessages }) });
     const schemaPath = payloadSchema(a.schema, project, io.cwd);
-    if (!out.json) out.note(out.color.dim(`listening to the class on ${broker.shown} for ${formatDuration(plan.durationMs)}…`));
+    out.note(out.color.dim(`listening to the class on ${broker.shown} for ${formatDuration(plan.durationMs)}…`));
     const { snapshot } = await verify({ url: broker.url, mqttOptions: broker.mqttOptions, durationMs: plan.durationMs, devices: project.devices, ...(schemaPath ? { schemaPath } : {}) });
     const grades = gradeTeams(snapshot, project.devices, {
       language: project.project.grading?.language ?? 'en',

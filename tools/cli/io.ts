@@ -20,6 +20,11 @@ export interface CliIo {
    * left to read the output, so stop, but it is not an interruption).
    */
   onInterrupt?: (handler: (reason?: InterruptReason) => void) => () => void;
+  /**
+   * What to write when Ctrl-C ends a command that registered no handler (the process exits at once):
+   * a --json run still ends with its one document.
+   */
+  setLastWords?: (write: () => void) => void;
   /** Keyboard input for interactive commands (monitor). */
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
   /** The serialport binding to use instead of the OS one (virtual ports in tests). */
@@ -109,9 +114,13 @@ export function isoTimestamps(value: unknown, key = ''): unknown {
 export function processIo(): CliIo {
   const handlers = new Set<(reason?: InterruptReason) => void>();
   let interrupted = false;
+  let lastWords: (() => void) | undefined;
   const onSignal = (): void => {
     // A second Ctrl-C while shutting down, or one nobody handles, exits at once.
-    if (interrupted || handlers.size === 0) process.exit(ExitCode.interrupted);
+    if (interrupted || handlers.size === 0) {
+      if (!interrupted) lastWords?.();
+      process.exit(ExitCode.interrupted);
+    }
     interrupted = true;
     for (const handler of handlers) handler('signal');
   };
@@ -137,6 +146,7 @@ export function processIo(): CliIo {
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
+    setLastWords: (write) => (lastWords = write),
     stdin: process.stdin,
     stdout: (t) => stdoutOpen && process.stdout.write(t),
     stderr: (t) => stderrOpen && process.stderr.write(t),

@@ -12,7 +12,7 @@ import { codegenCommand } from './codegen.ts';
 import type { Command, GlobalArgs } from './command.ts';
 import { demoCommand } from './demo.ts';
 import { initCommand } from './init.ts';
-import { createOutput, processIo, wantsColor, type CliIo, type Output } from './io.ts';
+import { createOutput, isPlainObject, processIo, wantsColor, type CliIo, type Output } from './io.ts';
 import { reportError } from './report.ts';
 import { resultCommand } from './result.ts';
 import { sendCommandCli } from './send.ts';
@@ -88,6 +88,8 @@ function keepNegativeValues(argv: string[]): string[] {
   return result;
 }
 
+const INTERRUPTED = { type: 'Interrupted', message: 'interrupted (Ctrl-C)', exitCode: ExitCode.interrupted };
+
 /** Runs the CLI in-process; returns the exit code. Tests call this with captured streams. */
 export async function main(rawArgv: string[], io: CliIo = processIo()): Promise<number> {
   const argv = keepNegativeValues(rawArgv);
@@ -113,6 +115,13 @@ export async function main(rawArgv: string[], io: CliIo = processIo()): Promise<
   }
   const jsonl = Boolean(parsed.jsonl);
   const out = createOutput(io, { json: Boolean(parsed.json) && !jsonl, jsonl, verbose: Boolean(parsed.verbose), color: wantsColor(io, parsed.color) });
+  io.setLastWords?.(() => {
+    if (!out.json) return;
+    const partial = out.pendingDocument();
+    if (out.jsonl) out.event({ type: 'error', ok: false, error: INTERRUPTED });
+    else out.document({ ...(isPlainObject(partial) ? partial : {}), ok: false, error: INTERRUPTED });
+    out.flush();
+  });
   const code = await runParsed(argv, parsed, parseError, helpText, io, out);
   // Whatever happened, a --json run ends with its one document.
   out.flush();

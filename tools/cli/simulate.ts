@@ -116,7 +116,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
         out.note(out.color.red(`${board.name}: ${error.message}`));
       });
     };
-    if (!out.json) out.note(out.color.dim(`starting ${specs.length} virtual board${specs.length > 1 ? 's' : ''}${args.broker ? ` → ${args.broker}` : ''}${durationMs ? ` for ${formatDuration(durationMs)}` : ' (Ctrl-C to stop)'}`));
+    out.note(out.color.dim(`starting ${specs.length} virtual board${specs.length > 1 ? 's' : ''}${args.broker ? ` → ${args.broker}` : ''}${durationMs ? ` for ${formatDuration(durationMs)}` : ' (Ctrl-C to stop)'}`));
     const fleet = await startFleet(specs, faults, attach);
     watchForKicks(fleet.boards, (k) => {
       const other = k.sharedWith.length > 0 ? k.sharedWith.join(', ') : 'another client on the broker (a board of another run or machine?)';

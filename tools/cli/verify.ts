@@ -41,7 +41,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     const project = optionalProject(args.project, io.cwd, io.env, out);
     const broker = brokerConnection(args, project, out);
     const schemaPath = payloadSchema(args.schema, project, io.cwd);
-    if (!out.json) out.note(out.color.dim(`verifying on ${broker.shown} for ${args.duration}…`));
+    out.note(out.color.dim(`verifying on ${broker.shown} for ${args.duration}…`));
     const result = await verify({
       url: broker.url,
       mqttOptions: broker.mqttOptions,
