@@ -7,6 +7,7 @@ import { buildCommand } from './build.ts';
 import { certsCommand } from './certs.ts';
 import { configCommand } from './configPush.ts';
 import { stateCommand } from './state.ts';
+import { iotCoreCommand } from './iotCore.ts';
 import { checkCommand } from './check.ts';
 import { codegenCommand } from './codegen.ts';
 import type { Command, GlobalArgs } from './command.ts';
@@ -48,6 +49,7 @@ export const commands: Command<never>[] = [
   codegenCommand,
   configCommand,
   stateCommand,
+  iotCoreCommand,
 ] as Command<never>[];
 
 function parser(argv: string[]) {

@@ -2,10 +2,9 @@
 // an ESP8266) that talk to Yandex IoT Core over mqtts:// with a client certificate each, telemetry
 // on $devices/{deviceId}/events. Pure: the CLI writes them; `mpy-iot certs` makes the certificates.
 import type { ProjectFile } from '../config/types.ts';
+import { YANDEX_ROOT_CA_URL } from '../iotCore/plan.ts';
 import { projectSchemaRef, type ScaffoldFile } from './scaffold.ts';
 
-/** Yandex's root CA for mqtt.cloud.yandex.net (protocols.md §7); the user downloads it once. */
-export const YANDEX_ROOT_CA_URL = 'https://storage.yandexcloud.net/mqtt/rootCA.crt';
 
 export const IOT_CORE_DEVICES = ['dev-1', 'dev-2'];
 
