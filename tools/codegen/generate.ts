@@ -44,6 +44,8 @@ export function generateFleetModule(project: LoadedProject, schema: JsonSchema, 
     '',
   ].join('\n');
   const file = tsProject.createSourceFile('fleet.gen.ts', { statements, leadingTrivia: header }, { overwrite: true });
+  // The TypeScript formatter, so nested object literals get the same two-space indent as the rest.
+  file.formatText({ indentSize: 2, tabSize: 2, convertTabsToSpaces: true });
   return file.getFullText();
 }
 
