@@ -27,6 +27,8 @@ export async function roundTrip(projectDir: string): Promise<{ payloads: Telemet
     if (now.ok) results.publish_now = now.result;
     const led = await fleet.send(device, commands.led('blink', 2));
     if (led.ok) results.led = led.result;
+    const state = await fleet.send(device, commands.state());
+    if (state.ok) results.state = state.result;
     const refusedReply = await fleet.send(device, commands.setInterval(0));
     const refused = refusedReply.ok ? 'accepted' : refusedReply.error;
     const reboot = await fleet.send(device, commands.reboot());

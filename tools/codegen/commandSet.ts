@@ -70,6 +70,12 @@ export const FIRMWARE_COMMANDS: CommandSpec[] = [
     result: { type: 'object', required: ['state'], properties: { state: { enum: ['on', 'off', 'blink'] }, times: { type: 'integer', description: 'Present for "blink".' } } },
   },
   {
+    name: 'state',
+    description: 'Publishes the state document again on the status topic (where nothing is retained, as on IoT Core).',
+    params: [],
+    result: { type: 'object', required: ['published'], properties: { published: { const: true } } },
+  },
+  {
     name: 'reboot',
     description: 'Replies, publishes {"status": "offline"}, disconnects and resets the board a second later.',
     params: [],
