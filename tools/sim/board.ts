@@ -1,7 +1,7 @@
 // A virtual board: a worker running the build in MicroPython, and the host side of its world
 // (sockets, Wi-Fi, sensors, LED, resets). Used by tests, `mpy-iot simulate` and `mpy-iot demo`.
 import { EventEmitter } from 'node:events';
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { loadBoards, type BoardProfile } from '../boards/index.ts';
 import { DeviceError } from '../errors.ts';
 import { readBuild, type BuildImage } from './buildImage.ts';
@@ -117,8 +117,13 @@ export class VirtualBoard extends EventEmitter {
           rawPasteWindow: this.options.rawPasteWindow,
         },
       },
-      // The interpreter needs little JavaScript heap; keep each board's isolate small.
-      resourceLimits: { maxOldGenerationSizeMb: 24, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+      // The interpreter needs little JavaScript heap (~6 MB used): keep each board's isolate small.
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+      // Not the host's flags: under `node --import tsx` every worker loaded the TypeScript loader
+      // again (~2 MB of JavaScript heap per board) for a plain-JavaScript worker.
+      execArgv: [],
+      // One environment for every board (a worker copies the host's by default).
+      env: SHARE_ENV,
     });
     this.worker = worker;
     worker.on('message', (message: WorkerMessage) => this.onMessage(worker, message));
