@@ -9,7 +9,7 @@ import { ipForName, newVirtualMac } from './identity.ts';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SAB_BYTES, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
 import { interpreterModule, simulatorModules, workerFile } from './runtime.ts';
 import { answerHostCall, type HostReply } from './hostCalls.ts';
-import { hostPulse, supervise } from './hostPulse.ts';
+import { clockEpoch, supervise } from './supervisor.ts';
 import { HostSockets } from './sockets.ts';
 import { temperatureAt } from './temperature.ts';
 import { UartRing } from './uartRing.ts';
@@ -90,7 +90,7 @@ export class VirtualBoard extends EventEmitter {
     const worker = new Worker(workerFile, {
       workerData: {
         sab: this.sab,
-        pulse: hostPulse(),
+        clockEpoch,
         wasmModule: await interpreterModule(),
         boot: {
           mac: this.mac,
@@ -245,6 +245,8 @@ export class VirtualBoard extends EventEmitter {
   }
 
   private async answer(op: string, args: unknown[]): Promise<void> {
+    // The board's watchdog counts the time from here to the answer, not the time the call queued.
+    Atomics.store(this.ctrl, SLOT.callStarted, Date.now() - clockEpoch || 1);
     let reply: HostReply;
     try {
       reply = await this.dispatch(op, args);
@@ -255,6 +257,7 @@ export class VirtualBoard extends EventEmitter {
     const json = JSON.stringify({ r: reply.r, ...(reply.s === undefined ? {} : { s: reply.s }), ...('d' in reply && reply.d ? { d: reply.d.toString('base64') } : {}) });
     const { written } = new TextEncoder().encodeInto(json, this.data);
     Atomics.store(this.ctrl, SLOT.replyLength, written);
+    Atomics.store(this.ctrl, SLOT.callEnded, Date.now() - clockEpoch || 1);
     Atomics.store(this.ctrl, SLOT.reply, 1);
     Atomics.notify(this.ctrl, SLOT.reply);
   }

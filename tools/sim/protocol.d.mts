@@ -1,4 +1,4 @@
-export declare const SLOT: { readonly reply: 0; readonly replyLength: 1; readonly signal: 2; readonly stallMs: 3; readonly wake: 5; readonly wifiStatus: 6; readonly inputHead: 7; readonly inputTail: 8; readonly beat: 9; readonly watchdogLeftMs: 10 };
+export declare const SLOT: { readonly reply: 0; readonly replyLength: 1; readonly signal: 2; readonly stallMs: 3; readonly wake: 5; readonly wifiStatus: 6; readonly inputHead: 7; readonly inputTail: 8; readonly beat: 9; readonly watchdogLeftMs: 10; readonly callStarted: 11; readonly callEnded: 12 };
 export declare const WIFI_STATUS: readonly ['IDLE', 'CONNECTING', 'GOT_IP', 'WRONG_PASSWORD', 'NO_AP_FOUND'];
 export declare const READY_BASE: number;
 export declare const READY_SLOTS: number;

@@ -23,6 +23,9 @@ export const SLOT = Object.freeze({
   beat: 9,
   /** Worker → host: board-time ms its watchdog had left at the last check-in; -1: no watchdog. */
   watchdogLeftMs: 10,
+  /** Host → worker: when the host began and finished answering the pending call (ms since the pulse epoch; 0: not yet). */
+  callStarted: 11,
+  callEnded: 12,
 });
 
 /** Station states, in the order of their codes in SLOT.wifiStatus. */

@@ -11,7 +11,7 @@ import { readTree, writeTree } from './files.mjs';
 import { createHeap } from './heap.mjs';
 import { createRepl } from './repl.mjs';
 
-const { sab, wasmModule, boot, pulse } = workerData;
+const { sab, wasmModule, boot, clockEpoch } = workerData;
 const ctrl = new Int32Array(sab, 0, SLOT_COUNT);
 const data = new Uint8Array(sab, HEADER_BYTES, DATA_BYTES);
 const input = new Uint8Array(sab, HEADER_BYTES + DATA_BYTES, INPUT_BYTES);
@@ -107,8 +107,9 @@ const post = (message) => parentPort.postMessage(message);
 let watchdog = null;
 let mp = null;
 const clock = createBoardClock({
-  pulse: new Int32Array(pulse.sab),
-  pulseEpoch: pulse.epoch,
+  ctrl,
+  slots: SLOT,
+  epoch: clockEpoch,
   onStall: (ms, during) => post({ t: 'event', kind: 'host-stall', ms, during }),
 });
 Atomics.store(ctrl, SLOT.watchdogLeftMs, -1);
@@ -159,16 +160,17 @@ function hostCall(op, ...args) {
   checkSignals();
   if (op === 'sock_recv' && args[2] === 0 && Atomics.load(ctrl, READY_BASE + (args[0] % READY_SLOTS)) === 0) return { r: -1, s: 'EAGAIN' };
   Atomics.store(ctrl, SLOT.reply, 0);
+  clock.callPosted();
+  const since = performance.now();
   post({ t: 'call', op, args });
   // A signal (stop, reset) also notifies this slot to wake the wait: only reply == 1 is an answer;
   // anything else is handled by checkSignals (which throws the signal) before waiting again.
   while (Atomics.load(ctrl, SLOT.reply) === 0) {
-    const since = performance.now();
     Atomics.wait(ctrl, SLOT.reply, 0, 50);
-    clock.awaitedHost(since, 50);
     pollWhileRunning();
     checkSignals();
   }
+  clock.callAnswered(since);
   const reply = JSON.parse(decoder.decode(data.slice(0, Atomics.load(ctrl, SLOT.replyLength))));
   if (reply.d !== undefined) reply.d = new Uint8Array(Buffer.from(reply.d, 'base64'));
   return reply;

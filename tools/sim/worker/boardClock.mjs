@@ -8,16 +8,16 @@
 //   - the thread's own CPU time (Linux schedstat: nanoseconds on a CPU, not waiting in the run
 //     queue), for the time it runs Python;
 //   - plus the waits it asked for (sleep, serial input), counted up to what it asked plus a slack;
-//   - plus waits for the host's answer while the host is alive (its main thread's pulse is fresh):
-//     a socket call that really hangs is the board's; one the host did not get to is not;
+//   - plus waits for the host's answer from when the host began working on it until it answered
+//     (a socket call that really hangs is the board's; the time the call queued for a busy or
+//     starved host, and the time the board's thread took to wake up after the answer, are not);
 //   - plus hangs of its own (an injected stuck driver), in full.
 // Whatever else passed is a host stall: reported as one, never counted towards a watchdog reset.
 import { closeSync, openSync, readSync, readlinkSync } from 'node:fs';
 
-/** A wait may end this much later than asked before the excess counts as the host's. */
-const WAIT_SLACK_MS = 100;
-/** The host's pulse (tools/sim/hostPulse.ts) beats every 25 ms; older than this, the host is stalled. */
-const HOST_ALIVE_MS = 250;
+/** A wait may end this much later than asked before the excess counts as the host's (a starved
+ *  thread wakes late from every 50 ms slice: a generous slack would count that lateness). */
+const WAIT_SLACK_MS = 2;
 /** Stalls shorter than this are the scheduler's ordinary jitter: counted, not reported. */
 const REPORT_STALL_MS = 500;
 
@@ -49,14 +49,23 @@ function threadId() {
 }
 
 /**
- * @param {{ pulse: Int32Array, pulseEpoch: number, onStall: (ms: number, during: string) => void }} host
- *   pulse[0]: the host's Date.now() - pulseEpoch, written by its main thread every 25 ms.
+ * @param {{ ctrl: Int32Array, slots: { callStarted: number, callEnded: number }, epoch: number, onStall: (ms: number, during: string) => void }} host
+ *   ctrl[slots.callStarted/callEnded]: when the host began/finished answering the pending call, in
+ *   Date.now() - epoch (0: not yet).
  */
-export function createBoardClock({ pulse, pulseEpoch, onStall }) {
+export function createBoardClock({ ctrl, slots, epoch, onStall }) {
   const cpu = openCpuTime('/proc/thread-self/schedstat');
   const cpuAtStart = cpu?.read() ?? 0;
   const startedAt = performance.now();
   let waitedMs = 0;
+  /** The host call in progress: since when the host works on it (board time while it does). */
+  let pendingCall = false;
+  const hostWorkMs = () => {
+    const started = Atomics.load(ctrl, slots.callStarted);
+    if (started === 0) return 0;
+    const ended = Atomics.load(ctrl, slots.callEnded);
+    return Math.max(0, (ended === 0 ? Date.now() - epoch : ended) - started);
+  };
   let stalledMs = 0;
   /** The host stall in progress (consecutive excluded time), reported once it ends. */
   let episode = { ms: 0, during: '' };
@@ -82,7 +91,7 @@ export function createBoardClock({ pulse, pulseEpoch, onStall }) {
     now() {
       // Without /proc (not Linux): wall-clock time less the stalls seen around waits.
       const running = cpu ? cpu.read() - cpuAtStart : performance.now() - startedAt - waitedMs - stalledMs;
-      return running + waitedMs;
+      return running + waitedMs + (pendingCall ? hostWorkMs() : 0);
     },
     /** A wait the board asked for (`askedMs`, begun at `since`): counts up to what it asked plus slack. */
     waited(since, askedMs) {
@@ -91,14 +100,17 @@ export function createBoardClock({ pulse, pulseEpoch, onStall }) {
       stall(took - mine, 'wait');
       counted(mine);
     },
-    /** Waiting for the host's answer: the board's time only while the host's main thread is alive. */
-    awaitedHost(since, askedMs) {
+    /** A host call is posted: clears the host's stamps (before the post, so they are this call's). */
+    callPosted() {
+      Atomics.store(ctrl, slots.callStarted, 0);
+      Atomics.store(ctrl, slots.callEnded, 0);
+      pendingCall = true;
+    },
+    /** The host answered the call posted at `since`: what the host worked on it counts, the rest is a stall. */
+    callAnswered(since) {
+      pendingCall = false;
       const took = performance.now() - since;
-      if (Date.now() - pulseEpoch - Atomics.load(pulse, 0) > HOST_ALIVE_MS) {
-        stall(took, 'host call');
-        return;
-      }
-      const mine = Math.min(took, askedMs + WAIT_SLACK_MS);
+      const mine = Math.min(took, hostWorkMs());
       stall(took - mine, 'host call');
       counted(mine);
     },
