@@ -5,7 +5,7 @@ import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { parseCount, parsePort } from '../shared/numbers.ts';
 import { checkBrokerUrl } from '../shared/brokerUrl.ts';
 import type { HostStall, VirtualBoard } from '../sim/board.ts';
-import { planFleet, startFleet } from '../sim/fleet.ts';
+import { parseShard, planFleet, startFleet } from '../sim/fleet.ts';
 import { watchForKicks } from '../sim/identity.ts';
 import { exposeOnPty } from '../sim/pty.ts';
 import { boardDevice } from '../sim/serialFarEnd.ts';
@@ -28,6 +28,7 @@ interface SimulateArgs {
   device: string[] | undefined;
   all: boolean | undefined;
   count: string;
+  shard: string | undefined;
   broker: string | undefined;
   duration: string | undefined;
   'wifi-drop-at': string | undefined;
@@ -52,6 +53,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .option('device', { alias: 'd', type: 'string', array: true, requiresArg: true, describe: 'Simulate this device (repeatable; default: all)' })
       .option('all', { type: 'boolean', describe: 'Simulate every device of the project (the default)' })
       .option('count', { type: 'string', default: '1', requiresArg: true, describe: 'Virtual boards per device (copies get #2, #3… and their own MACs)' })
+      .option('shard', { type: 'string', requiresArg: true, describe: 'Run only shard i/n of the fleet (one per machine, one external broker): distinct boards, MACs and client ids per shard' })
       .option('broker', { type: 'string', requiresArg: true, describe: "Connect to this broker instead of the project's (e.g. mqtt://127.0.0.1:1883)" })
       .option('duration', { type: 'string', requiresArg: true, describe: 'Stop after this long (30s, 2m); default: until Ctrl-C' })
       .option('wifi-drop-at', { type: 'string', requiresArg: true, describe: 'Fault: Wi-Fi goes out of range at this time' })
@@ -66,12 +68,14 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .example('$0 simulate -d team-1 --broker mqtt://127.0.0.1:1883', 'One board against a local broker (e.g. mosquitto)')
       .example('$0 simulate --count 10 --broker-cut-at 15s --json', '10 boards per device, a broker cut at 15 s, a JSON summary at the end')
       .example('$0 simulate --duration 30s --jsonl', 'Console lines, resets and LED changes as JSON Lines as they happen')
+      .example('$0 simulate --count 150 --shard 1/2 --broker mqtt://broker.lan:1883', 'Half of a 300-board fleet on this machine; --shard 2/2 on another')
       .example('$0 simulate -d team-1 --pty', 'Prints /dev/pts/N: open it with `mpy-iot monitor --port /dev/pts/N` or mpremote')
       .example('$0 simulate --pty --loader esp32', 'A virtual ESP32 in download mode: `mpy-iot flash --port /dev/pts/N --image fw.bin`'),
   async run(args, { io, out }) {
     // Arguments first: a typo should not wait for the project to load.
     const durationMs = args.duration === undefined ? null : parseDuration(args.duration, '--duration');
     const count = parseCount(args.count, '--count');
+    const shard = args.shard === undefined ? undefined : parseShard(args.shard);
     if (args.broker !== undefined) checkBrokerUrl(args.broker, '--broker');
     const faults = {
       ...(args['wifi-drop-at'] ? { wifiDropAtMs: parseDuration(args['wifi-drop-at'], '--wifi-drop-at', { allowZero: true }), wifiDownForMs: parseDuration(args['wifi-down-for'], '--wifi-down-for') } : {}),
@@ -85,6 +89,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     const specs = planFleet(project, {
       ...(args.device ? { devices: args.device } : {}),
       count,
+      ...(shard ? { shard } : {}),
       ...(args.broker ? { brokerUrl: args.broker } : {}),
       ...(args.temperature ? { temperature: args.temperature } : {}),
     });

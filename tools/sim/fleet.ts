@@ -6,6 +6,7 @@ import type { ResolvedDevice } from '../config/types.ts';
 import { InputError } from '../errors.ts';
 import { assertFreshBuild } from '../render/build.ts';
 import { startVirtualBoard, type VirtualBoard, type VirtualBoardOptions } from './board.ts';
+import { shardedMac } from './identity.ts';
 import type { TemperatureScenario } from './temperature.ts';
 
 export interface FleetOptions {
@@ -18,6 +19,28 @@ export interface FleetOptions {
   buildDir?: string;
   temperature?: TemperatureScenario;
   wifiConnectDelayMs?: number;
+  /**
+   * Run only shard `index` (1-based) of `total`: board k of the whole fleet (devices in order, then
+   * copies) runs on shard k % total + 1, with a MAC derived from the fleet (see shardedMac), so
+   * several machines run one fleet against one broker without two boards sharing a MAC or client id.
+   */
+  shard?: Shard;
+}
+
+export interface Shard {
+  index: number;
+  total: number;
+}
+
+/** `--shard i/n`: shard i (1-based) of n. */
+export function parseShard(text: string, option = '--shard'): Shard {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = Number(match?.[1]);
+  const total = Number(match?.[2]);
+  if (!match || total < 1 || total > 10_000 || index < 1 || index > total) {
+    throw new InputError(`${option}: '${text}' is not a shard`, [], { hint: `give i/n with 1 <= i <= n, e.g. ${option} 1/2 on one machine and ${option} 2/2 on the other` });
+  }
+  return { index, total };
 }
 
 export interface FleetBoardSpec {
@@ -39,15 +62,22 @@ export function planFleet(project: LoadedProject, options: FleetOptions = {}): F
   const redirect = options.brokerUrl ? new URL(options.brokerUrl) : null;
   if (redirect && redirect.protocol !== 'mqtt:') throw new InputError(`--broker ${options.brokerUrl}: only mqtt:// brokers can stand in for the project's`, [], { hint: 'use e.g. --broker mqtt://127.0.0.1:1883' });
   const specs: FleetBoardSpec[] = [];
+  const shard = options.shard;
+  // Every shard must run the same fleet: its key is what the boards are (devices, copies, broker).
+  const fleetKey = JSON.stringify([selected.map((d) => [d.name, d.mqtt.host, d.mqtt.port]), options.count ?? 1, shard?.total]);
+  let index = -1;
   for (const device of selected) {
     const buildDir = path.join(buildRoot, device.name);
     assertFreshBuild(device, buildDir);
     for (let copy = 1; copy <= (options.count ?? 1); copy++) {
+      index += 1;
+      if (shard && index % shard.total !== shard.index - 1) continue;
       specs.push({
         device,
         name: copy === 1 ? device.name : `${device.name}#${copy}`,
         buildDir,
         options: {
+          ...(shard ? { mac: shardedMac(fleetKey, index) } : {}),
           accessPoint: { ssid: device.wifi.ssid, password: device.wifi.password },
           ...(options.temperature ? { temperature: options.temperature } : {}),
           ...(options.wifiConnectDelayMs === undefined ? {} : { wifiConnectDelayMs: options.wifiConnectDelayMs }),
@@ -57,6 +87,9 @@ export function planFleet(project: LoadedProject, options: FleetOptions = {}): F
         },
       });
     }
+  }
+  if (shard && specs.length === 0) {
+    throw new InputError(`--shard ${shard.index}/${shard.total}: this shard has no boards (the fleet has ${index + 1})`, [], { hint: `split it into at most ${index + 1} shards, or raise --count` });
   }
   return specs;
 }

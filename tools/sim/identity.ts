@@ -10,6 +10,17 @@ export function newVirtualMac(): string {
   return '240ac4' + randomBytes(3).toString('hex');
 }
 
+/**
+ * The MAC of board number `index` (0-based, in the whole fleet) of a fleet split into shards across
+ * machines: 240ac4 + (a base taken from the fleet's key + index), so every shard of one fleet
+ * derives the same, distinct MACs without talking to the others, and another fleet (another key)
+ * lands elsewhere in the 24-bit range.
+ */
+export function shardedMac(fleetKey: string, index: number): string {
+  const base = createHash('sha256').update(fleetKey).digest().readUIntBE(0, 3);
+  return '240ac4' + ((base + index) % 0x1000000).toString(16).padStart(6, '0');
+}
+
 /** A stable address in 192.168.4.0/24 for the board's ifconfig(). */
 export function ipForName(name: string): string {
   return `192.168.4.${10 + (createHash('sha256').update(name).digest()[0]! % 200)}`;

@@ -1,0 +1,75 @@
+// One fleet split across machines: two `simulate --shard` processes against one external broker
+// (Debian's mosquitto) run distinct boards with distinct MACs and client ids, and `verify` sees one
+// fleet of the expected size, with no client-id collision.
+import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { hasMosquitto, startMosquitto } from '../helpers/brokers.ts';
+import { labProjectJson, runCli, tempDir } from '../helpers/cli.ts';
+
+const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
+
+interface Event {
+  type: string;
+  board?: string;
+  line?: string;
+  boards?: { board: string; mac: string; resets: string[] }[];
+}
+
+/** `mpy-iot simulate …` in its own process, as on another machine; resolves with its JSON events. */
+function simulate(args: string[], cwd: string): { started: Promise<void>; done: Promise<{ code: number | null; events: Event[]; stderr: string }> } {
+  const child = spawn(process.execPath, [bin, 'simulate', '--json', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  let markStarted: () => void;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    if (/telemetry sent/.test(stdout)) markStarted();
+  });
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; events: Event[]; stderr: string }>((resolve) =>
+    child.on('close', (code) => resolve({ code, stderr, events: stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event) })),
+  );
+  return { started, done };
+}
+
+test('two simulate --shard processes against one mosquitto: verify sees one fleet of 6 boards, no collisions', { skip: hasMosquitto() ? false : 'mosquitto is not installed (.ci/run installs it)' }, async () => {
+  const broker = await startMosquitto();
+  after(() => broker.stop());
+  const dir = tempDir({ 'mpy-iot.json': labProjectJson({ devices: [{ name: 'team-1', board: 'esp8266', telemetry: { students: ['A'], group: 'G', sensor: 'simulated', intervalSeconds: 1 } }] }) });
+  assert.equal((await runCli(['build'], { cwd: dir })).code, 0);
+
+  // --count 6 is the whole fleet; each machine runs its shard of it.
+  const shards = ['1/2', '2/2'].map((shard) => simulate(['--count', '6', '--shard', shard, '--broker', broker.url, '--duration', '25s'], dir));
+  await Promise.all(shards.map((s) => s.started));
+  const verify = await runCli(['verify', '--broker', broker.url, '--expect-devices', '6', '--min-messages', '3', '--duration', '8s', '--json'], { cwd: dir });
+  const [one, two] = await Promise.all(shards.map((s) => s.done));
+  assert.equal(one!.code, 0, one!.stderr);
+  assert.equal(two!.code, 0, two!.stderr);
+
+  const summaries = [one!, two!].map((r) => r.events.at(-1)!.boards!);
+  assert.deepEqual(summaries.map((s) => s.map((b) => b.board)), [['team-1', 'team-1#3', 'team-1#5'], ['team-1#2', 'team-1#4', 'team-1#6']], 'each shard ran its half of the fleet');
+  const macs = summaries.flat().map((b) => b.mac);
+  assert.equal(new Set(macs).size, 6, `six distinct MACs: ${macs.join(' ')}`);
+  for (const run of [one!, two!]) {
+    assert.deepEqual(run.events.filter((e) => e.type === 'client-id-collision' || e.type === 'reset'), [], 'no board kicked off the broker, none reset');
+  }
+
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+  const report = JSON.parse(verify.stdout) as { ok: boolean; devices: { key: string; stats: { messages: number } | null }[] };
+  assert.equal(report.ok, true);
+  assert.deepEqual(report.devices.map((d) => d.key).sort(), [...macs].sort(), 'verify saw exactly the six boards of both shards');
+});
+
+test('simulate --shard refuses a malformed or empty shard (exit 2, naming the flag)', async () => {
+  const dir = tempDir({ 'mpy-iot.json': labProjectJson() });
+  assert.equal((await runCli(['build'], { cwd: dir })).code, 0);
+  for (const [shard, message] of [['3/2', /--shard: '3\/2' is not a shard/], ['half', /--shard: 'half' is not a shard/], ['2/2', /--shard 2\/2: this shard has no boards \(the fleet has 1\)/]] as const) {
+    const run = await runCli(['simulate', '--shard', shard, '--duration', '1s'], { cwd: dir });
+    assert.equal(run.code, 2, `${shard}: ${run.stderr}`);
+    assert.match(run.stderr, message);
+  }
+});
