@@ -19,7 +19,7 @@ interface Event {
 
 /** `mpy-iot simulate …` in its own process, as on another machine; resolves with its JSON events. */
 function simulate(args: string[], cwd: string): { started: Promise<void>; done: Promise<{ code: number | null; events: Event[]; stderr: string }> } {
-  const child = spawn(process.execPath, [bin, 'simulate', '--json', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'simulate', '--jsonl', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   after(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';

@@ -89,7 +89,7 @@ test("the host's main thread blocked for longer than the watchdog period: no res
 
 test('the whole simulator process stopped (SIGSTOP) for longer than the watchdog period: no reset, a host stall reported', async () => {
   const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
-  const child = spawn(process.execPath, [bin, 'simulate', '-d', 'wd', '--broker', broker.url, '--json'], { cwd: project, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'simulate', '-d', 'wd', '--broker', broker.url, '--jsonl'], { cwd: project, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
