@@ -84,6 +84,39 @@ test('codegen writes src/fleet.gen.ts; running it again changes no byte; --check
   assert.match(bad.stderr, /--out fleet\.js: the generated module is TypeScript/);
 });
 
+test('the roster as typed constants: ids, groups, pinned MACs, topics with placeholders filled in, MAC formats', async () => {
+  const dir = projectWith(labSchema, {
+    devices: [
+      { name: 'team-1', telemetry: { students: ['Иванов И.И'], group: 'БАГ-18-01' } },
+      { name: 'team-2', identity: { deviceId: 'are42', registryId: 'reg7', macFormat: 'COLON', mac: '24:0A:C4:00:00:02' }, telemetry: { students: ['Ng K.'], group: 'БАГ-18-02', topics: ['lab/{group}/{name}/{mac}'] } },
+      { name: 'team-3', telemetry: { students: ['Попов Д.И'], group: 'БАГ-18-01' } },
+    ],
+  });
+  assert.equal((await runCli(['codegen', '--out', 'gen/fleet.ts'], { cwd: dir })).code, 0);
+  const gen = (await import(pathToFileURL(path.join(dir, 'gen', 'fleet.ts')).href)) as {
+    devices: Record<string, { deviceId: string; registryId: string | null; mac: string | null; macFormat: string; telemetryTopics: string[]; commandTopic: string; replyTopic: string; students: string[] }>;
+    deviceNames: string[];
+    groups: string[];
+    telemetryTopics: (device: string, mac: string) => string[];
+    telemetryFilters: (device: string) => string[];
+    commands: Record<string, (...args: unknown[]) => unknown>;
+  };
+  assert.deepEqual(gen.deviceNames, ['team-1', 'team-2', 'team-3']);
+  assert.deepEqual(gen.groups, ['БАГ-18-01', 'БАГ-18-02']);
+  const two = gen.devices['team-2']!;
+  assert.deepEqual([two.deviceId, two.registryId, two.mac, two.macFormat], ['are42', 'reg7', '240ac4000002', 'COLON']);
+  assert.deepEqual(two.telemetryTopics, ['lab/БАГ-18-02/team-2/{mac}']);
+  assert.equal(two.commandTopic, '$devices/are42/commands');
+  assert.equal(two.replyTopic, '$devices/are42/events/reply');
+  assert.deepEqual(gen.telemetryTopics('team-2', '240ac4000002'), ['lab/БАГ-18-02/team-2/24:0A:C4:00:00:02']);
+  assert.deepEqual(gen.telemetryTopics('team-1', '24:0a:c4:00:00:01'), ['DATA/240ac4000001', '$devices/team-1/events']);
+  assert.deepEqual(gen.telemetryFilters('team-2'), ['lab/БАГ-18-02/team-2/+']);
+  assert.throws(() => gen.telemetryTopics('team-1', 'not-a-mac'), /not a MAC address/);
+  assert.deepEqual(gen.commands.led!('blink', 2), { cmd: 'led', args: { state: 'blink', times: 2 } });
+  assert.deepEqual(JSON.parse(JSON.stringify(gen.commands.led!('on'))), { cmd: 'led', args: { state: 'on' } });
+  assert.deepEqual(gen.commands.setInterval!(5), { cmd: 'set_interval', args: { seconds: 5 } });
+});
+
 for (const [name, schema, extra] of [
   ['the lab project', labSchema, {}],
   ['a richer schema (nested objects, $defs, enums, tuples, maps, nullable, odd names)', readFileSync(path.join(here, 'rich.schema.json'), 'utf8'), {}],

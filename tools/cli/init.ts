@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { loadBoards } from '../boards/index.ts';
-import { scaffoldLab } from '../init/scaffold.ts';
+import { keptPackageJsonGaps, scaffoldLab } from '../init/scaffold.ts';
 import { IOT_CORE_DEVICES, scaffoldIotCore } from '../init/iotCore.ts';
 import { defineCommand } from './command.ts';
 import type { Output } from './io.ts';
@@ -58,6 +58,8 @@ export const initCommand = defineCommand<{ dir: string; board: string; force: bo
     out.line(`${c.green('✓')} created the MQTT lab project in ${path.relative(io.cwd, dir) || '.'}/`);
     for (const f of written) out.line(`  ${f.path.padEnd(22)} ${c.dim(f.purpose)}`);
     for (const f of kept) out.line(`  ${f.path.padEnd(22)} ${c.dim('kept as it was (already there)')}`);
+    const packageGaps = kept.some((f) => f.path === 'package.json') ? keptPackageJsonGaps(dir) : null;
+    if (packageGaps) out.line(c.yellow(`\n  note: ${packageGaps}.`));
     if (board.temperature.source === null) {
       out.line(c.yellow(`\n  note: ${board.id} has no internal temperature sensor, so the project uses "sensor": "simulated"; wire a DHT22 or DS18B20 and set telemetry.sensor and sensorPin for real readings.`));
     }

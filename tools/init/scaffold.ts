@@ -93,3 +93,20 @@ function toPosix(p: string): string {
   const posix = p.split(path.sep).join('/');
   return posix.startsWith('.') ? posix : `./${posix}`;
 }
+
+/**
+ * When init kept a package.json already in the folder, what it lacks for the scaffolded test
+ * (ESM, a test script running it); null when nothing is missing or there is none.
+ */
+export function keptPackageJsonGaps(dir: string): string | null {
+  let pkg: { type?: unknown; scripts?: { test?: unknown } };
+  try {
+    pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as typeof pkg;
+  } catch {
+    return null;
+  }
+  const gaps: string[] = [];
+  if (pkg.type !== 'module') gaps.push('"type": "module" (the test and the library are ES modules)');
+  if (typeof pkg.scripts?.test !== 'string') gaps.push('"scripts": {"test": "node --import tsx --test test/*.test.ts"}');
+  return gaps.length ? `package.json was kept: for test/telemetry.test.ts it needs ${gaps.join(' and ')}, and \`npm install -D mpy-iot tsx\`` : null;
+}
