@@ -9,11 +9,14 @@ import { buildProject } from '../render/build.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { planFleet, startFleet } from '../sim/fleet.ts';
 import { defineCommand } from './command.ts';
+import { dashboardPort, openDashboard } from './dashboard.ts';
 import { printVerdict, snapshotTable } from './harnessView.ts';
+import { untilStopped } from './untilStopped.ts';
 
 interface DemoArgs {
   duration: string;
   keep: boolean;
+  dashboard: string | undefined;
 }
 
 export const demoCommand = defineCommand<DemoArgs>({
@@ -23,15 +26,19 @@ export const demoCommand = defineCommand<DemoArgs>({
     y
       .option('duration', { type: 'string', default: '15s', describe: 'How long to watch the boards' })
       .option('keep', { type: 'boolean', default: false, describe: 'Keep the example project and its build, and print where' })
+      .option('dashboard', { type: 'string', describe: 'Also serve the live web dashboard on this port (default 8080); the boards then run until Ctrl-C' })
       .example('$0 demo', 'Embedded broker + an example class of ESP32, ESP8266 and a second group, verified live')
-      .example('$0 demo --duration 30s --verbose', 'Longer, with every board console line'),
+      .example('$0 demo --duration 30s --verbose', 'Longer, with every board console line')
+      .example('$0 demo --dashboard', 'The same, watched on http://127.0.0.1:8080/ (buttons on) until Ctrl-C'),
   async run(args, { io, out }) {
     const durationMs = parseDuration(args.duration, '--duration');
+    const webPort = dashboardPort(args.dashboard);
     const c = out.color;
     const step = (text: string): void => out.note(`${c.cyan('▸')} ${text}`);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mpy-iot-demo-'));
     const broker = await startBroker({ port: 0 });
     let stopFleet: (() => Promise<void>) | null = null;
+    let dashboard: Awaited<ReturnType<typeof openDashboard>> | null = null;
     try {
       step(`embedded broker on ${broker.url}`);
       writeFileSync(path.join(dir, 'mpy-iot.json'), JSON.stringify(demoProject(broker.url), null, 2));
@@ -42,6 +49,8 @@ export const demoCommand = defineCommand<DemoArgs>({
 
       const watch = startWatch({ url: broker.url, devices: project.devices });
       await watch.ready(10_000);
+      // The demo's boards are virtual and the page is on 127.0.0.1: its buttons are on.
+      if (webPort !== null) dashboard = await openDashboard({ url: broker.url, devices: project.devices, port: webPort, allowCommands: true, language: 'ru' }, out);
       const fleet = await startFleet(planFleet(project), {}, (board) => {
         if (out.verbose && !out.json) board.on('console', (l) => out.note(c.dim(`${board.name.padEnd(6)} │ ${l.line}`)));
       });
@@ -72,8 +81,13 @@ export const demoCommand = defineCommand<DemoArgs>({
         out.line(`  ping round trip ${ping.rttMs.toFixed(0)} ms; RESULT printed by ${heard.join(', ') || 'no board'}`);
         if (args.keep) out.line(c.dim(`  project and build kept in ${dir}`));
       }
+      if (dashboard) {
+        out.note(c.dim(`the boards keep running for the dashboard on ${dashboard.url} — Ctrl-C to stop`));
+        await untilStopped(io);
+      }
       return verdict.passed ? 0 : 1;
     } finally {
+      await dashboard?.close();
       await stopFleet?.();
       await broker.close();
       if (!args.keep) rmSync(dir, { recursive: true, force: true });

@@ -26,6 +26,7 @@ import { monitorCommand } from './monitor.ts';
 import { portsCommand } from './ports.ts';
 import { runCommand } from './run.ts';
 import { flashCommand } from './flash.ts';
+import { dashboardCommand } from './dashboard.ts';
 
 export const commands: Command<never>[] = [
   demoCommand,
@@ -40,6 +41,7 @@ export const commands: Command<never>[] = [
   sendCommandCli,
   resultCommand,
   gradeCommand,
+  dashboardCommand,
   portsCommand,
   deployCommand,
   monitorCommand,

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import type { ResolvedDevice } from '../config/types.ts';
+import { startDashboard, type Dashboard } from '../dashboard/server.ts';
+import { InputError } from '../errors.ts';
+import type { Language, MqttOptions } from '../harness/index.ts';
+import { isLoopbackHost } from '../shared/addresses.ts';
+import { parsePort } from '../shared/numbers.ts';
+import { defineCommand } from './command.ts';
+import { brokerConnection, optionalProject, payloadSchema } from './harnessView.ts';
+import type { Output } from './io.ts';
+import { untilStopped } from './untilStopped.ts';
+import { harnessOptions, type HarnessArgs } from './watch.ts';
+
+interface DashboardArgs extends HarnessArgs {
+  port: string;
+  host: string;
+  'allow-commands': boolean;
+  token: string | undefined;
+}
+
+export const DEFAULT_DASHBOARD_PORT = 8080;
+
+/** `--dashboard [PORT]` of demo and broker: a bare flag (yargs gives '') means the default port. */
+export function dashboardPort(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  return value === '' ? DEFAULT_DASHBOARD_PORT : parsePort(value, '--dashboard', { allowAny: true });
+}
+
+export interface OpenDashboard {
+  url: string;
+  mqttOptions?: MqttOptions;
+  devices: ResolvedDevice[];
+  topics?: string[];
+  schemaPath?: string;
+  language?: Language;
+  host?: string;
+  port: number;
+  allowCommands: boolean;
+  token?: string;
+}
+
+/**
+ * Starts the dashboard and says where it is. Commands on a page reachable from the LAN need a
+ * token (made up here unless given): the printed URL carries it, anyone else gets 403.
+ */
+export async function openDashboard(options: OpenDashboard, out: Output): Promise<Dashboard> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? (options.allowCommands && !isLoopbackHost(host) ? randomBytes(12).toString('hex') : undefined);
+  const dashboard = await startDashboard({ ...options, host, allowCommands: options.allowCommands || token !== undefined, ...(token ? { token } : {}) });
+  const page = token ? `${dashboard.url}#token=${token}` : dashboard.url;
+  const mode = options.allowCommands || token ? 'buttons on' : 'read-only: --allow-commands turns the buttons on';
+  if (out.json) out.event({ type: 'dashboard', url: page, commands: options.allowCommands || token !== undefined });
+  else out.note(`${out.color.green('✓')} dashboard on ${out.color.bold(page)} (${mode})`);
+  if (!isLoopbackHost(host) || host === '0.0.0.0' || host === '::') out.note(out.color.yellow(`⚠ the dashboard listens on ${host}: anyone on this network can open it`));
+  return dashboard;
+}
+
+export const dashboardCommand = defineCommand<DashboardArgs>({
+  command: 'dashboard',
+  describe: 'Live web page of the class: every board, temperature charts, grades, ping/LED/RESULT buttons',
+  builder: (y) =>
+    harnessOptions(y)
+      .option('port', { type: 'string', default: String(DEFAULT_DASHBOARD_PORT), requiresArg: true, describe: 'HTTP port of the page (0 = any free port)' })
+      .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'Address to listen on (0.0.0.0: the classroom network can open it)' })
+      .option('allow-commands', { type: 'boolean', default: false, describe: 'Let the page send ping, LED and RESULT (off: the page is read-only)' })
+      .option('token', { type: 'string', requiresArg: true, describe: 'Commands only with this token (the printed URL carries it); made up when --host is not local' })
+      .example('$0 dashboard', "The project's class on http://127.0.0.1:8080/, read-only")
+      .example('$0 dashboard --allow-commands', 'With working ping, LED and RESULT buttons')
+      .example('$0 dashboard -b mqtt://10.0.0.5:1883 -t "DATA/+" --port 9000', 'Any DATA/ traffic of an external broker, without a project'),
+  async run(args, { io, out }) {
+    const port = parsePort(args.port, '--port', { allowAny: true });
+    if (args.token !== undefined && !/^[\x21-\x7e]{8,}$/.test(args.token)) {
+      throw new InputError('--token: use at least 8 printable characters without spaces', [], { hint: 'or leave it out: --allow-commands with --host makes one up' });
+    }
+    const project = optionalProject(args.project, io.cwd, io.env, out);
+    const broker = brokerConnection(args, project, out);
+    const schemaPath = payloadSchema(args.schema, project, io.cwd);
+    const dashboard = await openDashboard({
+      url: broker.url,
+      mqttOptions: broker.mqttOptions,
+      devices: project?.devices ?? [],
+      ...(args.topic ? { topics: args.topic } : {}),
+      ...(schemaPath ? { schemaPath } : {}),
+      language: project?.project.grading?.language ?? 'en',
+      host: args.host,
+      port,
+      allowCommands: args['allow-commands'],
+      ...(args.token ? { token: args.token } : {}),
+    }, out);
+    out.note(out.color.dim(`watching ${broker.shown} — Ctrl-C to stop`));
+    await untilStopped(io);
+    await dashboard.close();
+  },
+});

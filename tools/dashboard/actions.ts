@@ -1,0 +1,70 @@
+// The page's buttons, through the same harness code as the CLI: ping and LED are `mpy-iot send`'s
+// sendCommand round trip, RESULT is `grade`'s resultPayload for that team, published to RESULT.
+import type { ResolvedDevice } from '../config/types.ts';
+import { InputError } from '../errors.ts';
+import { publishAll, resultPayload, sendCommand, topicFilter, type ClassGrades, type MqttOptions } from '../harness/index.ts';
+
+export const ACTIONS = ['ping', 'led', 'result', 'result-all'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export interface ActionRequest {
+  action: Action;
+  /** The roster device (not needed for result-all). */
+  device?: string;
+}
+
+export interface ActionOutcome {
+  ok: boolean;
+  /** One line for the page. */
+  text: string;
+  rttMs?: number;
+  reply?: unknown;
+}
+
+export interface ActionContext {
+  url: string;
+  mqttOptions: MqttOptions;
+  devices: ResolvedDevice[];
+  /** The current grades (the same ones the grade table shows). */
+  grades: () => ClassGrades;
+  timeoutMs?: number;
+}
+
+/** Checks the body of a POST /api/command; throws InputError naming the field. */
+export function parseActionRequest(body: unknown): ActionRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InputError('the request body must be a JSON object {"action", "device"}');
+  const { action, device } = body as Record<string, unknown>;
+  if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
+    throw new InputError(`action: expected one of ${ACTIONS.join(', ')}, got ${JSON.stringify(action)}`);
+  }
+  if (action !== 'result-all' && typeof device !== 'string') throw new InputError(`device: "${action}" needs the name of a roster device`);
+  return { action: action as Action, ...(typeof device === 'string' ? { device } : {}) };
+}
+
+export async function runAction(request: ActionRequest, ctx: ActionContext): Promise<ActionOutcome> {
+  if (request.action === 'result-all') {
+    const { teams } = ctx.grades();
+    await publishAll(ctx.url, teams.map((t) => ({ topic: 'RESULT', payload: resultPayload(t) })), ctx.mqttOptions);
+    return { ok: true, text: `published ${teams.length} verdict${teams.length === 1 ? '' : 's'} to RESULT` };
+  }
+  const device = ctx.devices.find((d) => d.name === request.device);
+  if (!device) throw new InputError(`device: no device '${request.device}' in the project`, [], { hint: `devices: ${ctx.devices.map((d) => d.name).join(', ') || 'none (no project)'}` });
+  if (request.action === 'result') {
+    const team = ctx.grades().teams.find((t) => t.device === device.name);
+    if (!team) throw new InputError(`device: '${device.name}' has no grade yet`);
+    await publishAll(ctx.url, [{ topic: 'RESULT', payload: resultPayload(team) }], ctx.mqttOptions);
+    return { ok: true, text: `RESULT → ${team.message}` };
+  }
+  const trip = await sendCommand({
+    url: ctx.url,
+    mqttOptions: ctx.mqttOptions,
+    deviceId: device.identity.deviceId,
+    command: request.action,
+    ...(request.action === 'led' ? { args: { state: 'blink', times: 3 } } : {}),
+    timeoutMs: ctx.timeoutMs ?? 5000,
+    replyTopic: topicFilter(device.mqtt.replyTopic, device),
+  });
+  const ok = (trip.reply as { ok?: unknown }).ok === true;
+  const answer = request.action === 'ping' ? (ok ? 'pong' : JSON.stringify(trip.reply)) : ok ? 'LED blinks 3 times' : JSON.stringify(trip.reply);
+  return { ok, text: `${answer} in ${trip.rttMs.toFixed(0)} ms`, rttMs: trip.rttMs, reply: trip.reply };
+}
