@@ -5,7 +5,9 @@ import { loadProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { isLanHost, isLoopbackHost } from '../shared/addresses.ts';
 import { parsePort } from '../shared/numbers.ts';
-import { defineCommand, jsonlOption } from './command.ts';
+import { defineCommand } from './command.ts';
+import { dashboardPort, openDashboard } from './dashboard.ts';
+import { brokerConnection, optionalProject } from './harnessView.ts';
 import { untilStopped } from './untilStopped.ts';
 
 interface BrokerArgs {
@@ -18,6 +20,8 @@ interface BrokerArgs {
   'tls-key': string | undefined;
   'tls-ca': string | undefined;
   'tls-port': string;
+  dashboard: string | undefined;
+  'allow-commands': boolean;
 }
 
 export const brokerCommand = defineCommand<BrokerArgs>({
@@ -34,6 +38,9 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       .option('tls-key', { type: 'string', requiresArg: true, describe: 'Server private key (PEM)' })
       .option('tls-ca', { type: 'string', requiresArg: true, describe: 'CA that signs client certificates (enables mTLS)' })
       .option('tls-port', { type: 'string', default: '8883', requiresArg: true, describe: 'Port of the mqtts:// listener' })
+      .option('dashboard', { type: 'string', describe: 'Also serve the live web dashboard of the class on this port (default 8080)' })
+      .option('allow-commands', { type: 'boolean', default: false, describe: "With --dashboard: let the page's ping, LED and RESULT buttons work" })
+      .implies('allow-commands', 'dashboard')
       .implies('tls-cert', 'tls-key')
       .implies('tls-key', 'tls-cert')
       .example('$0 broker', 'Plain broker on 127.0.0.1:1883 until Ctrl-C')
@@ -45,6 +52,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
     const port = parsePort(args.port, '--port', { allowAny: true });
     const wsPort = args['ws-port'] === undefined ? undefined : parsePort(args['ws-port'], '--ws-port', { allowAny: true });
     const tlsPort = parsePort(args['tls-port'], '--tls-port', { allowAny: true });
+    const webPort = dashboardPort(args.dashboard);
     const read = (file: string, option: string): Buffer => {
       try {
         return readFileSync(path.resolve(io.cwd, file));
@@ -101,14 +109,29 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       }
     };
     const broker = await startBroker(options);
+    const startClassDashboard = (url: string, port: number, allowCommands: boolean): ReturnType<typeof openDashboard> => {
+      const project = optionalProject(args.project, io.cwd, io.env, out);
+      const connection = brokerConnection({}, project, out, url);
+      return openDashboard({ url: connection.url, mqttOptions: connection.mqttOptions, devices: project?.devices ?? [], topics: project ? [] : ['DATA/+'], language: project?.project.grading?.language ?? 'en', port, allowCommands }, out);
+    };
     const unreachable = isLoopbackHost(args.host) && args.host !== '0.0.0.0' && args.host !== '::' ? lanBrokerOfProject(args.project, io.cwd, io.env) : null;
     if (unreachable) {
       const { host, port: boardPort } = unreachable;
       out.note(c.yellow(`⚠ listening on ${args.host} only, but the project's boards connect to ${host}:${boardPort}: they cannot reach this broker`));
       out.note(`  ${c.dim('fix:')} mpy-iot broker --host 0.0.0.0${boardPort === 1883 ? '' : ` --port ${boardPort}`}, and let TCP port ${boardPort} through this computer's firewall (e.g. \`sudo ufw allow ${boardPort}/tcp\`)`);
     }
+<<<<<<< HEAD
     out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
+=======
+    // The page watches this broker from this computer, whatever address the boards use.
+    const dashboard = webPort === null ? null : await startClassDashboard(args.host === '0.0.0.0' || args.host === '::' ? `mqtt://127.0.0.1:${broker.port}` : broker.url, webPort, args['allow-commands']).catch(async (error: unknown) => {
+      await broker.close();
+      throw error;
+    });
+    if (!out.json) out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
+>>>>>>> f9b2958 (dashboard: broker --dashboard [PORT] (+ --allow-commands); browser tests: playwright-core driving Debian chromium against 3 virtual boards (cards, plotting, ping/LED/RESULT round trips, 403 read-only, CSV download, foreign board, offline))
     await untilStopped(io);
+    await dashboard?.close();
     await broker.close();
     if (out.json) out.document({ ok: true, listening: seen.listening, connections: seen.connections, clients: [...seen.clients], refused: seen.refused, clientErrors: seen.errors });
     else out.note('broker stopped');
