@@ -18,7 +18,7 @@ export async function startDashboardCli(args: string[], cwd: string): Promise<Ru
       for (const line of text.split('\n')) if (line.includes('"dashboard"')) announce((JSON.parse(line) as { url: string }).url);
     },
   });
-  const url = await Promise.race([announced, run.then((r) => Promise.reject(new Error(`dashboard exited ${r.code}: ${r.stderr}`)))]);
+  const url = await Promise.race([announced, run.then((r) => Promise.reject(new Error(`dashboard exited ${r.code}: ${r.stderr}${r.stdout}`)))]);
   return {
     url,
     stop: () => {
