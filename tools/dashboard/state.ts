@@ -7,7 +7,7 @@ import { evaluate, gradeTeams, gradingPlan, type ClassGrades, type DeviceStats, 
 export type Presence = 'online' | 'offline' | 'silent';
 
 export interface Card {
-  /** Stable id of the card (and of its chart series): the row key, or the device name when never heard. */
+  /** Stable id of the card: the roster device's name (heard or not), else the row key. */
   id: string;
   device: string | null;
   /** The harness row key: MAC, device id or topic. */
@@ -76,7 +76,7 @@ function card(d: DeviceStats | undefined, device: ResolvedDevice | undefined, no
   const expectedMs = device ? device.telemetry.intervalSeconds * 1000 : DEFAULT_INTERVAL_MS;
   const { presence, since } = presenceOf(d, expectedMs, now, startedAt);
   return {
-    id: d?.key ?? device?.name ?? '?',
+    id: device?.name ?? d?.key ?? '?',
     device: d?.device ?? device?.name ?? null,
     key: d?.key ?? null,
     students: device?.telemetry.students ?? d?.students ?? [],

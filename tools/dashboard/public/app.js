@@ -10,7 +10,6 @@ const cards = new Map(); // card id → {el, chart, update}
 const chart = classChart($('class-chart'));
 // A token-protected dashboard prints its URL with #token=…; the page sends it with each command.
 const token = new URLSearchParams(window.location.hash.slice(1)).get('token');
-let colorCount = 0;
 
 function addPoints(fresh) {
   for (const [key, list] of Object.entries(fresh)) {
@@ -41,11 +40,12 @@ async function act(action, device, outcome) {
 
 function renderCards(list, container, state) {
   const seen = new Set();
-  for (const c of list) {
+  for (const [i, c] of list.entries()) {
     seen.add(c.id);
     let card = cards.get(c.id);
     if (!card) {
-      card = createCard(c, colorOf(colorCount++), act);
+      // The class chart draws the class's series in card order, in the same colours.
+      card = createCard(c, container.id === 'cards' ? colorOf(i) : '#9a6700', act);
       cards.set(c.id, card);
     }
     const at = container.children[seen.size - 1];
@@ -96,7 +96,7 @@ function render(state) {
   renderGrades(state.grades);
   $('result-all').disabled = !state.commands || state.grades.teams.length === 0;
   $('result-all').title = state.commands ? '' : 'read-only: start the dashboard with --allow-commands';
-  chart.set(state.cards.filter((c) => c.key !== null).map((c) => ({ id: c.id, label: c.device ?? c.key, points: points.get(c.key) ?? [] })));
+  chart.set(state.cards.map((c, i) => ({ id: c.id, label: c.device ?? c.key, color: colorOf(i), points: points.get(c.key) ?? [] })).filter((s) => s.points.length > 0));
   document.body.dataset.updatedAt = String(state.at);
 }
 

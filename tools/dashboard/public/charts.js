@@ -39,14 +39,14 @@ export function classChart(el) {
       legend: { live: false },
       scales: { x: { time: true } },
       axes: [{}, { label: '°C', size: 50 }],
-      series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: colorOf(i), width: 1.5, spanGaps: true, points: { show: false } }))],
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, spanGaps: true, points: { show: false } }))],
     }, data, el);
   };
   if (typeof ResizeObserver === 'function') {
     new ResizeObserver(() => plot && plot.setSize({ width: Math.max(300, el.clientWidth - 4), height: 240 })).observe(el);
   }
   return {
-    /** series: [{id, label, points: [[t, °C]…]}] */
+    /** series: [{id, label, color, points: [[t, °C]…]}] */
     set(series) {
       const xs = [...new Set(series.flatMap((s) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
       const index = new Map(xs.map((x, i) => [x, i]));
