@@ -120,16 +120,12 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       out.note(c.yellow(`⚠ listening on ${args.host} only, but the project's boards connect to ${host}:${boardPort}: they cannot reach this broker`));
       out.note(`  ${c.dim('fix:')} mpy-iot broker --host 0.0.0.0${boardPort === 1883 ? '' : ` --port ${boardPort}`}, and let TCP port ${boardPort} through this computer's firewall (e.g. \`sudo ufw allow ${boardPort}/tcp\`)`);
     }
-<<<<<<< HEAD
-    out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
-=======
     // The page watches this broker from this computer, whatever address the boards use.
     const dashboard = webPort === null ? null : await startClassDashboard(args.host === '0.0.0.0' || args.host === '::' ? `mqtt://127.0.0.1:${broker.port}` : broker.url, webPort, args['allow-commands']).catch(async (error: unknown) => {
       await broker.close();
       throw error;
     });
-    if (!out.json) out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
->>>>>>> f9b2958 (dashboard: broker --dashboard [PORT] (+ --allow-commands); browser tests: playwright-core driving Debian chromium against 3 virtual boards (cards, plotting, ping/LED/RESULT round trips, 403 read-only, CSV download, foreign board, offline))
+    out.note(c.dim(`${args['iot-core'] ? 'IoT Core rules on; ' : ''}Ctrl-C to stop`));
     await untilStopped(io);
     await dashboard?.close();
     await broker.close();
