@@ -40,7 +40,6 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       .option('tls-port', { type: 'string', default: '8883', requiresArg: true, describe: 'Port of the mqtts:// listener' })
       .option('dashboard', { type: 'string', describe: 'Also serve the live web dashboard of the class on this port (default 8080)' })
       .option('allow-commands', { type: 'boolean', default: false, describe: "With --dashboard: let the page's ping, LED and RESULT buttons work" })
-      .implies('allow-commands', 'dashboard')
       .implies('tls-cert', 'tls-key')
       .implies('tls-key', 'tls-cert')
       .example('$0 broker', 'Plain broker on 127.0.0.1:1883 until Ctrl-C')
@@ -53,6 +52,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
     const wsPort = args['ws-port'] === undefined ? undefined : parsePort(args['ws-port'], '--ws-port', { allowAny: true });
     const tlsPort = parsePort(args['tls-port'], '--tls-port', { allowAny: true });
     const webPort = dashboardPort(args.dashboard);
+    if (args['allow-commands'] && webPort === null) throw new InputError('--allow-commands is for the dashboard\'s buttons', [], { hint: 'add --dashboard [PORT]' });
     const read = (file: string, option: string): Buffer => {
       try {
         return readFileSync(path.resolve(io.cwd, file));

@@ -1,0 +1,38 @@
+// `mpy-iot broker --dashboard`: the classroom broker and its page in one command. Without a project
+// every board on DATA/+ gets a card; --allow-commands without --dashboard is bad input.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import { freePort } from '../helpers/brokers.ts';
+import { runCli, tempDir } from '../helpers/cli.ts';
+import { startServingCli } from './cli.ts';
+
+test('broker --dashboard serves the page of what the broker carries, and stops with it on Ctrl-C', async () => {
+  const port = await freePort();
+  const served = await startServingCli(['broker', '--json', '--port', String(port), '--dashboard', '0'], tempDir());
+  try {
+    assert.match(served.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const board = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'mpy-iot-240ac4000001' });
+    await board.publishAsync('DATA/240ac4000001', JSON.stringify({ temperature: 21.5, students: ['Иванов И.И'], group: 'БАГ-18-01' }));
+    await board.endAsync();
+    let state: { cards: { key: string; students: string[]; temperature: number; presence: string }[]; commands: boolean } | undefined;
+    for (let i = 0; i < 50; i++) {
+      state = (await (await fetch(new URL('/api/state', served.url))).json()) as typeof state;
+      if (state!.cards.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(state!.cards.map((c) => [c.key, c.students, c.temperature, c.presence]), [['DATA/240ac4000001', ['Иванов И.И'], 21.5, 'online']]);
+    assert.equal(state!.commands, false);
+  } finally {
+    const run = await served.stop();
+    assert.equal(run.code, 130, run.stderr);
+  }
+  await assert.rejects(fetch(served.url), 'the page stops with the broker');
+});
+
+test('broker --allow-commands without --dashboard is bad input', async () => {
+  const run = await runCli(['broker', '--port', '0', '--allow-commands'], { cwd: tempDir() });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /--allow-commands is for the dashboard's buttons/);
+  assert.match(run.stderr, /--dashboard/);
+});
