@@ -38,6 +38,7 @@ export const demoCommand = defineCommand<DemoArgs>({
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mpy-iot-demo-'));
     const broker = await startBroker({ port: 0 });
     let stopFleet: (() => Promise<void>) | null = null;
+    let stopWatch: (() => Promise<unknown>) | null = null;
     let dashboard: Awaited<ReturnType<typeof openDashboard>> | null = null;
     try {
       step(`embedded broker on ${broker.url}`);
@@ -48,6 +49,8 @@ export const demoCommand = defineCommand<DemoArgs>({
       step(`built ${builds.map((b) => `${b.device} (${b.board}${b.manifest.mpy ? ', .mpy' : ''})`).join(', ')}`);
 
       const watch = startWatch({ url: broker.url, devices: project.devices });
+      // Stopped on every way out: a failed ping must not leave its client reconnecting forever.
+      stopWatch = () => watch.stop();
       await watch.ready(10_000);
       // The demo's boards are virtual and the page is on 127.0.0.1: its buttons are on.
       if (webPort !== null) dashboard = await openDashboard({ url: broker.url, devices: project.devices, port: webPort, allowCommands: true, language: 'ru' }, out);
@@ -88,6 +91,7 @@ export const demoCommand = defineCommand<DemoArgs>({
       return verdict.passed ? 0 : 1;
     } finally {
       await dashboard?.close();
+      await stopWatch?.();
       await stopFleet?.();
       await broker.close();
       if (!args.keep) rmSync(dir, { recursive: true, force: true });
