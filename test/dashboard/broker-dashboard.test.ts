@@ -9,7 +9,7 @@ import { startServingCli } from './cli.ts';
 
 test('broker --dashboard serves the page of what the broker carries, and stops with it on Ctrl-C', async () => {
   const port = await freePort();
-  const served = await startServingCli(['broker', '--json', '--port', String(port), '--dashboard', '0'], tempDir());
+  const served = await startServingCli(['broker', '--port', String(port), '--dashboard', '0'], tempDir());
   try {
     assert.match(served.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     const board = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'mpy-iot-240ac4000001' });

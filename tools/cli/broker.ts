@@ -5,7 +5,7 @@ import { loadProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { isLanHost, isLoopbackHost } from '../shared/addresses.ts';
 import { parsePort } from '../shared/numbers.ts';
-import { defineCommand } from './command.ts';
+import { defineCommand, jsonlOption } from './command.ts';
 import { dashboardPort, openDashboard } from './dashboard.ts';
 import { brokerConnection, optionalProject } from './harnessView.ts';
 import { untilStopped } from './untilStopped.ts';

@@ -5,7 +5,7 @@ import { InputError } from '../errors.ts';
 import type { Language, MqttOptions } from '../harness/index.ts';
 import { isLoopbackHost } from '../shared/addresses.ts';
 import { parsePort } from '../shared/numbers.ts';
-import { defineCommand } from './command.ts';
+import { defineCommand, jsonlOption } from './command.ts';
 import { brokerConnection, optionalProject, payloadSchema } from './harnessView.ts';
 import type { Output } from './io.ts';
 import { untilStopped } from './untilStopped.ts';
@@ -49,8 +49,9 @@ export async function openDashboard(options: OpenDashboard, out: Output): Promis
   const dashboard = await startDashboard({ ...options, host, allowCommands: options.allowCommands || token !== undefined, ...(token ? { token } : {}) });
   const page = token ? `${dashboard.url}#token=${token}` : dashboard.url;
   const mode = options.allowCommands || token ? 'buttons on' : 'read-only: --allow-commands turns the buttons on';
-  if (out.json) out.event({ type: 'dashboard', url: page, commands: options.allowCommands || token !== undefined });
-  else out.note(`${out.color.green('✓')} dashboard on ${out.color.bold(page)} (${mode})`);
+  // Where to point the browser belongs on the screen whatever the output mode (stderr).
+  out.note(`${out.color.green('✓')} dashboard on ${out.color.bold(page)} (${mode})`);
+  out.event({ type: 'dashboard', url: page, commands: options.allowCommands || token !== undefined });
   if (!isLoopbackHost(host) || host === '0.0.0.0' || host === '::') out.note(out.color.yellow(`⚠ the dashboard listens on ${host}: anyone on this network can open it`));
   return dashboard;
 }
@@ -59,7 +60,7 @@ export const dashboardCommand = defineCommand<DashboardArgs>({
   command: 'dashboard',
   describe: 'Live web page of the class: every board, temperature charts, grades, ping/LED/RESULT buttons',
   builder: (y) =>
-    harnessOptions(y)
+    jsonlOption(harnessOptions(y))
       .option('port', { type: 'string', default: String(DEFAULT_DASHBOARD_PORT), requiresArg: true, describe: 'HTTP port of the page (0 = any free port)' })
       .option('host', { type: 'string', default: '127.0.0.1', requiresArg: true, describe: 'Address to listen on (0.0.0.0: the classroom network can open it)' })
       .option('allow-commands', { type: 'boolean', default: false, describe: 'Let the page send ping, LED and RESULT (off: the page is read-only)' })
@@ -89,6 +90,8 @@ export const dashboardCommand = defineCommand<DashboardArgs>({
     }, out);
     out.note(out.color.dim(`watching ${broker.shown} — Ctrl-C to stop`));
     await untilStopped(io);
+    const { totals } = dashboard.state();
     await dashboard.close();
+    out.document({ ok: true, url: dashboard.url, totals });
   },
 });
