@@ -128,7 +128,7 @@ describe('flash detects the chip when no board is given', () => {
       const wrongBoard = await runCli(['flash', '--port', board.path, '--board', 'esp32', '--image', 'esp32.bin'], { cwd: dir, env, serialBinding: VirtualBinding });
       assert.equal(wrongBoard.code, 2);
       assert.match(wrongBoard.stderr, new RegExp(`port ${board.path} has an ESP8266, but board 'esp32' is an esp32`));
-      assert.match(wrongBoard.stderr, /--board esp8266 \(or leave --board out: flash detects the chip\)/);
+      assert.match(wrongBoard.stderr, /flash it as what it is: --board esp8266\. Nothing was written\./);
       assert.ok(board.loader.stats.resets > resets, 'only a mismatch found by asking the chip resets the board');
 
       // A project of several ESP32 devices and no --device: detection, limited to the project's boards.

@@ -121,7 +121,7 @@ const checkChip: FlashStep = async (ctx) => {
     result.detected = true;
   } else if (chip !== options.board.chip) {
     throw new InputError(`port ${options.path} has an ${chip}, but ${options.label ?? `board '${options.board.id}'`} is an ${options.board.id}`, [], {
-      hint: `Plug in the right board, or flash it as what it is: --board ${chip.toLowerCase().replace(/-/g, '')} (or leave --board out: flash detects the chip). Nothing was written.`,
+      hint: `Plug in the right board, or flash it as what it is: --board ${chip.toLowerCase().replace(/-/g, '')}. Nothing was written.`,
     });
   }
   options.onProgress?.({ step: 'checkChip', chip, board: ctx.board!.id });
