@@ -179,6 +179,23 @@ describe('MicroPython release images (--version)', () => {
     await assert.rejects(resolve9(cacheDir, { source: { dir: path.join(empty, 'nope') } }), /--image-dir .*nope is not a folder/);
   });
 
+  it('a folder may hold a version newer than the list, under micropython.org\'s file naming', async () => {
+    const dated: ReleaseList = { baseUrl, boards: { esp32: { '1.24.1': { url: 'ESP32_GENERIC-20241129-v1.24.1.bin' } } } };
+    const folder = tempDir();
+    writeFileSync(path.join(folder, 'ESP32_GENERIC-20260101-v1.27.0.bin'), release);
+    writeFileSync(path.join(folder, 'ESP32_GENERIC_S3-20260101-v1.27.0.bin'), syntheticRelease('ESP32-S3'));
+    const cacheDir = tempDir();
+    const image = await resolveRelease({ board: esp32, version: '1.27.0', releases: dated, cacheDir, source: { dir: folder } });
+    assert.equal(image.file, path.join(folder, 'ESP32_GENERIC-20260101-v1.27.0.bin'));
+    assert.equal(readPins(cacheDir)['esp32 1.27.0']?.sha256, sha256(release));
+    await assert.rejects(resolveRelease({ board: esp32, version: '1.28.0', releases: dated, cacheDir, source: { dir: folder } }), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.equal(error.message, "no MicroPython 1.28.0 in the release list for board 'esp32'");
+      assert.match(error.hint ?? '', /known versions: 1\.24\.1; for another, put its \.bin .* --image-dir DIR/);
+      return true;
+    });
+  });
+
   it('fails clearly when offline and not cached, and still works offline once cached', async () => {
     files.set('TEST_GENERIC-v9.9.9.bin', release);
     const cacheDir = tempDir();

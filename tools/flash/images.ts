@@ -109,10 +109,12 @@ export async function resolveRelease(options: ReleaseOptions): Promise<ResolvedI
   const { board, version } = options;
   const releases = options.releases ?? loadReleases();
   const versions = releases.boards[board.id];
-  const entry = versions?.[version];
+  const entry = versions?.[version] ?? (options.source?.dir ? inFolder(options.source.dir, versions, version) : undefined);
   if (!versions || !entry) {
     const known = versions ? Object.keys(versions).join(', ') : 'none';
-    throw new InputError(`no MicroPython ${version} in the release list for board '${board.id}'`, [], { hint: `known versions: ${known}; or pass --image FILE` });
+    throw new InputError(`no MicroPython ${version} in the release list for board '${board.id}'`, [], {
+      hint: `known versions: ${known}; for another, put its .bin from https://micropython.org/download/ in a folder and pass --image-dir DIR, or pass --image FILE`,
+    });
   }
   const listUrl = new URL(entry.url, releases.baseUrl).href;
   const name = path.posix.basename(new URL(listUrl).pathname);
@@ -149,6 +151,22 @@ export async function resolveRelease(options: ReleaseOptions): Promise<ResolvedI
   writeFileSync(part, bytes);
   renameSync(part, cacheFile);
   return { bytes, file: cacheFile, source: 'download', version, from, ...checked };
+}
+
+/**
+ * A version the list does not know yet, found in the folder under micropython.org's naming: the
+ * board's file prefix from the list (e.g. ESP32_GENERIC), a build date, then `-v<version>.bin`.
+ */
+function inFolder(dir: string, versions: Record<string, ReleaseEntry> | undefined, version: string): ReleaseEntry | undefined {
+  const prefixes = new Set(Object.values(versions ?? {}).map((e) => /^(.+)-\d{8}-v[^/]+\.bin$/.exec(path.posix.basename(e.url))?.[1]).filter((p): p is string => p !== undefined));
+  let files: string[];
+  try {
+    files = readdirSync(dir);
+  } catch {
+    return undefined; // reported as "not a folder" when it is read
+  }
+  const matches = files.filter((f) => [...prefixes].some((prefix) => f.startsWith(`${prefix}-`) && f.endsWith(`-v${version}.bin`) && /^\d{8}$/.test(f.slice(prefix.length + 1, -`-v${version}.bin`.length))));
+  return matches.length === 1 ? { url: matches[0]! } : undefined;
 }
 
 interface CheckContext extends ReleaseOptions {
