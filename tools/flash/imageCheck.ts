@@ -58,7 +58,7 @@ function checkChipId(image: ParsedImage, chip: string, where: string): void {
 }
 
 const describeImage = (what: string, image: ParsedImage): string =>
-  `${what}: header, ${image.segments.length} segments inside the file, checksum${image.chipId === undefined ? '' : `, chip id ${image.chipId}`}${image.hashAppended ? ', appended SHA-256' : ''}`;
+  `${what}: header, ${image.segments.length} segment${image.segments.length === 1 ? '' : 's'} inside the file, checksum${image.chipId === undefined ? '' : `, chip id ${image.chipId}`}${image.hashAppended ? ', appended SHA-256' : ''}`;
 
 function verifyEsp32(bytes: Uint8Array, chip: string, flashOffset: number, mode: ImageCheckMode): ImageReport {
   const report: ImageReport = { verified: [], notVerified: [] };
