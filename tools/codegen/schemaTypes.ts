@@ -68,8 +68,9 @@ export class SchemaTypes {
       if (Array.isArray(options)) return union(options.map((o, i) => this.typeOf(o as JsonSchema, `${hint}Option${i + 1}`)));
     }
     if (Array.isArray(schema.allOf)) {
-      const parts = schema.allOf.map((o, i) => this.typeOf(o as JsonSchema, `${hint}Part${i + 1}`));
-      return parts.length === 1 ? parts[0]! : parts.map(parenthesize).join(' & ');
+      // A part that only constrains (`{"minLength": 1}`) is `unknown`: it adds nothing to the type.
+      const parts = schema.allOf.map((o, i) => this.typeOf(o as JsonSchema, `${hint}Part${i + 1}`)).filter((t) => t !== 'unknown');
+      return parts.length === 0 ? 'unknown' : parts.map(parenthesize).join(' & ');
     }
     const types = Array.isArray(schema.type) ? schema.type : typeof schema.type === 'string' ? [schema.type] : inferredTypes(schema);
     if (types.length === 0) return 'unknown';
@@ -172,6 +173,20 @@ function union(types: string[]): string {
   return unique.length === 0 ? 'never' : unique.join(' | ');
 }
 
+/** Wraps a union or intersection before `[]` or `&`; a `|` nested in <…>, […], (…) or a string literal needs nothing. */
 function parenthesize(type: string): string {
-  return /[|&]/.test(type) && !/^\[.*\]$/.test(type) && !/^Record<.*>$/.test(type) ? `(${type})` : type;
+  let depth = 0;
+  let quoted = false;
+  for (let i = 0; i < type.length; i++) {
+    const ch = type[i]!;
+    // String literals come from JSON.stringify: skip them, escapes included.
+    if (quoted) {
+      if (ch === '\\') i++;
+      else if (ch === '"') quoted = false;
+    } else if (ch === '"') quoted = true;
+    else if ('<[({'.includes(ch)) depth++;
+    else if ('>])}'.includes(ch)) depth--;
+    else if (depth === 0 && (ch === '|' || ch === '&')) return `(${type})`;
+  }
+  return type;
 }
