@@ -206,6 +206,10 @@ describe('flash detects the chip when no board is given', () => {
       const ftp = await runCli(['flash', '--port', board.path, '--version', '9.9.9', '--mirror', 'ftp://teacher/fw'], { cwd: dir, env, serialBinding: VirtualBinding });
       assert.equal(ftp.code, 2);
       assert.match(ftp.stderr, /--mirror 'ftp:\/\/teacher\/fw' is not an http:\/\/ or https:\/\/ URL/);
+      const login = await runCli(['flash', '--port', board.path, '--version', '9.9.9', '--mirror', 'http://teacher:s3cret-pw@127.0.0.1:9/fw/'], { cwd: dir, env, serialBinding: VirtualBinding });
+      assert.equal(login.code, 2);
+      assert.match(login.stderr, /--mirror http:\/\/teacher:\*\*\*@127\.0\.0\.1:9\/fw\/ carries a user name or password/);
+      assert.doesNotMatch(login.stdout + login.stderr, /s3cret-pw/);
       const both = await runCli(['flash', '--port', board.path, '--version', '9.9.9'], { cwd: dir, env: { ...env, MPY_IOT_MIRROR: mirrorUrl, MPY_IOT_IMAGE_DIR: dir }, serialBinding: VirtualBinding });
       assert.equal(both.code, 2);
       assert.match(both.stderr, /MPY_IOT_MIRROR and MPY_IOT_IMAGE_DIR are both set/);

@@ -220,6 +220,10 @@ function imageSource(args: FlashArgs, io: CliIo): ImageSource {
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       throw new InputError(`${mirrorName} '${mirror}' is not an http:// or https:// URL`, [], { hint: `e.g. ${mirrorName === '--mirror' ? '--mirror ' : 'MPY_IOT_MIRROR='}http://192.168.1.10:8000/ (a folder of micropython.org .bin files served over HTTP)` });
     }
+    if (url.username || url.password) {
+      url.password = url.password ? '***' : '';
+      throw new InputError(`${mirrorName} ${url.href} carries a user name or password`, [], { hint: 'serve the mirror without a login (on the class network), so no password ends up in shell history, messages or the pin file' });
+    }
     return { mirror: url.href };
   }
   return dir !== undefined ? { dir: path.resolve(io.cwd, dir) } : {};
