@@ -3,16 +3,17 @@
 // release laid out by esptool merge-bin (as MicroPython's build makes its .bin, with the flash
 // parameters rewritten and the bootloader's SHA-256 updated) passes flash's release check.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { verifyFirmware } from '../../tools/flash/imageCheck.ts';
 import { parseImage } from '../../tools/flash/imageHeader.ts';
 import { releaseOffset, syntheticFirmware, syntheticRelease } from '../../tools/flash/synthetic.ts';
 import { esptool, skipWithoutEsptool } from '../interop/esptool.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mpy-iot-image-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, bytes: Uint8Array): string => {
   const target = path.join(dir, name);
   writeFileSync(target, bytes);
