@@ -52,6 +52,10 @@ test('--json failures of every command: one document with ok false and the error
     [['monitor'], 2],
     [['run'], 2],
     [['flash', '--port', '/dev/x', '--image', 'missing.bin'], 2],
+    [['certs', 'frob'], 2],
+    [['codegen'], 2],
+    [['config', 'push', 'team-1'], 2],
+    [['state', 'team-1'], 2],
     [['no-such-command'], 2],
   ];
   for (const [args, code] of cases) {

@@ -28,3 +28,11 @@ test('result without --message says what is missing', async () => {
   assert.match(run.stderr, /mpy-iot: what to publish is missing: give --message TEXT/);
   assert.doesNotMatch(run.stderr, /^mpy-iot: $/m);
 });
+
+test('result -g with a newline or NUL is refused, even with --any-group', async () => {
+  for (const group of ['БАГ-18-01\nx', 'G\u0000']) {
+    const run = await runCli(['result', '-g', group, '-m', 'x', '--any-group', '-b', 'mqtt://127.0.0.1:1', '--no-color'], { cwd: tempDir() });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /--group .*: must not contain control characters/);
+  }
+});

@@ -46,6 +46,9 @@ export const resultCommand = defineCommand<ResultArgs>({
       if (message === null || typeof message !== 'object' || Array.isArray(message)) throw new InputError(`--file ${a.file}: must hold a JSON object`);
     }
     const project = optionalProject(a.project, io.cwd, io.env, out);
+    // A newline or NUL would break the boards' line-based console and the payload (as in the project file).
+    // eslint-disable-next-line no-control-regex
+    if (a.group !== undefined && /[\u0000-\u001f\u007f]/.test(a.group)) throw new InputError(`--group ${JSON.stringify(a.group)}: must not contain control characters (newline, tab, NUL…)`, [], { hint: 'give the group as the roster writes it, e.g. -g БАГ-18-01' });
     if (a.group !== undefined && !a['any-group']) checkGroup(a.group, project, out);
     const broker = brokerConnection(a, project, out);
     let address: { group?: string; device?: string; students?: string[] } = a.group === undefined ? {} : { group: a.group };
