@@ -7,7 +7,7 @@ import { loadProject } from '../config/index.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
 import { brokerConnection, brokerOptions, collisionLines, payloadSchema, snapshotTable, type BrokerArgs } from './harnessView.ts';
-import type { Output } from './io.ts';
+import { isoTimestamps, type Output } from './io.ts';
 import { table } from './table.ts';
 
 interface GradeArgs extends BrokerArgs {
@@ -62,7 +62,7 @@ export const gradeCommand = defineCommand<GradeArgs>({
     }
     for (const file of a.report ?? []) {
       const target = path.resolve(io.cwd, file);
-      writeFileSync(target, file.toLowerCase().endsWith('.csv') ? gradesCsv(grades) : JSON.stringify({ ...grades, at: new Date(snapshot.at).toISOString(), durationMs: plan.durationMs }, null, 2) + '\n');
+      writeFileSync(target, file.toLowerCase().endsWith('.csv') ? gradesCsv(grades) : JSON.stringify(isoTimestamps({ ...grades, at: snapshot.at, durationMs: plan.durationMs }), null, 2) + '\n');
     }
     if (out.json) out.document({ ok: grades.passed, published: !a['dry-run'], ...grades, snapshot });
     else {

@@ -5,6 +5,7 @@ import { parseCount } from '../shared/numbers.ts';
 import { toJsonReport, toJUnitXml, verify } from '../harness/index.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
+import { isoTimestamps } from './io.ts';
 import { brokerConnection, optionalProject, payloadSchema, printVerdict, snapshotTable } from './harnessView.ts';
 import { harnessOptions, type HarnessArgs } from './watch.ts';
 
@@ -56,7 +57,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     });
     for (const file of args.report ?? []) {
       const target = path.resolve(io.cwd, file);
-      writeFileSync(target, file.toLowerCase().endsWith('.xml') ? toJUnitXml(result) : JSON.stringify(toJsonReport(result), null, 2) + '\n');
+      writeFileSync(target, file.toLowerCase().endsWith('.xml') ? toJUnitXml(result) : JSON.stringify(isoTimestamps(toJsonReport(result)), null, 2) + '\n');
     }
     if (out.json) out.document({ ok: result.verdict.passed, ...toJsonReport(result) });
     else {
