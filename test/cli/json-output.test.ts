@@ -56,6 +56,8 @@ test('--json failures of every command: one document with ok false and the error
     [['codegen'], 2],
     [['config', 'push', 'team-1'], 2],
     [['state', 'team-1'], 2],
+    [['dashboard', '--port', '70000'], 2],
+    [['iot-core', 'plan'], 2],
     [['no-such-command'], 2],
   ];
   for (const [args, code] of cases) {
