@@ -3,6 +3,7 @@
 // fleet of the expected size, with no client-id collision.
 import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { hasMosquitto, startMosquitto } from '../helpers/brokers.ts';
@@ -36,7 +37,7 @@ function simulate(args: string[], cwd: string): { started: Promise<void>; done: 
   return { started, done };
 }
 
-test('two simulate --shard processes against one mosquitto: verify sees one fleet of 6 boards, no collisions', { skip: hasMosquitto() ? false : 'mosquitto is not installed (.ci/run installs it)' }, async () => {
+test('two simulate --shard processes against one mosquitto: verify sees one fleet of 6 boards, no collisions; two verify --share processes split its stream and --merge judges it', { skip: hasMosquitto() ? false : 'mosquitto is not installed (.ci/run installs it)' }, async () => {
   const broker = await startMosquitto();
   after(() => broker.stop());
   const dir = tempDir({ 'mpy-iot.json': labProjectJson({ devices: [{ name: 'team-1', board: 'esp8266', telemetry: { students: ['A'], group: 'G', sensor: 'simulated', intervalSeconds: 1 } }] }) });
@@ -45,7 +46,13 @@ test('two simulate --shard processes against one mosquitto: verify sees one flee
   // --count 6 is the whole fleet; each machine runs its shard of it.
   const shards = ['1/2', '2/2'].map((shard) => simulate(['--count', '6', '--shard', shard, '--broker', broker.url, '--duration', '25s'], dir));
   await Promise.all(shards.map((s) => s.started));
-  const verify = await runCli(['verify', '--broker', broker.url, '--expect-devices', '6', '--min-messages', '3', '--duration', '8s', '--json'], { cwd: dir });
+  // One verifier on the whole stream, and two splitting it (MQTT 5 shared subscription), all at once.
+  const verifyArgs = ['verify', '--broker', broker.url, '--duration', '8s'];
+  const [verify, ...parts] = await Promise.all([
+    runCli([...verifyArgs, '--expect-devices', '6', '--min-messages', '3', '--json'], { cwd: dir }),
+    runCli([...verifyArgs, '--share', 'fleet', '--report', 'part1.json', '--expect-devices', '1'], { cwd: dir }),
+    runCli([...verifyArgs, '--share', 'fleet', '--report', 'part2.json', '--expect-devices', '1'], { cwd: dir }),
+  ]);
   const [one, two] = await Promise.all(shards.map((s) => s.done));
   assert.equal(one!.code, 0, one!.stderr);
   assert.equal(two!.code, 0, two!.stderr);
@@ -62,6 +69,20 @@ test('two simulate --shard processes against one mosquitto: verify sees one flee
   const report = JSON.parse(verify.stdout) as { ok: boolean; devices: { key: string; stats: { messages: number } | null }[] };
   assert.equal(report.ok, true);
   assert.deepEqual(report.devices.map((d) => d.key).sort(), [...macs].sort(), 'verify saw exactly the six boards of both shards');
+
+  // The shared verifiers split the stream: each got a part of it, together about what one verifier saw.
+  const wholeStream = report.devices.reduce((n, d) => n + d.stats!.messages, 0);
+  const partCounts = ['part1.json', 'part2.json'].map((f) => (JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { totals: { messages: number } }).totals.messages);
+  assert.ok(parts.every((p) => p.code !== 2 && p.code !== 3), parts.map((p) => p.stderr).join('\n'));
+  assert.ok(partCounts.every((n) => n > 0 && n < wholeStream), `each shared verifier got a part of the ${wholeStream} messages: ${partCounts.join(' + ')}`);
+  assert.ok(Math.abs(partCounts[0]! + partCounts[1]! - wholeStream) <= 12, `the parts add up to the whole stream (${partCounts.join(' + ')} vs ${wholeStream})`);
+  const merged = await runCli(['verify', '--merge', 'part1.json', 'part2.json', '--expect-devices', '6', '--min-messages', '3', '--json'], { cwd: dir });
+  assert.equal(merged.code, 0, merged.stdout + merged.stderr);
+  const verdict = JSON.parse(merged.stdout) as { ok: boolean; devices: { key: string; seenBy: number }[] };
+  assert.deepEqual(verdict.devices.map((d) => d.key).sort(), [...macs].sort(), 'the merged verdict judges the six boards');
+  const tooMany = await runCli(['verify', '--merge', 'part1.json', 'part2.json', '--expect-devices', '7'], { cwd: dir });
+  assert.equal(tooMany.code, 1, 'a fleet short of --expect-devices fails the merge');
+  assert.match(tooMany.stdout, /expected 7 devices sending telemetry, the reports saw 6/);
 });
 
 test('simulate --shard refuses a malformed or empty shard (exit 2, naming the flag)', async () => {
@@ -70,6 +91,19 @@ test('simulate --shard refuses a malformed or empty shard (exit 2, naming the fl
   for (const [shard, message] of [['3/2', /--shard: '3\/2' is not a shard/], ['half', /--shard: 'half' is not a shard/], ['2/2', /--shard 2\/2: this shard has no boards \(the fleet has 1\)/]] as const) {
     const run = await runCli(['simulate', '--shard', shard, '--duration', '1s'], { cwd: dir });
     assert.equal(run.code, 2, `${shard}: ${run.stderr}`);
+    assert.match(run.stderr, message);
+  }
+});
+
+test('verify --share and --merge refuse bad input (exit 2, naming the flag and file)', async () => {
+  const dir = tempDir({ 'mpy-iot.json': labProjectJson() });
+  const share = await runCli(['verify', '--broker', 'mqtt://127.0.0.1:1', '--share', 'a/b', '--duration', '1s'], { cwd: dir });
+  assert.equal(share.code, 2);
+  assert.match(share.stderr, /--share 'a\/b': a shared-subscription group name cannot/);
+  writeFileSync(path.join(dir, 'junk.json'), '{"hello": 1}');
+  for (const [file, message] of [['junk.json', /--merge junk.json: not a verify JSON report/], ['nope.json', /--merge nope.json: cannot read it \(ENOENT\)/], ['mpy-iot.json', /--merge mpy-iot.json: not a verify JSON report/]] as const) {
+    const run = await runCli(['verify', '--merge', file], { cwd: dir });
+    assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, message);
   }
 });

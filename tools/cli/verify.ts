@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, InputError } from '../errors.ts';
 import { parseCount } from '../shared/numbers.ts';
 import { toJsonReport, toJUnitXml, verify } from '../harness/index.ts';
+import { asJsonReport, mergeReports } from '../harness/merge.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
 import { isoTimestamps } from './io.ts';
@@ -16,6 +17,8 @@ interface VerifyArgs extends HarnessArgs {
   'max-invalid': string;
   'require-online': boolean;
   report: string[] | undefined;
+  share: string | undefined;
+  merge: string[] | undefined;
 }
 
 export const verifyCommand = defineCommand<VerifyArgs>({
@@ -29,8 +32,12 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       .option('max-invalid', { type: 'string', default: '0', describe: 'Invalid payloads allowed per device' })
       .option('require-online', { type: 'boolean', default: false, describe: 'Fail devices whose last status is offline' })
       .option('report', { type: 'string', array: true, requiresArg: true, describe: 'Write a report: *.xml (JUnit) or *.json (repeatable)' })
+      .option('share', { type: 'string', requiresArg: true, describe: 'Subscribe as one member of this MQTT 5 shared-subscription group: several verify processes split a large fleet\'s stream (external broker; merge their --report *.json with --merge)' })
+      .option('merge', { type: 'string', array: true, requiresArg: true, describe: 'Judge the fleet from these --share verifiers\' JSON reports (counts summed per board) instead of listening' })
       .example('$0 verify --duration 30s --min-messages 3', 'Every project device sends 3 valid payloads within 30 s')
-      .example('$0 verify --expect-devices 12 --report junit.xml --report report.json', 'A classroom of 12, with reports for CI'),
+      .example('$0 verify --expect-devices 12 --report junit.xml --report report.json', 'A classroom of 12, with reports for CI')
+      .example('$0 verify --share v --report part1.json', 'One of several verifiers splitting the stream (MQTT 5 $share/v/…)')
+      .example('$0 verify --merge part1.json part2.json --expect-devices 300', 'The fleet verdict from their reports'),
   async run(args, { io, out }) {
     const durationMs = parseDuration(args.duration, '--duration');
     const expectDevices = args['expect-devices'] === undefined ? undefined : parseCount(args['expect-devices'], '--expect-devices');
@@ -38,6 +45,30 @@ export const verifyCommand = defineCommand<VerifyArgs>({
     const maxInvalid = parseCount(args['max-invalid'], '--max-invalid', 0);
     for (const file of args.report ?? []) {
       if (!/\.(xml|json)$/i.test(file)) throw new InputError(`--report ${file}: the name must end in .xml (JUnit) or .json`);
+    }
+    if (args.merge) {
+      const reports = args.merge.map((file) => {
+        let text: string;
+        try {
+          text = readFileSync(path.resolve(io.cwd, file), 'utf8');
+        } catch (error) {
+          throw new InputError(`--merge ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`, [], { hint: 'give the JSON reports written by verify --share GROUP --report part.json' });
+        }
+        try {
+          return asJsonReport(JSON.parse(text), `--merge ${file}`);
+        } catch (error) {
+          if (error instanceof InputError) throw error;
+          throw new InputError(`--merge ${file}: not JSON (${(error as Error).message})`, [], { hint: 'give the JSON reports written by verify --share GROUP --report part.json' });
+        }
+      });
+      const merged = mergeReports(reports, { ...(expectDevices === undefined ? {} : { expectDevices }), minMessages, maxInvalid });
+      if (out.json) out.document({ ok: merged.passed, ...merged });
+      else {
+        for (const d of merged.devices) out.line(`${d.passed ? out.color.green('✓') : out.color.red('✖')} ${d.device && d.device !== d.key ? `${d.device} ${out.color.dim(d.key)}` : d.key}  ${d.valid} valid, ${d.invalid} invalid (seen by ${d.seenBy} of ${merged.reports})`);
+        for (const reason of merged.reasons) out.line(out.color.red(`  ${reason}`));
+        out.line(merged.passed ? out.color.green(`PASS: ${merged.totals.boards} boards, ${merged.totals.valid} valid payloads in ${merged.reports} reports`) : out.color.red('FAIL'));
+      }
+      return merged.passed ? ExitCode.ok : ExitCode.verificationFailed;
     }
     const project = optionalProject(args.project, io.cwd, io.env, out);
     const broker = brokerConnection(args, project, out);
@@ -54,6 +85,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       minMessages,
       maxInvalid,
       requireOnline: args['require-online'],
+      ...(args.share === undefined ? {} : { shareGroup: args.share }),
     });
     for (const file of args.report ?? []) {
       const target = path.resolve(io.cwd, file);

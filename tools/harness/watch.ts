@@ -23,6 +23,13 @@ export interface WatchOptions extends Omit<TrackerOptions, 'startedAt'> {
    * presence where births are not retained (IoT Core). Default: the devices with retainStatus false.
    */
   presencePing?: boolean;
+  /**
+   * Subscribe as one member of this MQTT 5 shared-subscription group (`$share/<group>/<filter>`):
+   * the broker hands each message to one member, so several watchers split a large fleet's stream
+   * (their JSON reports are merged by mergeReports). Needs a broker with shared subscriptions
+   * (mosquitto ≥ 1.6, EMQX; not the embedded one).
+   */
+  shareGroup?: string;
 }
 
 export type ConnectionState = 'connected' | 'reconnecting' | 'offline';
@@ -55,10 +62,16 @@ export class Watch extends EventEmitter<WatchEvents> {
       throw new InputError('nothing to watch: no project devices and no topics', [], { hint: "pass a project, or --topic 'DATA/+'" });
     }
     const qos = options.qos ?? 1;
+    const share = options.shareGroup;
+    if (share !== undefined && !/^[^/+#]+$/.test(share)) {
+      throw new InputError(`--share '${share}': a shared-subscription group name cannot be empty or contain /, + or #`, [], { hint: 'e.g. --share fleet-verify' });
+    }
+    const subscribed = share === undefined ? this.filters : this.filters.map((f) => `$share/${share}/${f}`);
     this.client = mqtt.connect(options.url, {
       clientId: toolClientId('watch'),
       clean: true,
-      protocolVersion: 4,
+      // Shared subscriptions are MQTT 5's.
+      protocolVersion: share === undefined ? 4 : 5,
       keepalive: 30,
       connectTimeout: 10_000,
       ...options.mqttOptions,
@@ -72,9 +85,9 @@ export class Watch extends EventEmitter<WatchEvents> {
     });
     this.client.on('connect', () => {
       this.emit('connection', 'connected');
-      this.client.subscribe(Object.fromEntries(this.filters.map((f) => [f, { qos }])), (error, granted) => {
+      this.client.subscribe(Object.fromEntries(subscribed.map((f) => [f, { qos }])), (error, granted) => {
         if (error) return this.fail(brokerError(error, this.url, 'subscribe on'));
-        const refused = (granted ?? []).filter((g) => g.qos === 128).map((g) => g.topic);
+        const refused = (granted ?? []).filter((g) => g.qos >= 128).map((g) => g.topic);
         if (refused.length > 0) this.fail(new DeviceError(`${safeUrl(this.url)} refused the subscription to ${refused.join(', ')}`, { hint: 'the broker does not allow this client to read these topics: check its ACL or credentials' }));
         if (!this.subscribed && options.presencePing !== false) this.pingRound(options.devices ?? [], options.presencePing === true);
         this.subscribed = true;
