@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { iotCoreFromProject, parseUsersFile, startBroker, type BrokerEvent, type BrokerOptions } from '../broker/index.ts';
+import { CERTS_DIR } from '../certs/store.ts';
 import { loadProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { isLanHost, isLoopbackHost } from '../shared/addresses.ts';
@@ -69,7 +70,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
     if (args['iot-core']) {
       const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });
       out.redactor.absorb(project.redactor);
-      const certsDir = path.join(project.dir, 'certs');
+      const certsDir = path.join(project.dir, CERTS_DIR);
       options.iotCore = iotCoreFromProject(project.devices, { certsDir });
       // `mpy-iot certs init` made a CA and a certificate for this computer: IoT Core is mqtts://
       // with client certificates, so use them unless TLS files were given.

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { CertInfo, Written } from '../certs/index.ts';
+import { CERTS_DIR } from '../certs/store.ts';
 import { findProjectFile } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { defineCommand } from './command.ts';
@@ -20,10 +21,10 @@ const ACTIONS = ['init', 'device', 'registry', 'list'];
 function certsDirOf(args: CertsArgs & { project: string | undefined }, cwd: string): string {
   if (args.dir) return path.resolve(cwd, args.dir);
   try {
-    return path.join(path.dirname(findProjectFile(path.resolve(cwd, args.project ?? '.'))), 'certs');
+    return path.join(path.dirname(findProjectFile(path.resolve(cwd, args.project ?? '.'))), CERTS_DIR);
   } catch {
     if (args.project) throw new InputError(`--project ${args.project}: no project file there`, [], { hint: 'point --project at a folder with mpy-iot.json, or use --dir for the certificates folder' });
-    return path.join(cwd, 'certs');
+    return path.join(cwd, CERTS_DIR);
   }
 }
 
