@@ -31,8 +31,6 @@ export async function roundTrip(projectDir: string): Promise<{ payloads: Telemet
     if (state.ok) results.state = state.result;
     const refusedReply = await fleet.send(device, commands.setInterval(0));
     const refused = refusedReply.ok ? 'accepted' : refusedReply.error;
-    const state = await fleet.send(device, commands.state());
-    if (state.ok) results.state = state.result;
     const reboot = await fleet.send(device, commands.reboot());
     if (reboot.ok) results.reboot = reboot.result;
     return { payloads, topics: telemetryTopics(device, mac), filters: telemetryFilters(device), results, refused };

@@ -81,10 +81,4 @@ export const FIRMWARE_COMMANDS: CommandSpec[] = [
     params: [],
     result: { type: 'object', required: ['rebooting'], properties: { rebooting: { const: true } } },
   },
-  {
-    name: 'state',
-    description: 'Publishes the state document again on the status topic ($devices/<id>/state): status, interval, LED, the last config\'s outcome.',
-    params: [],
-    result: { type: 'object', required: ['published'], properties: { published: { const: true } } },
-  },
 ];
