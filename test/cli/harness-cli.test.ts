@@ -91,7 +91,7 @@ describe('a class of two groups on virtual boards', () => {
     assert.equal(boards[0]!.console.filter((l) => /зайдите после пары/.test(l.line)).length + boards[2]!.console.filter((l) => /зайдите после пары/.test(l.line)).length, 0, 'a team note stays with its team');
     const unknown = await runCli(['result', '--device', 'team-9', '-m', 'x'], { cwd: project });
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /--device team-9: no such device in the project/);
+    assert.match(unknown.stderr, /no device 'team-9' in the project — did you mean 'team-\d'\?/);
   });
 });
 

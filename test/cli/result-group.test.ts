@@ -36,3 +36,13 @@ test('result -g with a newline or NUL is refused, even with --any-group', async 
     assert.match(run.stderr, /--group .*: must not contain control characters/);
   }
 });
+
+test('a device name the project does not have: did you mean, for send, result -d, deploy, state', async () => {
+  const project = tempDir({ 'mpy-iot.json': labProjectJson() }); // device team-1
+  const broker = ['-b', 'mqtt://127.0.0.1:1'];
+  for (const args of [['send', 'team1', 'ping', ...broker], ['result', '-d', 'team1', '-m', 'x', ...broker], ['deploy', '-d', 'team1', '--port', '/dev/x'], ['state', 'team1', ...broker]]) {
+    const run = await runCli([...args, '--no-color'], { cwd: project });
+    assert.equal(run.code, 2, `${args[0]}: ${run.stderr}`);
+    assert.match(run.stderr, /no device 'team1' in the project — did you mean 'team-1'\?/, args[0]);
+  }
+});

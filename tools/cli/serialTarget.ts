@@ -3,11 +3,12 @@ import path from 'node:path';
 import type { LoadedProject } from '../config/index.ts';
 import type { ResolvedDevice } from '../config/types.ts';
 import { InputError } from '../errors.ts';
+import { unknownDevice } from './unknownDevice.ts';
 
 export function pickDevice(project: LoadedProject, name: string | undefined): ResolvedDevice {
   if (name) {
     const device = project.devices.find((d) => d.name === name);
-    if (!device) throw new InputError(`no device named '${name}' in the project`, [], { hint: `devices: ${project.devices.map((d) => d.name).join(', ')}` });
+    if (!device) throw unknownDevice(name, project);
     return device;
   }
   if (project.devices.length === 1) return project.devices[0]!;
