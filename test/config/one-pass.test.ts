@@ -30,7 +30,7 @@ test('one typo does not hide the other problems: misspelt keys, placeholder, var
       },
       devices: [
         { name: 'team-1', wifi: { ssid: 'lab', password: '${WIFI_PASWORD}' }, telemetry: { students: ['A'], group: 'G', sensor: 'dht22' } },
-        { name: 'team-2', board: 'esp23', telemetry: { students: ['B'], group: 'G' } },
+        { name: 'team-2', board: 'esp23', telemetry: { students: ['B'], group: 'G', sensor: 'dht23', sensorPin: 4 } },
       ],
     },
   });
@@ -44,6 +44,7 @@ test('one typo does not hide the other problems: misspelt keys, placeholder, var
   find(issues, 'defaults.telemetry.topics[0]', /unknown placeholder \{mack\} — did you mean \{mac\}\?/);
   find(issues, 'devices[0].telemetry.sensorPin', /needs telemetry.sensorPin/);
   find(issues, 'devices[1].board', /unknown board 'esp23' — did you mean 'esp32'\?/);
+  find(issues, 'devices[1].telemetry.sensor', /must be one of .* — did you mean "dht22"\?/);
   // A default's problem is reported once, not once per device that inherits it.
   assert.equal(issues.filter((i) => /QoS 2/.test(i.message)).length, 1);
   assert.ok(!issues.some((i) => i.path.startsWith('devices[') && /QoS 2|\{mack\}/.test(i.message)), 'not blamed on the devices');

@@ -58,8 +58,11 @@ function describe(error: ErrorObject): string {
     }
     case 'required':
       return `missing required field '${String(p.missingProperty)}'`;
-    case 'enum':
-      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'enum': {
+      const allowed = p.allowedValues as unknown[];
+      const guess = typeof error.data === 'string' ? didYouMean(error.data, allowed.filter((v): v is string => typeof v === 'string')) : undefined;
+      return `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${guess ? ` — did you mean ${JSON.stringify(guess)}?` : ''}`;
+    }
     case 'const':
       return `must be ${JSON.stringify(p.allowedValue)}`;
     case 'type':
