@@ -5,6 +5,8 @@ import type { MessageResult } from '../harness/index.ts';
 /** [time in seconds since the epoch (uPlot's x unit), °C]. */
 export type Point = [number, number];
 
+const MAX_BOARDS = 1000;
+
 export class TemperatureHistory {
   private readonly series = new Map<string, Point[]>();
   private fresh = new Map<string, Point[]>();
@@ -19,7 +21,11 @@ export class TemperatureHistory {
     if (typeof value !== 'number' || !Number.isFinite(value)) return;
     const point: Point = [message.receivedAt / 1000, value];
     let points = this.series.get(message.key);
-    if (!points) this.series.set(message.key, (points = []));
+    if (!points) {
+      // A broker full of strangers' topics must not grow this without bound: forget the oldest board.
+      if (this.series.size >= MAX_BOARDS) this.series.delete(this.series.keys().next().value!);
+      this.series.set(message.key, (points = []));
+    }
     points.push(point);
     if (points.length > this.limit) points.splice(0, points.length - this.limit);
     let added = this.fresh.get(message.key);

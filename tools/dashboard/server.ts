@@ -105,16 +105,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   connection = 'connected';
 
   const broker = safeUrl(options.url);
-  const state = (): DashboardState =>
-    dashboardState({
-      snapshot: watch.snapshot(),
-      devices,
-      language: options.language ?? 'en',
-      broker,
-      connection,
-      commands: allowCommands,
-      collisions: watch.snapshot().collisions.map(collisionReason),
-    });
+  const state = (): DashboardState => {
+    const snapshot = watch.snapshot();
+    return dashboardState({ snapshot, devices, language: options.language ?? 'en', broker, connection, commands: allowCommands, collisions: snapshot.collisions.map(collisionReason) });
+  };
 
   const streams = new Set<ServerResponse>();
   const push = (res: ServerResponse, value: unknown): void => void res.write(`data: ${JSON.stringify(value)}\n\n`);

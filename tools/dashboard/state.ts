@@ -59,10 +59,11 @@ const PAYLOAD_CHARS = 160;
 function presenceOf(d: DeviceStats | undefined, expectedMs: number, now: number, startedAt: number): { presence: Presence; since: number | null } {
   if (!d) return { presence: 'silent', since: startedAt };
   if (d.status === 'offline') return { presence: 'offline', since: d.statusAt };
-  const quietFor = now - (d.lastSeen ?? d.statusAt ?? startedAt);
-  const slack = Math.max(expectedMs, d.interval.meanMs ?? 0) * SILENT_INTERVALS;
   if (d.messages === 0 && d.status !== 'online') return { presence: 'silent', since: startedAt };
-  if (d.messages > 0 && quietFor > slack) return { presence: 'silent', since: d.lastSeen };
+  // Online by its birth but sending nothing (a stuck loop, a dead sensor) is silent all the same.
+  const heardAt = d.lastSeen ?? d.statusAt ?? startedAt;
+  const slack = Math.max(expectedMs, d.interval.meanMs ?? 0) * SILENT_INTERVALS;
+  if (now - heardAt > slack) return { presence: 'silent', since: heardAt };
   return { presence: 'online', since: d.status === 'online' ? d.statusAt : d.firstSeen };
 }
 
