@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
+import { commandToken } from '../../tools/cli/dashboard.ts';
 import { loadProject } from '../../tools/config/index.ts';
 import { startDashboard, type Dashboard } from '../../tools/dashboard/server.ts';
 import { startAedes, type TestBroker } from '../helpers/brokers.ts';
@@ -98,6 +99,14 @@ describe('dashboard server', () => {
     assert.equal(result.group, 'БАГ-18-01');
     assert.equal(result.passed, false);
     assert.match(String(result.message), /^Иванов И\.И — /);
+  });
+
+  test('a page the LAN can open gets a command token; one only this computer can open does not', () => {
+    for (const host of ['0.0.0.0', '::', '192.168.1.10']) assert.match(commandToken(host, true) ?? '', /^[0-9a-f]{24}$/, host);
+    assert.notEqual(commandToken('0.0.0.0', true), commandToken('0.0.0.0', true));
+    for (const host of ['127.0.0.1', 'localhost', '::1']) assert.equal(commandToken(host, true), undefined, host);
+    assert.equal(commandToken('0.0.0.0', false), undefined, 'read-only: no token, no commands');
+    assert.equal(commandToken('127.0.0.1', true, 'my-own-token'), 'my-own-token');
   });
 
   test('CLI: a bad --port, --token or a port in use is bad input (exit 2) naming the flag', async () => {

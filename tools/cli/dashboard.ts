@@ -39,20 +39,32 @@ export interface OpenDashboard {
   token?: string;
 }
 
+/** 0.0.0.0 and :: are every address of this computer, the LAN's included. */
+const seenFromLan = (host: string): boolean => !isLoopbackHost(host) || host === '0.0.0.0' || host === '::';
+
+/**
+ * The token commands need: the one given, else (commands on, page reachable from the LAN) a fresh
+ * random one; none for a page only this computer can open.
+ */
+export function commandToken(host: string, allowCommands: boolean, given?: string): string | undefined {
+  if (given !== undefined) return given;
+  return allowCommands && seenFromLan(host) ? randomBytes(12).toString('hex') : undefined;
+}
+
 /**
  * Starts the dashboard and says where it is. Commands on a page reachable from the LAN need a
  * token (made up here unless given): the printed URL carries it, anyone else gets 403.
  */
 export async function openDashboard(options: OpenDashboard, out: Output): Promise<Dashboard> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? (options.allowCommands && !isLoopbackHost(host) ? randomBytes(12).toString('hex') : undefined);
+  const token = commandToken(host, options.allowCommands, options.token);
   const dashboard = await startDashboard({ ...options, host, allowCommands: options.allowCommands || token !== undefined, ...(token ? { token } : {}) });
   const page = token ? `${dashboard.url}#token=${token}` : dashboard.url;
   const mode = options.allowCommands || token ? 'buttons on' : 'read-only: --allow-commands turns the buttons on';
   // Where to point the browser belongs on the screen whatever the output mode (stderr).
   out.note(`${out.color.green('✓')} dashboard on ${out.color.bold(page)} (${mode})`);
   out.event({ type: 'dashboard', url: page, commands: options.allowCommands || token !== undefined });
-  if (!isLoopbackHost(host) || host === '0.0.0.0' || host === '::') out.note(out.color.yellow(`⚠ the dashboard listens on ${host}: anyone on this network can open it`));
+  if (seenFromLan(host)) out.note(out.color.yellow(`⚠ the dashboard listens on ${host}: anyone on this network can open it`));
   return dashboard;
 }
 
