@@ -3,6 +3,7 @@
 // and the CLI's bad input (exit 2 naming the flag). A real Aedes broker; no boards needed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import mqtt from 'mqtt';
 import { commandToken } from '../../tools/cli/dashboard.ts';
 import { loadProject } from '../../tools/config/index.ts';
@@ -56,6 +57,15 @@ describe('dashboard server', () => {
     assert.deepEqual(state.cards.map((c) => [c.device, c.presence, c.students]), [['team-1', 'silent', ['Иванов И.И']], ['team-2', 'silent', ['Петрова А.С']]]);
     assert.equal(state.commands, false);
     assert.equal((await fetch(new URL('/nope', d.url))).status, 404);
+    // A site rebinding its name to 127.0.0.1 asks with its own name in Host: refused.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      http.get(new URL('/api/state', d.url), { headers: { Host: `evil.example:${d.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    assert.equal(rebound, 403);
+    assert.equal((await fetch(`http://localhost:${d.port}/api/state`)).status, 200);
   });
 
   test('a read-only dashboard answers commands with 403 and how to turn them on', async () => {

@@ -3,7 +3,7 @@
 // per page (no polling). Buttons POST to /api/command, refused (403) unless commands are allowed.
 import { timingSafeEqual } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { ResolvedDevice } from '../config/types.ts';
 import { DeviceError, InputError, MpyIotError } from '../errors.ts';
 import { collisionReason, gradesCsv, safeUrl, startWatch, type Language, type MqttOptions, type Watch } from '../harness/index.ts';
@@ -71,6 +71,13 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
+}
+
+/** Host header: localhost, an IP address, or the name the dashboard was told to listen on. */
+function hostAllowed(header: string | undefined, listenHost: string | undefined): boolean {
+  if (header === undefined) return true; // HTTP/1.0 clients; browsers always send it
+  const name = header.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  return name === 'localhost' || net.isIP(name) !== 0 || name === listenHost?.toLowerCase();
 }
 
 const sameToken = (given: string, expected: string): boolean => {
@@ -148,6 +155,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
 
   const server = http.createServer((req, res) => {
+    // DNS rebinding: a web site whose name suddenly resolves to 127.0.0.1 would read the class's
+    // names from its own origin. Such requests carry its name in Host; ours carry an address.
+    if (!hostAllowed(req.headers.host, options.host)) return send(res, 403, 'text/plain; charset=utf-8', 'open the dashboard by its address (http://127.0.0.1:…/ or this computer\'s IP)');
     const route = new URL(req.url ?? '/', 'http://dashboard').pathname;
     if (req.method === 'POST' && route === '/api/command') return void command(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed', { Allow: 'GET, HEAD, POST' });
