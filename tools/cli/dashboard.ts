@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ResolvedDevice } from '../config/types.ts';
-import { startDashboard, type Dashboard } from '../dashboard/server.ts';
+import type { Dashboard } from '../dashboard/server.ts';
 import { InputError } from '../errors.ts';
 import type { Language, MqttOptions } from '../harness/index.ts';
 import { isLoopbackHost } from '../shared/addresses.ts';
@@ -58,6 +58,8 @@ export function commandToken(host: string, allowCommands: boolean, given?: strin
 export async function openDashboard(options: OpenDashboard, out: Output): Promise<Dashboard> {
   const host = options.host ?? '127.0.0.1';
   const token = commandToken(host, options.allowCommands, options.token);
+  // Loaded when a dashboard is asked for: every other command starts without the web server's modules.
+  const { startDashboard } = await import('../dashboard/server.ts');
   const dashboard = await startDashboard({ ...options, host, allowCommands: options.allowCommands || token !== undefined, ...(token ? { token } : {}) });
   const page = token ? `${dashboard.url}#token=${token}` : dashboard.url;
   const mode = options.allowCommands || token ? 'buttons on' : 'read-only: --allow-commands turns the buttons on';
