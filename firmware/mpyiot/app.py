@@ -151,7 +151,7 @@ class App:
                 if self.dirty:
                     # The state changed (config, interval, LED): publish the whole state document.
                     self.dirty = False
-                    s.publish(s.status, load("link").state(self), None, s.retain)
+                    s.publish(s.status, load("config").state(self), None, s.retain)
             except Exception as e:
                 self.lost(e)
         if time.ticks_diff(now, self.deadline) >= 0:

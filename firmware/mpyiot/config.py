@@ -1,8 +1,9 @@
-# Remote configuration on $devices/<id>/config: {"id": …, "interval": s, "led": "on"|"off"}.
-# apply() checks the whole document before changing anything, so a bad one changes nothing, and
-# records the outcome, which the next state document (mpyiot.link.state) carries as "config".
-# Loaded for one message.
+# Remote configuration on $devices/<id>/config: {"id": …, "interval": s, "led": "on"|"off"}, and the
+# state document that reports it. apply() checks the whole document before changing anything, so a
+# bad one changes nothing, and records the outcome, which the next state carries as "config".
+# Loaded for one use (a config message, a state to publish, the birth).
 import json
+from mpyiot.jsontext import obj
 
 KEYS = ("id", "interval", "led")
 
@@ -43,3 +44,15 @@ def apply(app, msg, max_bytes):
     except Exception as e:
         app.cfg_ack = {"id": rid, "ok": False, "error": str(e)}
     app.dirty = True
+
+
+def state(app):
+    # The state document on $devices/<id>/state: the birth, and again whenever config or a command
+    # changed interval or LED ("led": null while the LED just shows the connection). "config" is
+    # the outcome of the last $devices/<id>/config message: {"id", "ok"[, "error"]}.
+    s = app.sess
+    ms = app.interval
+    return obj([("status", "online"), ("name", app.cfg.NAME), ("mac", s.mac), ("cid", s.cid.decode()),
+                ("boot", s.boot), ("connects", s.connects),
+                ("interval", ms // 1000 if ms % 1000 == 0 else ms / 1000), ("led", app.led_set),
+                ("config", app.cfg_ack)])

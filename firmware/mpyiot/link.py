@@ -1,9 +1,9 @@
 # (Re)connecting: Wi-Fi, then the MQTT session (last will, clean session, subscriptions, birth) and
 # the offline buffer; on failure a backoff delay and a readable reason. App.connect()/App.lost() run
 # it through app.load(), so its code is in RAM only while (re)connecting.
+import gc
 import time
 from mpyiot.app import load
-from mpyiot.jsontext import obj
 from mpyiot.log import exc, info, warn
 from mpyiot.session import b
 
@@ -32,7 +32,7 @@ def why(e):
 
 def mqtt(s, birth):
     # Connects Session s: will before connect, clean session, subscriptions (again), then the birth:
-    # birth() is the state document (state() below), built once connects is counted.
+    # birth() is the state document (mpyiot.config.state), built once connects is counted.
     from umqtt.simple import MQTTClient
     cfg = s.cfg
     q = cfg.MQTT_QOS
@@ -53,18 +53,6 @@ def mqtt(s, birth):
     info("mqtt", "connected, subscribed to %d topics" % len(s.topics))
 
 
-def state(app):
-    # The state document on $devices/<id>/state: the birth, and again whenever config or a command
-    # changed interval or LED ("led": null while the LED just shows the connection). "config" is
-    # the outcome of the last $devices/<id>/config message: {"id", "ok"[, "error"]}.
-    s = app.sess
-    ms = app.interval
-    return obj([("status", "online"), ("name", app.cfg.NAME), ("mac", s.mac), ("cid", s.cid.decode()),
-                ("boot", s.boot), ("connects", s.connects),
-                ("interval", ms // 1000 if ms % 1000 == 0 else ms / 1000), ("led", app.led_set),
-                ("config", app.cfg_ack)])
-
-
 def connect(app):
     # One attempt: Wi-Fi, MQTT, then the payloads buffered meanwhile, oldest first.
     cfg = app.cfg
@@ -74,7 +62,9 @@ def connect(app):
                                     app.feed, app.ticks, app.sleep_ms):
             raise OSError("Wi-Fi not connected")
         comp = "mqtt"
-        mqtt(app.sess, lambda: state(app))
+        # The Wi-Fi module and its garbage go before TLS and umqtt need the heap (ESP8266: ~30 KB).
+        gc.collect()
+        mqtt(app.sess, lambda: load("config").state(app))
         app.show(True)
         n = app.buf.flush(app.send)
         if n:
