@@ -196,6 +196,32 @@ describe('MicroPython release images (--version)', () => {
     });
   });
 
+  it('a folder with two builds of the asked version names both instead of claiming there is none', async () => {
+    const dated: ReleaseList = { baseUrl, boards: { esp32: { '1.24.1': { url: 'ESP32_GENERIC-20241129-v1.24.1.bin' } } } };
+    const folder = tempDir();
+    writeFileSync(path.join(folder, 'ESP32_GENERIC-20260101-v1.27.0.bin'), release);
+    writeFileSync(path.join(folder, 'ESP32_GENERIC-20260301-v1.27.0.bin'), rebuilt);
+    await assert.rejects(resolveRelease({ board: esp32, version: '1.27.0', releases: dated, cacheDir: tempDir(), source: { dir: folder } }), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.match(error.message, /several files in .* are MicroPython 1\.27\.0: ESP32_GENERIC-20260101-v1\.27\.0\.bin, ESP32_GENERIC-20260301-v1\.27\.0\.bin/);
+      assert.match(error.hint ?? '', /keep one build/);
+      return true;
+    });
+  });
+
+  it('a cache folder that cannot be written is a clear input error naming it and the setting that moves it', async () => {
+    files.set('TEST_GENERIC-v9.9.9.bin', release);
+    const blocker = path.join(tempDir(), 'a-file');
+    writeFileSync(blocker, 'not a folder'); // a cache "folder" under a file: unwritable even for root
+    const cacheDir = path.join(blocker, 'cache');
+    await assert.rejects(resolve9(cacheDir), (error: unknown) => {
+      assert.ok(error instanceof InputError, String(error));
+      assert.match(error.message, /cannot write the firmware cache at .*a-file\/cache/);
+      assert.match(error.hint ?? '', /MPY_IOT_CACHE_DIR/);
+      return true;
+    });
+  });
+
   it('fails clearly when offline and not cached, and still works offline once cached', async () => {
     files.set('TEST_GENERIC-v9.9.9.bin', release);
     const cacheDir = tempDir();

@@ -64,6 +64,10 @@ test('expectTelemetry: typed, schema-valid payloads from the virtual board, attr
   }
   assert.equal(events[1]!.payload.seq, events[0]!.payload.seq! + 1);
   assert.equal(fleet.verify({ minMessages: 2 }).passed, true);
+  // Answered from the kept history (polling tests do this in loops): no listener left behind.
+  const listeners = fleet.listenerCount('message');
+  for (let i = 0; i < 12; i++) await lib.expectTelemetry(fleet, { device: 'team-1', count: 1 });
+  assert.equal(fleet.listenerCount('message'), listeners);
 });
 
 test('send(): command round trips with the reply typed; a refused command comes back as ok: false', async () => {

@@ -47,7 +47,7 @@ test('the tarball holds the runtime and the compiled library, not the tests or t
 test('runtime dependencies are enough: npx mpy-iot demo passes in the installed package', async () => {
   // Installed without the dev tools (so a runtime module left in devDependencies would fail here).
   assert.ok(!existsSync(path.join(app, 'node_modules', 'eslint')), 'eslint (a devDependency) was installed');
-  const { stdout } = await run(npm, ['exec', '--no', '--', 'mpy-iot', 'demo', '--duration', '6s'], { cwd: app, env, maxBuffer: 16 << 20 });
+  const { stdout } = await run(npm, ['exec', '--no', '--', 'mpy-iot', 'demo', '--duration', '10s'], { cwd: app, env, maxBuffer: 16 << 20 });
   assert.match(stdout, /passed: 3 device\(s\) healthy/);
 });
 
@@ -56,6 +56,10 @@ test('init in the installed package points $schema at the installed schema', asy
   const project = JSON.parse(readFileSync(path.join(app, 'lab', 'mpy-iot.json'), 'utf8')) as { $schema: string };
   assert.equal(project.$schema, '../node_modules/mpy-iot/schema/project.schema.json');
   assert.ok(existsSync(path.resolve(app, 'lab', project.$schema)), 'the $schema path resolves to a file');
+  // The app already installed mpy-iot: a package.json in the lab would hide that install from npx.
+  assert.ok(!existsSync(path.join(app, 'lab', 'package.json')), 'init wrote a package.json inside a project that has mpy-iot');
+  const check = await run(npm, ['exec', '--no', '--', 'mpy-iot', 'check'], { cwd: path.join(app, 'lab'), env });
+  assert.match(check.stdout, /team-1/);
 });
 
 test('the test init scaffolds passes out of the box and fails on a payload the schema refuses', async () => {

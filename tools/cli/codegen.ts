@@ -32,6 +32,6 @@ export const codegenCommand = defineCommand<{ out: string | undefined; schema: s
     }
     const verb = args.check ? 'up to date:' : result.unchanged ? 'unchanged:' : 'wrote';
     out.line(`${out.color.green('✓')} ${verb} ${shown} (${project.devices.length} device${project.devices.length === 1 ? '' : 's'}, payload from ${path.relative(io.cwd, result.schemaPath) || result.schemaPath})`);
-    if (!args.check) out.line(out.color.dim("  import { commands, devices, type TelemetryPayload, type DeviceName } from './fleet.gen.ts'"));
+    if (!args.check) out.line(out.color.dim(`  import { commands, devices, type TelemetryPayload, type DeviceName } from './${path.basename(result.outFile)}'`));
   },
 });

@@ -63,12 +63,16 @@ export const initCommand = defineCommand<{ dir: string; board: string; force: bo
     if (board.temperature.source === null) {
       out.line(c.yellow(`\n  note: ${board.id} has no internal temperature sensor, so the project uses "sensor": "simulated"; wire a DHT22 or DS18B20 and set telemetry.sensor and sensorPin for real readings.`));
     }
+    // With a package.json of its own the lab is an npm project: mpy-iot runs from its node_modules
+    // after `npm install`. Without one (inside a project that has mpy-iot), from the enclosing install.
+    const ownPackage = written.some((f) => f.path === 'package.json');
     out.line('\nNext:');
     if (path.relative(io.cwd, dir)) out.line(`  cd ${path.relative(io.cwd, dir)}`);
+    if (ownPackage) out.line('  npm install           # mpy-iot and tsx, pinned in this folder');
     out.line('  edit .env (Wi-Fi and broker address) and the students/group in mpy-iot.json');
-    out.line('  mpy-iot check     # validate the project');
-    out.line('  mpy-iot build     # render firmware into build/<device>/');
-    out.line('  npm install && npm test   # test/telemetry.test.ts: virtual boards, every payload against the schema');
+    out.line('  npx mpy-iot check     # validate the project');
+    out.line('  npx mpy-iot build     # render firmware into build/<device>/');
+    out.line(`  ${ownPackage ? 'npm test' : 'node --import tsx --test test/*.test.ts'}   # test/telemetry.test.ts: virtual boards, every payload against the schema`);
   },
 });
 

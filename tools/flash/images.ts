@@ -4,7 +4,7 @@
 // it is cached or written, and its sha256 is pinned on first use (pins.ts): a later download of
 // the same version that differs is refused. Cached files are checked again on every reuse.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { imageOffset, type BoardProfile } from '../boards/index.ts';
 import { DeviceError, InputError } from '../errors.ts';
 import { verifyFirmware, type ImageReport } from './imageCheck.ts';
 import { ImageFormatError } from './imageHeader.ts';
+import { writeCacheFile } from './cacheFile.ts';
 import { pinKey, pinsFile, readPins, savePin, type Pin } from './pins.ts';
 
 export interface ReleaseEntry {
@@ -146,10 +147,7 @@ export async function resolveRelease(options: ReleaseOptions): Promise<ResolvedI
     entry,
     hint: `Nothing was cached or written. A proxy or captive portal may have answered, or the server holds a damaged file: retry, or put a good ${name} in a folder and use --image-dir.`,
   });
-  mkdirSync(path.dirname(cacheFile), { recursive: true });
-  const part = `${cacheFile}.${process.pid}.part`;
-  writeFileSync(part, bytes);
-  renameSync(part, cacheFile);
+  writeCacheFile(cacheFile, bytes);
   return { bytes, file: cacheFile, source: 'download', version, from, ...checked };
 }
 
@@ -166,6 +164,11 @@ function inFolder(dir: string, versions: Record<string, ReleaseEntry> | undefine
     return undefined; // reported as "not a folder" when it is read
   }
   const matches = files.filter((f) => [...prefixes].some((prefix) => f.startsWith(`${prefix}-`) && f.endsWith(`-v${version}.bin`) && /^\d{8}$/.test(f.slice(prefix.length + 1, -`-v${version}.bin`.length))));
+  if (matches.length > 1) {
+    throw new InputError(`several files in ${dir} are MicroPython ${version}: ${matches.sort().join(', ')}`, [], {
+      hint: 'keep one build of each version in the folder (or pass the one you want with --image FILE)',
+    });
+  }
   return matches.length === 1 ? { url: matches[0]! } : undefined;
 }
 

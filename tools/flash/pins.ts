@@ -3,9 +3,10 @@
 // cached images; not inside the tool, which may be read-only or shared), and every later download
 // or reuse of that version must match it. A file that changes under the same version is refused
 // until the user accepts it (--repin).
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
+import { writeCacheFile } from './cacheFile.ts';
 
 export interface Pin {
   sha256: string;
@@ -28,7 +29,8 @@ export function readPins(cacheDir: string): Pins {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    // No such file, or a cache path that is not a folder (said when the pin is written): no pins yet.
+    if (['ENOENT', 'ENOTDIR'].includes((cause as NodeJS.ErrnoException).code ?? '')) return {};
     throw new InputError(`cannot read the image pins ${file}: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, [], { cause });
   }
   try {
@@ -46,12 +48,9 @@ export function readPins(cacheDir: string): Pins {
 export function savePin(cacheDir: string, key: string, pin: Pin): void {
   const pins = { ...readPins(cacheDir), [key]: pin };
   const file = pinsFile(cacheDir);
-  mkdirSync(cacheDir, { recursive: true });
-  const part = `${file}.${process.pid}.part`;
   const doc = {
     $comment: "sha256 of each MicroPython release mpy-iot flash downloaded first ('board version'); later downloads must match. Delete an entry (or use flash --repin) to accept a changed file.",
     pins,
   };
-  writeFileSync(part, `${JSON.stringify(doc, null, 2)}\n`);
-  renameSync(part, file);
+  writeCacheFile(file, `${JSON.stringify(doc, null, 2)}\n`);
 }

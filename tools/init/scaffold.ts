@@ -53,7 +53,9 @@ export function scaffoldLab(options: ScaffoldOptions): ScaffoldFile[] {
     { path: '.env.example', contents: envText({ WIFI_SSID: 'your-network', WIFI_PASSWORD: 'your-wifi-password', MQTT_HOST: '192.168.1.10' }), purpose: 'the variables the project needs (commit this one)' },
     { path: '.env', contents: envText(env), purpose: 'your values: edit Wi-Fi and broker address (never commit)' },
     { path: '.gitignore', contents: '.env\nbuild/\nnode_modules/\n', purpose: 'keeps secrets and builds out of git' },
-    { path: 'package.json', contents: JSON.stringify(labPackageJson(), null, 2) + '\n', purpose: '`npm test` runs the test below' },
+    ...(mpyIotFromEnclosingFolder(options.targetDir)
+      ? []
+      : [{ path: 'package.json', contents: JSON.stringify(labPackageJson(options.targetDir), null, 2) + '\n', purpose: '`npm install` pins mpy-iot and tsx here; `npm test` runs the test below' }]),
     { path: 'test/telemetry.test.ts', contents: readFileSync(LAB_TEST, 'utf8'), purpose: 'virtual boards + a broker: every payload against the schema' },
   ];
 }
@@ -61,15 +63,43 @@ export function scaffoldLab(options: ScaffoldOptions): ScaffoldFile[] {
 /** The scaffolded test (type-checked with the tool's own sources, so it cannot fall behind the API). */
 const LAB_TEST = path.join(packageRoot, 'tools', 'init', 'lab', 'telemetry.test.ts');
 
-/** ESM (the library is ESM-only); tsx runs the TypeScript test on any Node ≥ 20. */
-function labPackageJson(): Record<string, unknown> {
+/**
+ * True when a folder above the lab already gives it mpy-iot: a `node_modules/mpy-iot` (the lab sits
+ * in a project that installed it) or mpy-iot's own checkout (Node resolves a package's own name
+ * inside it). A package.json in the lab would then make the lab its own npm project, where
+ * `npx mpy-iot` and `import 'mpy-iot'` no longer find that install, so init writes none.
+ */
+export function mpyIotFromEnclosingFolder(targetDir: string): boolean {
+  for (let dir = path.dirname(path.resolve(targetDir)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'node_modules', 'mpy-iot', 'package.json'))) return true;
+    if (readPackageName(path.join(dir, 'package.json')) === 'mpy-iot') return true;
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+function readPackageName(file: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * ESM (the library is ESM-only); tsx runs the TypeScript test on any Node ≥ 20. mpy-iot as this
+ * tool came: the registry's version when it runs from an installed package, else (a git checkout)
+ * a `file:` link to the checkout, since that version may not be published.
+ */
+function labPackageJson(targetDir: string): Record<string, unknown> {
   const own = JSON.parse(readFileSync(packagePaths.packageJson, 'utf8')) as { version: string; dependencies: Record<string, string> };
+  const installed = packageRoot.split(path.sep).includes('node_modules');
+  const mpyIot = installed ? `^${own.version}` : `file:${toPosix(path.relative(path.resolve(targetDir), packageRoot))}`;
   return {
     name: 'mqtt-lab',
     private: true,
     type: 'module',
     scripts: { test: 'node --import tsx --test test/*.test.ts' },
-    devDependencies: { 'mpy-iot': `^${own.version}`, tsx: own.dependencies.tsx },
+    devDependencies: { 'mpy-iot': mpyIot, tsx: own.dependencies.tsx },
   };
 }
 

@@ -62,7 +62,8 @@ export function expectTelemetry<P, D extends string>(fleet: Fleet<P, D>, options
       }));
     }, timeoutMs);
     for (const m of fleet.messages) onMessage(m);
-    fleet.on('message', onMessage);
+    // Already settled by the kept history: listening now would leak a listener per call.
+    if (!done) fleet.on('message', onMessage);
   });
 }
 
