@@ -29,7 +29,7 @@ export function defineCommand<A>(command: Command<A>): Command<A> {
 }
 
 /**
- * --jsonl, for the commands that stream (simulate, watch, broker, monitor): one JSON object per
+ * --jsonl, for the commands that stream (simulate, watch, broker, monitor, dashboard): one JSON object per
  * line as things happen, each with "type" and "at" (ISO 8601 UTC with ms); the last line is the
  * summary (or the error). Their --json is one document when they stop.
  */
