@@ -9,12 +9,12 @@ import { ipForName, newVirtualMac } from './identity.ts';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SAB_BYTES, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
 import { interpreterModule, simulatorModules, workerFile } from './runtime.ts';
 import { answerHostCall, type HostReply } from './hostCalls.ts';
-import { clockEpoch, supervise } from './supervisor.ts';
+import { hostClock, hostNow, supervise } from './supervisor.ts';
 import { HostSockets } from './sockets.ts';
 import { temperatureAt } from './temperature.ts';
 import { UartRing } from './uartRing.ts';
 import { VirtualWifi } from './wifi.ts';
-import type { ConsoleLine, FirmwareIdentity, HostStall, ResetCause, ResetEvent, VirtualBoardOptions } from './boardTypes.ts';
+import type { ConsoleLine, FirmwareIdentity, HostStall, ResetCause, ResetEvent, VirtualBoardOptions, WorkerMessage } from './boardTypes.ts';
 
 export type { ConsoleLine, FirmwareIdentity, HostStall, ResetCause, ResetEvent, VirtualBoardOptions } from './boardTypes.ts';
 
@@ -60,6 +60,7 @@ export class VirtualBoard extends EventEmitter {
   /** The running interpreter's thread (Linux), for the supervisor of boards busy in a loop. */
   private threadId: number | null = null;
   private readonly unsupervise: () => void;
+  private readonly bitten = new WeakSet<Worker>();
 
   constructor(
     private readonly image: BuildImage,
@@ -90,7 +91,7 @@ export class VirtualBoard extends EventEmitter {
     const worker = new Worker(workerFile, {
       workerData: {
         sab: this.sab,
-        clockEpoch,
+        hostClock: hostClock(),
         wasmModule: await interpreterModule(),
         boot: {
           mac: this.mac,
@@ -157,6 +158,8 @@ export class VirtualBoard extends EventEmitter {
         this.emit(message.kind, message);
         break;
       case 'reset':
+        // Already reset from outside (watchdogBite): its last words do not reset it again.
+        if (this.bitten.has(worker)) break;
         // Only a soft reboot keeps the REPL mode; any other reset boots normally (friendly, main.py).
         this.replMode = message.cause === 'soft_reboot' ? message.replMode : 'friendly';
         void this.afterReset(worker, message.cause, message.files);
@@ -200,7 +203,8 @@ export class VirtualBoard extends EventEmitter {
    */
   private watchdogBite(): void {
     const worker = this.worker;
-    if (!worker || this.stopping) return;
+    if (!worker || this.stopping || this.bitten.has(worker)) return;
+    this.bitten.add(worker);
     this.replMode = 'friendly';
     void this.afterReset(worker, 'watchdog', this.files);
   }
@@ -245,8 +249,8 @@ export class VirtualBoard extends EventEmitter {
   }
 
   private async answer(op: string, args: unknown[]): Promise<void> {
-    // The board's watchdog counts the time from here to the answer, not the time the call queued.
-    Atomics.store(this.ctrl, SLOT.callStarted, Date.now() - clockEpoch || 1);
+    // The board's watchdog counts the host time from here to the answer (see supervisor.ts), not the time the call queued.
+    Atomics.store(this.ctrl, SLOT.callStarted, hostNow() || 1);
     let reply: HostReply;
     try {
       reply = await this.dispatch(op, args);
@@ -257,7 +261,7 @@ export class VirtualBoard extends EventEmitter {
     const json = JSON.stringify({ r: reply.r, ...(reply.s === undefined ? {} : { s: reply.s }), ...('d' in reply && reply.d ? { d: reply.d.toString('base64') } : {}) });
     const { written } = new TextEncoder().encodeInto(json, this.data);
     Atomics.store(this.ctrl, SLOT.replyLength, written);
-    Atomics.store(this.ctrl, SLOT.callEnded, Date.now() - clockEpoch || 1);
+    Atomics.store(this.ctrl, SLOT.callEnded, hostNow() || 1);
     Atomics.store(this.ctrl, SLOT.reply, 1);
     Atomics.notify(this.ctrl, SLOT.reply);
   }
@@ -389,16 +393,6 @@ export class VirtualBoard extends EventEmitter {
     return this.stopping;
   }
 }
-
-type WorkerMessage =
-  | { t: 'uart'; bytes: Uint8Array }
-  | { t: 'call'; op: string; args: unknown[] }
-  | { t: 'pin'; pin: number; value: boolean }
-  | { t: 'event'; kind: string; [key: string]: unknown }
-  | { t: 'reset'; cause: string; replMode: 'friendly' | 'raw'; files: Record<string, Uint8Array> }
-  | { t: 'rtc'; baseMs: number }
-  | { t: 'stopped' }
-  | { t: 'crashed'; message: string };
 
 /** Starts a virtual board over `build/<device>/` (as written by `mpy-iot build`). */
 export async function startVirtualBoard(buildDir: string, options: VirtualBoardOptions = {}): Promise<VirtualBoard> {

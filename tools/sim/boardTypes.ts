@@ -55,3 +55,14 @@ export interface HostStall {
   during: string;
   at: number;
 }
+
+/** What a board's worker posts to the host (tools/sim/worker/board-worker.mjs). */
+export type WorkerMessage =
+  | { t: 'uart'; bytes: Uint8Array }
+  | { t: 'call'; op: string; args: unknown[] }
+  | { t: 'pin'; pin: number; value: boolean }
+  | { t: 'event'; kind: string; [key: string]: unknown }
+  | { t: 'reset'; cause: string; replMode: 'friendly' | 'raw'; files: Record<string, Uint8Array> }
+  | { t: 'rtc'; baseMs: number }
+  | { t: 'stopped' }
+  | { t: 'crashed'; message: string };

@@ -5,7 +5,7 @@
 // never judged hung.
 import { openCpuTime } from './worker/boardClock.mjs';
 
-/** Silent boards are looked at this often (a bite comes at most this late). */
+/** Silent boards are looked at this often (a bite comes at most this late); a multiple of TICK_MS. */
 const SUPERVISE_MS = 250;
 
 export interface Supervised {
@@ -24,10 +24,38 @@ interface Watch {
   cpuAtBeat: number;
 }
 
-/** Host and workers stamp host calls in Date.now() - clockEpoch: small enough for an Int32 slot. */
+/**
+ * Host time: wall-clock time less the main thread's event-loop lag (how late its 20 ms tick ran),
+ * in ms since clockEpoch. Host calls are stamped in it, so a call the host answered late because its
+ * event loop was busy or starved (its broker, 300 boards' messages, other processes) counts only
+ * the time the host was really waiting (on the network), not the lag. Shared with the workers:
+ * [0] lag so far (ms), [1] when the last tick ran (ms since clockEpoch).
+ */
 export const clockEpoch = Date.now();
+const TICK_MS = 20;
+const lagClock = new Int32Array(new SharedArrayBuffer(8));
 const watched = new Map<Supervised, Watch>();
-let timer: NodeJS.Timeout | null = null;
+let ticker: NodeJS.Timeout | null = null;
+let ticks = 0;
+
+function tick(): void {
+  const now = Date.now() - clockEpoch;
+  const late = now - Atomics.load(lagClock, 1) - TICK_MS;
+  if (late > 0) Atomics.add(lagClock, 0, late);
+  Atomics.store(lagClock, 1, now);
+  if (++ticks % (SUPERVISE_MS / TICK_MS) === 0) judgeSilentBoards();
+}
+
+/** Host time now (see lagClock); the lag of a tick that is late right now counts too. */
+export function hostNow(): number {
+  const now = Date.now() - clockEpoch;
+  return now - Atomics.load(lagClock, 0) - Math.max(0, now - Atomics.load(lagClock, 1) - TICK_MS);
+}
+
+/** What a worker needs to read host time: the shared lag clock and its epoch. */
+export function hostClock(): { sab: SharedArrayBuffer; epoch: number; tickMs: number } {
+  return { sab: lagClock.buffer as SharedArrayBuffer, epoch: clockEpoch, tickMs: TICK_MS };
+}
 
 function judgeSilentBoards(): void {
   for (const [board, watch] of watched) {
@@ -59,14 +87,17 @@ function judgeSilentBoards(): void {
 /** Starts watching a board; returns the function that stops it. */
 export function supervise(board: Supervised): () => void {
   watched.set(board, { tid: null, cpu: null, beat: -1, cpuAtBeat: 0 });
-  // unref: the supervisor never keeps a process alive by itself.
-  timer ??= setInterval(judgeSilentBoards, SUPERVISE_MS).unref();
+  if (!ticker) {
+    Atomics.store(lagClock, 1, Date.now() - clockEpoch);
+    // unref: the clock never keeps a process alive by itself.
+    ticker = setInterval(tick, TICK_MS).unref();
+  }
   return () => {
     watched.get(board)?.cpu?.close();
     watched.delete(board);
-    if (watched.size === 0 && timer) {
-      clearInterval(timer);
-      timer = null;
+    if (watched.size === 0 && ticker) {
+      clearInterval(ticker);
+      ticker = null;
     }
   };
 }

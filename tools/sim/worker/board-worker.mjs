@@ -11,7 +11,7 @@ import { readTree, writeTree } from './files.mjs';
 import { createHeap } from './heap.mjs';
 import { createRepl } from './repl.mjs';
 
-const { sab, wasmModule, boot, clockEpoch } = workerData;
+const { sab, wasmModule, boot, hostClock } = workerData;
 const ctrl = new Int32Array(sab, 0, SLOT_COUNT);
 const data = new Uint8Array(sab, HEADER_BYTES, DATA_BYTES);
 const input = new Uint8Array(sab, HEADER_BYTES + DATA_BYTES, INPUT_BYTES);
@@ -109,7 +109,7 @@ let mp = null;
 const clock = createBoardClock({
   ctrl,
   slots: SLOT,
-  epoch: clockEpoch,
+  hostClock,
   onStall: (ms, during) => post({ t: 'event', kind: 'host-stall', ms, during }),
 });
 Atomics.store(ctrl, SLOT.watchdogLeftMs, -1);
@@ -133,7 +133,11 @@ function checkSignals() {
   if (watchdog) {
     const left = watchdog.timeoutMs - (clock.now() - watchdog.fedAt);
     Atomics.store(ctrl, SLOT.watchdogLeftMs, Math.max(0, Math.floor(left)));
-    if (left < 0) throw new BoardSignal('reset', 'watchdog');
+    if (left < 0) {
+      // What the expired period was made of: the board's own (the event a bench or test can read).
+      post({ t: 'event', kind: 'watchdog-expired', timeoutMs: watchdog.timeoutMs, fedAtMs: Math.round(watchdog.fedAt), ...clock.breakdown() });
+      throw new BoardSignal('reset', 'watchdog');
+    }
   }
   // The host's supervisor sees the board check in; a board busy without checking in is judged by its CPU time.
   Atomics.add(ctrl, SLOT.beat, 1);

@@ -8,9 +8,10 @@
 //   - the thread's own CPU time (Linux schedstat: nanoseconds on a CPU, not waiting in the run
 //     queue), for the time it runs Python;
 //   - plus the waits it asked for (sleep, serial input), counted up to what it asked plus a slack;
-//   - plus waits for the host's answer from when the host began working on it until it answered
-//     (a socket call that really hangs is the board's; the time the call queued for a busy or
-//     starved host, and the time the board's thread took to wake up after the answer, are not);
+//   - plus waits for the host's answer from when the host began working on it until it answered,
+//     in host time (wall-clock less the host's event-loop lag, see tools/sim/supervisor.ts): a
+//     socket call that really hangs is the board's; the time the call queued for a busy or starved
+//     host, the host's lag while it worked, and the board's late wake-up after the answer are not;
 //   - plus hangs of its own (an injected stuck driver), in full.
 // Whatever else passed is a host stall: reported as one, never counted towards a watchdog reset.
 import { closeSync, openSync, readSync, readlinkSync } from 'node:fs';
@@ -49,11 +50,16 @@ function threadId() {
 }
 
 /**
- * @param {{ ctrl: Int32Array, slots: { callStarted: number, callEnded: number }, epoch: number, onStall: (ms: number, during: string) => void }} host
+ * @param {{ ctrl: Int32Array, slots: { callStarted: number, callEnded: number }, hostClock: { sab: SharedArrayBuffer, epoch: number, tickMs: number }, onStall: (ms: number, during: string) => void }} host
  *   ctrl[slots.callStarted/callEnded]: when the host began/finished answering the pending call, in
- *   Date.now() - epoch (0: not yet).
+ *   host time (0: not yet); hostClock: the host's lag clock ([0] lag so far, [1] its last tick).
  */
-export function createBoardClock({ ctrl, slots, epoch, onStall }) {
+export function createBoardClock({ ctrl, slots, hostClock, onStall }) {
+  const lag = new Int32Array(hostClock.sab);
+  const hostNow = () => {
+    const now = Date.now() - hostClock.epoch;
+    return now - Atomics.load(lag, 0) - Math.max(0, now - Atomics.load(lag, 1) - hostClock.tickMs);
+  };
   const cpu = openCpuTime('/proc/thread-self/schedstat');
   const cpuAtStart = cpu?.read() ?? 0;
   const startedAt = performance.now();
@@ -64,7 +70,7 @@ export function createBoardClock({ ctrl, slots, epoch, onStall }) {
     const started = Atomics.load(ctrl, slots.callStarted);
     if (started === 0) return 0;
     const ended = Atomics.load(ctrl, slots.callEnded);
-    return Math.max(0, (ended === 0 ? Date.now() - epoch : ended) - started);
+    return Math.max(0, (ended === 0 ? hostNow() : ended) - started);
   };
   let stalledMs = 0;
   /** The host stall in progress (consecutive excluded time), reported once it ends. */
@@ -117,6 +123,11 @@ export function createBoardClock({ ctrl, slots, epoch, onStall }) {
     /** The board's own hang (a stuck driver): all of it counts. */
     hung(ms) {
       counted(ms);
+    },
+    /** What board time is made of (ms since this interpreter started), for a watchdog reset's report. */
+    breakdown() {
+      const total = this.now();
+      return { boardMs: Math.round(total), cpuMs: cpu ? Math.round(cpu.read() - cpuAtStart) : null, waitedMs: Math.round(waitedMs), stalledMs: Math.round(stalledMs) };
     },
     /** Host stall time excluded so far (ms). */
     stalledMs: () => stalledMs,
