@@ -1,6 +1,8 @@
 // `mpy-iot broker --dashboard`: the classroom broker and its page in one command. Without a project
 // every board on DATA/+ gets a card; --allow-commands without --dashboard is bad input.
 import { test } from 'node:test';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
 import { freePort } from '../helpers/brokers.ts';
@@ -35,4 +37,27 @@ test('broker --allow-commands without --dashboard is bad input', async () => {
   assert.equal(run.code, 2);
   assert.match(run.stderr, /--allow-commands is for the dashboard's buttons/);
   assert.match(run.stderr, /--dashboard/);
+});
+
+test('broker --users FILE --dashboard: the page is let in although anonymous clients are refused', async () => {
+  const port = await freePort();
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'users.txt'), 'board:s3cret-board\n');
+  const served = await startServingCli(['broker', '--port', String(port), '--users', 'users.txt', '--dashboard', '0'], dir);
+  try {
+    await assert.rejects(mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 }), /Not authorized|Bad username/i, 'anonymous clients stay refused');
+    const board = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'mpy-iot-240ac4000002', username: 'board', password: 's3cret-board' });
+    await board.publishAsync('DATA/240ac4000002', JSON.stringify({ temperature: 19.5, students: ['Петрова А.С'], group: 'БАГ-18-01' }));
+    await board.endAsync();
+    let keys: string[] = [];
+    for (let i = 0; i < 50 && keys.length === 0; i++) {
+      keys = ((await (await fetch(new URL('/api/state', served.url))).json()) as { cards: { key: string }[] }).cards.map((c) => c.key);
+      if (keys.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(keys, ['DATA/240ac4000002']);
+  } finally {
+    const run = await served.stop();
+    assert.equal(run.code, 130, run.stderr);
+    assert.doesNotMatch(run.stderr + run.stdout, /s3cret-board|Not authorized/);
+  }
 });

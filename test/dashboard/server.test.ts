@@ -86,6 +86,10 @@ describe('dashboard server', () => {
     assert.match(((await noDevice.json()) as { error: string }).error, /device: no device 'team-9'.*team-1, team-2/);
     const notJson = await fetch(new URL('/api/command', d.url), { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'ping' });
     assert.equal(notJson.status, 415);
+    // A body over the limit is answered (not a reset connection), saying what was wrong.
+    const huge = await post(d, { action: 'result', device: 'team-1', message: 'x'.repeat(64 * 1024) });
+    assert.equal(huge.status, 400);
+    assert.match(((await huge.json()) as { error: string }).error, /larger than 4096 bytes/);
     // Nobody answers the ping: a device error (504) naming the device's command topic, not a hang.
     const silent = await post(d, { action: 'ping', device: 'team-2' });
     assert.equal(silent.status, 504);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { iotCoreFromProject, parseUsersFile, startBroker, type BrokerEvent, type BrokerOptions } from '../broker/index.ts';
@@ -109,10 +110,19 @@ export const brokerCommand = defineCommand<BrokerArgs>({
           return out.line(`${time} ${c.yellow('!')} ${event.clientId}: ${event.message}`);
       }
     };
+    // A broker that refuses anonymous clients (IoT Core rules, a users list) would refuse its own
+    // page too: the page logs in as an operator account made for this run, unrestricted by the
+    // topic rules like every operator, and never shown.
+    const pageAccount = webPort !== null && (options.iotCore || options.users?.length) ? { username: `mpy-iot-dashboard-${randomBytes(4).toString('hex')}`, password: randomBytes(24).toString('base64url') } : null;
+    if (pageAccount) {
+      options.users = [...(options.users ?? []), pageAccount];
+      out.redactor.add(pageAccount.password);
+    }
     const broker = await startBroker(options);
     const startClassDashboard = (url: string, port: number, allowCommands: boolean): ReturnType<typeof openDashboard> => {
       const project = optionalProject(args.project, io.cwd, io.env, out);
       const connection = brokerConnection({}, project, out, url);
+      if (pageAccount) connection.mqttOptions = { ...connection.mqttOptions, ...pageAccount };
       return openDashboard({ url: connection.url, mqttOptions: connection.mqttOptions, devices: project?.devices ?? [], topics: project ? [] : ['DATA/+'], language: project?.project.grading?.language ?? 'en', port, allowCommands }, out);
     };
     const unreachable = isLoopbackHost(args.host) && args.host !== '0.0.0.0' && args.host !== '::' ? lanBrokerOfProject(args.project, io.cwd, io.env) : null;

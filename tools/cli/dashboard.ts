@@ -3,7 +3,7 @@ import type { ResolvedDevice } from '../config/types.ts';
 import type { Dashboard } from '../dashboard/server.ts';
 import { InputError } from '../errors.ts';
 import type { Language, MqttOptions } from '../harness/index.ts';
-import { isLoopbackHost } from '../shared/addresses.ts';
+import { isLoopbackHost, lanAddresses } from '../shared/addresses.ts';
 import { parsePort } from '../shared/numbers.ts';
 import { defineCommand, jsonlOption } from './command.ts';
 import { brokerConnection, optionalProject, payloadSchema } from './harnessView.ts';
@@ -66,7 +66,13 @@ export async function openDashboard(options: OpenDashboard, out: Output): Promis
   // Where to point the browser belongs on the screen whatever the output mode (stderr).
   out.note(`${out.color.green('✓')} dashboard on ${out.color.bold(page)} (${mode})`);
   out.event({ type: 'dashboard', url: page, commands: options.allowCommands || token !== undefined });
-  if (seenFromLan(host)) out.note(out.color.yellow(`⚠ the dashboard listens on ${host}: anyone on this network can open it`));
+  if (seenFromLan(host)) {
+    // 127.0.0.1 in the URL above is no use to the projector's laptop: name the LAN addresses too.
+    if (host === '0.0.0.0' || host === '::') {
+      for (const address of lanAddresses()) out.note(`  also on ${out.color.bold(page.replace('127.0.0.1', address))}`);
+    }
+    out.note(out.color.yellow(`⚠ the dashboard listens on ${host}: anyone on this network can open it`));
+  }
   return dashboard;
 }
 

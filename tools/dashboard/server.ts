@@ -65,7 +65,9 @@ function readBody(req: IncomingMessage): Promise<string> {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
         reject(new InputError(`the request body is larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        // Drain the rest instead of resetting the connection, so the client gets the answer.
+        req.removeAllListeners('data');
+        req.resume();
       } else chunks.push(chunk);
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));

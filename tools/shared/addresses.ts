@@ -21,3 +21,11 @@ export function isLanHost(host: string): boolean {
   if (bare.endsWith('.local')) return true;
   return Object.values(os.networkInterfaces()).some((list) => list?.some((i) => i.address.toLowerCase() === bare));
 }
+
+/** This computer's IPv4 addresses other than loopback: where the classroom reaches a 0.0.0.0 listener. */
+export function lanAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((i) => i.family === 'IPv4' && !i.internal)
+    .map((i) => i.address);
+}
