@@ -120,7 +120,7 @@ test('watch and broker: --json is one summary document when stopped, --jsonl str
     const stop = new AbortController();
     const running = runCli(['watch', '-b', broker.url, '-t', 'DATA/#', flag], { cwd: tempDir(), interrupt: stop.signal });
     await new Promise((r) => setTimeout(r, 800));
-    await publishOnce({ url: broker.url, topic: 'DATA/aabbccddeeff', payload: JSON.stringify({ temperature: 21.5, students: ['A'], group: 'G' }) });
+    await publishOnce({ url: broker.url, topic: 'DATA/aabbccddeeff', payload: JSON.stringify({ temperature: 21.5, students: ['A'], group: 'G', measuredAt: 1700000000000 }) });
     await new Promise((r) => setTimeout(r, 500));
     stop.abort();
     return running;
@@ -131,7 +131,11 @@ test('watch and broker: --json is one summary document when stopped, --jsonl str
   assert.match(String(snapshot.at), ISO_UTC_MS);
   const streamed = await watchRun('--jsonl');
   const events = jsonLines(streamed, 'watch --jsonl');
-  assert.ok(events.some((e) => e.type === 'message' && e.topic === 'DATA/aabbccddeeff'), streamed.stdout);
+  const heard = events.find((e) => e.type === 'message' && e.topic === 'DATA/aabbccddeeff');
+  assert.ok(heard, streamed.stdout);
+  assert.match(String(heard.at), ISO_UTC_MS);
+  // The board's own fields are shown as it sent them, even when named like a timestamp.
+  assert.equal((heard.payload as { measuredAt: unknown }).measuredAt, 1700000000000);
   assert.equal(events.at(-1)!.type, 'summary');
 
   const brokerRun = async (flag: string): Promise<CliRun> => {

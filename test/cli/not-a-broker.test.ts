@@ -30,7 +30,8 @@ for (const [what, create, detail] of servers) {
       assert.match(run.stderr, detail, label);
       assert.match(run.stderr, /fix: something else \(a web server\?\) listens on that port/, label);
       assert.doesNotMatch(run.stderr, /Invalid header flag bits|puback/, label);
-      assert.ok(Date.now() - started < 4000, `${label}: took ${Date.now() - started} ms`);
+      // Not waiting for mqtt.js's 10 s CONNACK timeout (generous: CI machines are busy).
+      assert.ok(Date.now() - started < 9000, `${label}: took ${Date.now() - started} ms`);
     }
   });
 }

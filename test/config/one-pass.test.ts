@@ -80,3 +80,17 @@ test('check prints every problem with its path and did-you-mean for people too',
   assert.match(run.stderr, /defaults\.mqtt\.qos: QoS 2 is not supported/);
   assert.match(run.stderr, /devices\[0\]\.telemetry\.group: must be string/);
 });
+
+test('an unknown or missing board, SSID or URL in defaults does not hide the devices\' other problems', async () => {
+  const issues = await issuesOf({
+    'mpy-iot.json': {
+      defaults: { board: 'esp23', mqtt: { url: 'mqtt://192.168.1.10:1883' }, telemetry: { topics: ['DATA/{mack}'] } },
+      devices: [{ name: 'team-1', telemetry: { students: ['A'], group: 'G' } }],
+    },
+  });
+  find(issues, 'defaults.board', /unknown board 'esp23' — did you mean 'esp32'\?/);
+  find(issues, 'devices[0].wifi.ssid', /missing required field 'wifi.ssid'/);
+  find(issues, 'defaults.telemetry.topics[0]', /unknown placeholder \{mack\} — did you mean \{mac\}\?/);
+  // The stand-in board is not judged: no sensor or payload-budget complaint about a board nobody named.
+  assert.ok(!issues.some((i) => /temperature sensor|budget/.test(i.message)), issues.map((i) => i.message).join('\n'));
+});

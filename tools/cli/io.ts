@@ -98,11 +98,16 @@ export function createOutput(io: CliIo, flags: { json: boolean; jsonl?: boolean;
 export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value) as object | null);
 
+/** Fields holding what a board sent (its payload, reply, state document): shown exactly as sent. */
+const BOARD_DATA = new Set(['payload', 'lastPayload', 'reply', 'state']);
+
 /**
  * One timestamp format in every JSON output: ISO 8601 UTC with milliseconds. Library values carry
- * epoch milliseconds in fields named `at`, `…At`, `firstSeen` and `lastSeen`; they are converted here.
+ * epoch milliseconds in fields named `at`, `…At`, `firstSeen` and `lastSeen`; they are converted
+ * here, but never inside a board's own data (a payload's `measuredAt` is what the firmware sent).
  */
 export function isoTimestamps(value: unknown, key = ''): unknown {
+  if (BOARD_DATA.has(key)) return value;
   if (typeof value === 'number' && (key === 'at' || key.endsWith('At') || key === 'firstSeen' || key === 'lastSeen') && Number.isFinite(value) && value > 1e11) {
     return new Date(value).toISOString();
   }

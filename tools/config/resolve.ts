@@ -2,6 +2,7 @@
 // `default` annotations of schema/project.schema.json), then the project's `defaults`, then the device.
 import path from 'node:path';
 import type { BoardRegistry } from '../boards/index.ts';
+import type { BoardProfile } from '../boards/types.ts';
 import type { InputIssue } from '../errors.ts';
 import { joinPath } from '../shared/jsonPath.ts';
 import { IOT_CORE_HOST } from './checks.ts';
@@ -67,18 +68,24 @@ export function resolveDevices(
         severity: 'error',
       });
     }
-    if (!board || !s.wifi?.ssid || !s.mqtt?.url) return;
+    if (boards.boards.length === 0) return;
+    // What is missing or unknown is reported above; stand-ins let the device's other checks run
+    // (a typo in `board` must not hide a bad topic). Errors stop the load, so nothing is built from them.
+    const checkedBoard = board ?? standInBoard(boards, s.board ?? 'missing');
+    const ssid = s.wifi?.ssid || 'missing';
+    const mqttUrl = s.mqtt?.url || REFUSED_URL;
+    const mqtt = s.mqtt ?? {};
 
-    const url = new URL(s.mqtt.url);
+    const url = new URL(mqttUrl);
     const tls = url.protocol === 'mqtts:';
     const tlsFile = (file: string | undefined): string | null => (file ? path.resolve(projectDir, file) : null);
     const led = s.led === false
       ? { pin: null, activeLow: false }
       : typeof s.led === 'number'
-        ? { pin: s.led, activeLow: board.led.activeLow }
+        ? { pin: s.led, activeLow: checkedBoard.led.activeLow }
         : s.led
-          ? { pin: s.led.pin, activeLow: s.led.activeLow ?? board.led.activeLow }
-          : { ...board.led };
+          ? { pin: s.led.pin, activeLow: s.led.activeLow ?? checkedBoard.led.activeLow }
+          : { ...checkedBoard.led };
     const watchdog = s.watchdog === false
       ? null
       : { timeoutSeconds: (typeof s.watchdog === 'object' ? s.watchdog.timeoutSeconds : undefined) ?? DEFAULT_WATCHDOG_SECONDS };
@@ -86,23 +93,23 @@ export function resolveDevices(
     devices.push({
       name: entry.name,
       index,
-      board,
-      wifi: { ssid: s.wifi.ssid, password: s.wifi.password ?? '', timeoutSeconds: s.wifi.timeoutSeconds ?? 20 },
+      board: checkedBoard,
+      wifi: { ssid, password: s.wifi?.password ?? '', timeoutSeconds: s.wifi?.timeoutSeconds ?? 20 },
       mqtt: {
-        url: s.mqtt.url,
+        url: mqttUrl,
         host: url.hostname,
         port: url.port ? Number(url.port) : tls ? 8883 : 1883,
         tls,
-        clientId: s.mqtt.clientId ?? 'mpy-iot-{mac}',
-        username: s.mqtt.username ?? null,
-        password: s.mqtt.password ?? null,
-        keepaliveSeconds: s.mqtt.keepaliveSeconds ?? 60,
-        qos: (s.mqtt.qos ?? 0) as 0 | 1,
-        statusTopic: s.mqtt.statusTopic ?? '$devices/{deviceId}/state',
+        clientId: mqtt.clientId ?? 'mpy-iot-{mac}',
+        username: mqtt.username ?? null,
+        password: mqtt.password ?? null,
+        keepaliveSeconds: mqtt.keepaliveSeconds ?? 60,
+        qos: (mqtt.qos ?? 0) as 0 | 1,
+        statusTopic: mqtt.statusTopic ?? '$devices/{deviceId}/state',
         // IoT Core (and a project modelled on it, with registries) refuses retained messages.
-        retainStatus: s.mqtt.retainStatus ?? (url.hostname !== IOT_CORE_HOST && !s.identity?.registryId),
-        replyTopic: s.mqtt.replyTopic ?? '$devices/{deviceId}/events/reply',
-        tlsFiles: { ca: tlsFile(s.mqtt.tls?.ca), cert: tlsFile(s.mqtt.tls?.cert), key: tlsFile(s.mqtt.tls?.key) },
+        retainStatus: mqtt.retainStatus ?? (url.hostname !== IOT_CORE_HOST && !s.identity?.registryId),
+        replyTopic: mqtt.replyTopic ?? '$devices/{deviceId}/events/reply',
+        tlsFiles: { ca: tlsFile(mqtt.tls?.ca), cert: tlsFile(mqtt.tls?.cert), key: tlsFile(mqtt.tls?.key) },
       },
       identity: {
         macFormat: s.identity?.macFormat ?? 'hex',
@@ -126,4 +133,14 @@ export function resolveDevices(
     });
   });
   return { devices, issues };
+}
+
+/**
+ * A board for a device whose `board` is unknown or missing (already an error): the first profile
+ * with nothing a board-specific check could fault (an internal sensor, no payload budget), so only
+ * the device's own fields are judged.
+ */
+function standInBoard(boards: BoardRegistry, id: string): BoardProfile {
+  const base = boards.boards[0]!;
+  return { ...base, id, temperature: { source: base.temperature.source ?? 'mcu_temperature' }, maxPayloadBytes: Number.MAX_SAFE_INTEGER };
 }

@@ -34,7 +34,8 @@ export function isNotMqtt(error: unknown): boolean {
 /** Reports a first packet that is not CONNACK (an echo server sends our CONNECT back) as not MQTT. */
 export function refuseNonMqtt(client: MqttClient, fail: (error: Error) => void): void {
   client.on('packetreceive', (packet) => {
-    if (client.connected || packet.cmd === 'connack') return;
+    // AUTH may come before CONNACK in MQTT 5's enhanced authentication: that is a broker.
+    if (client.connected || packet.cmd === 'connack' || packet.cmd === 'auth') return;
     fail(Object.assign(new Error(`it answered the MQTT CONNECT with ${packet.cmd.toUpperCase()} (an echo server?)`), { code: 'NOT_MQTT' }));
   });
 }
