@@ -19,7 +19,9 @@ def tls_args(cfg):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if crt:
         ctx.load_cert_chain(crt, key)
-    if cfg.TLS_CA:
+    # axTLS (ESP8266) cannot check the broker: no load_verify_locations, CERT_NONE only.
+    ca = cfg.TLS_CA and hasattr(ctx, "load_verify_locations")
+    if ca:
         ctx.load_verify_locations(cadata=_read(cfg.TLS_CA))
-    ctx.verify_mode = ssl.CERT_REQUIRED if cfg.TLS_CA else ssl.CERT_NONE
+    ctx.verify_mode = ssl.CERT_REQUIRED if ca else ssl.CERT_NONE
     return {"ssl": ctx}

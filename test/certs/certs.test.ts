@@ -133,4 +133,9 @@ test('the build puts the PEM files on an ESP32 and their DER forms on an ESP8266
   assert.deepEqual(file('build/dev-2/certs/cert.der'), file('certs/devices/dev-2.der'));
   assert.deepEqual(file('build/dev-2/certs/key.der'), file('certs/devices/dev-2.key.der'));
   assert.deepEqual(file('build/dev-2/certs/ca.der'), file('certs/ca.der'));
+  // The build does not undo `certs`' 0600: keys, and config.py with the Wi-Fi password, owner only.
+  for (const secret of ['build/dev-1/certs/key.pem', 'build/dev-2/certs/key.der', 'build/dev-1/config.py']) {
+    assert.equal(mode(path.join(dir, secret)).toString(8), '600', secret);
+  }
+  assert.equal(mode(path.join(dir, 'build/dev-1/main.py')).toString(8), '644');
 });

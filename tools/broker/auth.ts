@@ -68,6 +68,9 @@ export function createAuthenticator(options: { users?: UserCredential[]; iotCore
   const identityOf = (kind: 'device' | 'registry', id: string, via: 'password' | 'certificate'): Identity =>
     kind === 'device' ? { kind, id, registryId: model.devices.get(id)?.registryId ?? null, via } : { kind, id, via };
 
+  /** Ids (devices, registries) that have a registered certificate fingerprint. */
+  const registered = new Set([...model.byFingerprint.values()].map((e) => e.id));
+
   const certLogin = (cert: PeerCertificate): AuthResult => {
     const cn = cert.cn === null ? 'no CN' : `CN '${cert.cn}'`;
     // Checked even for a pinned certificate: a registered certificate does not outlive its dates.
@@ -75,10 +78,15 @@ export function createAuthenticator(options: { users?: UserCredential[]; iotCore
     if (cert.notYetValid) return refuse(5, `IoT Core: the client certificate (${cn}) is not valid before ${cert.notYetValid} (is the clock right?)`);
     const pinned = model.byFingerprint.get(normalizeFingerprint(cert.fingerprint256));
     if (pinned) return { ok: true, identity: identityOf(pinned.kind, pinned.id, 'certificate') };
-    // A CN is only a claim: it counts when our CA vouches for it, never on a self-signed certificate.
-    if (cert.verified && cert.cn !== null) {
+    // A CN is only a claim: it counts when our CA vouches for it, never on a self-signed certificate,
+    // and only for an id with no registered certificate: once one is registered (a re-issued one
+    // after a leaked key, say), any other certificate with that CN is refused, as in the cloud.
+    if (cert.verified && cert.cn !== null && !registered.has(cert.cn)) {
       if (model.devices.has(cert.cn)) return { ok: true, identity: identityOf('device', cert.cn, 'certificate') };
       if (model.registries.has(cert.cn)) return { ok: true, identity: identityOf('registry', cert.cn, 'certificate') };
+    }
+    if (cert.cn !== null && registered.has(cert.cn)) {
+      return refuse(5, `IoT Core: the client certificate (${cn}) is not the one registered for '${cert.cn}' (superseded or foreign); use the one \`mpy-iot certs\` issued last (certs/devices/, certs/registries/) or register this one`);
     }
     const trust = cert.verified ? 'signed by our CA' : `not signed by our CA${cert.problem ? `: ${cert.problem}` : ''}`;
     return refuse(

@@ -149,6 +149,9 @@ function checkDevice(device: ResolvedDevice, project: ProjectFile): InputIssue[]
   if (!mqtt.tls && Object.values(mqtt.tlsFiles).some((f) => f !== null)) {
     warn(at('mqtt', 'tls'), 'TLS files are set but the URL is mqtt://, so they are not used', 'use an mqtts:// URL');
   }
+  if (mqtt.tls && mqtt.tlsFiles.ca !== null && board.tls.library === 'axtls') {
+    warn(at('mqtt', 'tls', 'ca'), `${board.id} (axTLS) cannot check the broker's certificate: the CA is shipped but not used, so the link is encrypted, not authenticated`, 'for a checked broker use an ESP32-family board; the broker still checks this board\'s client certificate');
+  }
   if ((mqtt.tlsFiles.cert === null) !== (mqtt.tlsFiles.key === null)) {
     error(at('mqtt', 'tls'), 'a client certificate needs its key and the key its certificate', 'set both mqtt.tls.cert and mqtt.tls.key, or neither');
   }

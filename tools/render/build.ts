@@ -143,7 +143,9 @@ function writeAtomically(dir: string, files: RenderedFile[], manifest: Manifest)
     for (const file of files) {
       const target = path.join(staging, file.path);
       mkdirSync(path.dirname(target), { recursive: true });
-      writeFileSync(target, file.contents);
+      // config.py holds the Wi-Fi and MQTT passwords, certificate files a private key: owner only,
+      // as `mpy-iot certs` writes them (a lab machine is shared).
+      writeFileSync(target, file.contents, { mode: file.role === 'config' || file.role === 'certificate' ? 0o600 : 0o644 });
     }
     writeFileSync(path.join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     if (existsSync(dir)) renameSync(dir, retired);
