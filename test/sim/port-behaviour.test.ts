@@ -83,6 +83,13 @@ print(sys.path)`);
       assert.deepEqual(out, [port.board, `${port.board} True`, port.machine, `${port.mpyArch} 6`, "['', '.frozen', '/lib']"]);
     });
 
+    test('ssl: mbedTLS on the ESP32 checks the broker with a CA; axTLS on the ESP8266 cannot (CERT_NONE only)', async () => {
+      const out = await lines(`import ssl
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+print(hasattr(ctx, 'load_verify_locations'), hasattr(ssl, 'CERT_REQUIRED'), hasattr(ctx, 'load_cert_chain'))`);
+      assert.deepEqual(out, [port.board === 'esp8266' ? 'False False True' : 'True True True']);
+    });
+
     test("heap: the profile's size, MemoryError beyond it, garbage collected while a program runs", async () => {
       const out = await lines(`import gc, time
 gc.collect()

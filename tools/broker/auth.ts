@@ -85,7 +85,7 @@ export function createAuthenticator(options: { users?: UserCredential[]; iotCore
       if (model.devices.has(cert.cn)) return { ok: true, identity: identityOf('device', cert.cn, 'certificate') };
       if (model.registries.has(cert.cn)) return { ok: true, identity: identityOf('registry', cert.cn, 'certificate') };
     }
-    if (cert.cn !== null && registered.has(cert.cn)) {
+    if (cert.verified && cert.cn !== null && registered.has(cert.cn)) {
       return refuse(5, `IoT Core: the client certificate (${cn}) is not the one registered for '${cert.cn}' (superseded or foreign); use the one \`mpy-iot certs\` issued last (certs/devices/, certs/registries/) or register this one`);
     }
     const trust = cert.verified ? 'signed by our CA' : `not signed by our CA${cert.problem ? `: ${cert.problem}` : ''}`;
