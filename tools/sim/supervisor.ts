@@ -5,8 +5,6 @@
 // never judged hung.
 import { openCpuTime } from './worker/boardClock.mjs';
 
-/** Silent boards are looked at this often (a bite comes at most this late); a multiple of TICK_MS. */
-const SUPERVISE_MS = 250;
 
 export interface Supervised {
   /** The worker's check-in counter and board-time left on its watchdog at that check-in (-1: none). */
@@ -33,6 +31,8 @@ interface Watch {
  */
 export const clockEpoch = Date.now();
 const TICK_MS = 20;
+/** Silent boards are looked at every this many ticks, 240 ms (a bite comes at most this late). */
+const SUPERVISE_TICKS = 12;
 const lagClock = new Int32Array(new SharedArrayBuffer(8));
 const watched = new Map<Supervised, Watch>();
 let ticker: NodeJS.Timeout | null = null;
@@ -43,7 +43,7 @@ function tick(): void {
   const late = now - Atomics.load(lagClock, 1) - TICK_MS;
   if (late > 0) Atomics.add(lagClock, 0, late);
   Atomics.store(lagClock, 1, now);
-  if (++ticks % (SUPERVISE_MS / TICK_MS) === 0) judgeSilentBoards();
+  if (++ticks % SUPERVISE_TICKS === 0) judgeSilentBoards();
 }
 
 /** Host time now (see lagClock); the lag of a tick that is late right now counts too. */

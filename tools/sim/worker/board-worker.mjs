@@ -143,6 +143,16 @@ function checkSignals() {
   Atomics.add(ctrl, SLOT.beat, 1);
 }
 
+/**
+ * A start or feed is a check-in: the supervisor sees a full period left from here. Without it a
+ * board that only feeds (`while True: wdt.feed()`) is judged by a stale time left and bitten, and
+ * one that hangs straight after WDT() (time left still -1: no watchdog) is never bitten.
+ */
+function watchdogCheckIn() {
+  Atomics.store(ctrl, SLOT.watchdogLeftMs, watchdog.timeoutMs);
+  Atomics.add(ctrl, SLOT.beat, 1);
+}
+
 /** Sleeps in short slices so signals and the watchdog are noticed while idle. */
 function sleepMs(ms) {
   const until = Date.now() + Math.max(0, Number(ms) || 0);
@@ -227,9 +237,12 @@ const host = {
   wdt_start: (timeoutMs) => {
     watchdog = { timeoutMs: Number(timeoutMs) || boot.board.fixedWatchdogMs, fedAt: clock.now() };
     post({ t: 'event', kind: 'watchdog', timeoutMs: watchdog.timeoutMs });
+    watchdogCheckIn();
   },
   wdt_feed: () => {
-    if (watchdog) watchdog.fedAt = clock.now();
+    if (!watchdog) return;
+    watchdog.fedAt = clock.now();
+    watchdogCheckIn();
   },
   pin: (pin, value) => post({ t: 'pin', pin, value: Boolean(value) }),
   reset: (cause) => {
