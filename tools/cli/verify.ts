@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, InputError } from '../errors.ts';
 import { parseCount } from '../shared/numbers.ts';
@@ -47,6 +47,8 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       if (!/\.(xml|json)$/i.test(file)) throw new InputError(`--report ${file}: the name must end in .xml (JUnit) or .json`);
     }
     if (args.merge) {
+      // A report counted twice doubles its boards' counts: the same file (or a copy of it) is refused.
+      const given: { real: string; file: string; text: string }[] = [];
       const reports = args.merge.map((file) => {
         let text: string;
         try {
@@ -54,6 +56,10 @@ export const verifyCommand = defineCommand<VerifyArgs>({
         } catch (error) {
           throw new InputError(`--merge ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`, [], { hint: 'give the JSON reports written by verify --share GROUP --report part.json' });
         }
+        const real = realpathSync(path.resolve(io.cwd, file));
+        const twice = given.find((g) => g.real === real || g.text === text)?.file;
+        if (twice !== undefined) throw new InputError(`--merge ${file}: the same report as ${twice}; each verifier's report is merged once`, [], { hint: 'give each --share verifier\'s own report once' });
+        given.push({ real, file, text });
         try {
           return asJsonReport(JSON.parse(text), `--merge ${file}`);
         } catch (error) {

@@ -2,8 +2,12 @@
 // `verify --share GROUP --report part.json` on each): each saw a share of every board's messages,
 // so a board's counts are the sums of its rows across the reports, and the fleet is judged on those.
 // What a share cannot tell (seq gaps, intervals: each verifier sees every n-th message) is not judged.
+// What any share can tell is carried over: a roster board no report heard, a client id several
+// boards use (a share sees some of their connects; the collision is the fleet's).
 import { InputError } from '../errors.ts';
 import type { JsonReport } from './report.ts';
+import type { ClientIdCollision } from './types.ts';
+import { collisionReason } from './verdict.ts';
 
 export interface MergeOptions {
   /** At least this many boards must have sent telemetry (summed over the reports). */
@@ -56,8 +60,19 @@ export function mergeReports(reports: JsonReport[], options: MergeOptions = {}):
       byKey.set(row.key, merged);
     }
   }
-  const devices = [...byKey.values()].sort((a, b) => a.key.localeCompare(b.key));
-  for (const d of devices) {
+  const heard = new Set([...byKey.values()].flatMap((d) => (d.device ? [d.key, d.device] : [d.key])));
+  // Roster boards a report heard nothing from: its `missing`, or a row without stats (how a report
+  // written without --expect-devices lists them). Silent only if no report heard them.
+  const silent = new Map<string, MergedDevice>();
+  for (const report of reports) {
+    const names = [...(report.missing ?? []).map((m) => m.device), ...report.devices.filter((row) => !row.stats && !row.foreign).map((row) => row.device ?? row.key)];
+    for (const name of names) {
+      if (heard.has(name) || silent.has(name)) continue;
+      silent.set(name, { key: name, device: name, messages: 0, valid: 0, invalid: 0, seenBy: 0, passed: false, reasons: [`${name}: heard by none of the ${reports.length} reports (no telemetry, no status)`] });
+    }
+  }
+  const devices = [...byKey.values(), ...silent.values()].sort((a, b) => a.key.localeCompare(b.key));
+  for (const d of byKey.values()) {
     const label = d.device && d.device !== d.key ? `${d.device} (${d.key})` : d.key;
     if (d.valid < minMessages) d.reasons.push(`${label}: ${d.valid} valid payload${d.valid === 1 ? '' : 's'} in all reports, expected at least ${minMessages}`);
     if (d.invalid > maxInvalid) d.reasons.push(`${label}: ${d.invalid} invalid payload${d.invalid === 1 ? '' : 's'} (at most ${maxInvalid} allowed)`);
@@ -67,7 +82,32 @@ export function mergeReports(reports: JsonReport[], options: MergeOptions = {}):
   const boards = devices.filter((d) => d.messages > 0).length;
   if (reports.length === 0) reasons.push('no reports to merge');
   if (options.expectDevices !== undefined && boards < options.expectDevices) reasons.push(`expected ${options.expectDevices} devices sending telemetry, the reports saw ${boards}`);
+  reasons.push(...mergeCollisions(reports).map(collisionReason));
   reasons.push(...devices.flatMap((d) => d.reasons));
   const sum = (pick: (d: MergedDevice) => number): number => devices.reduce((n, d) => n + pick(d), 0);
   return { passed: reasons.length === 0, reasons, reports: reports.length, devices, totals: { boards, messages: sum((d) => d.messages), valid: sum((d) => d.valid), invalid: sum((d) => d.invalid) } };
+}
+
+/** The client-id collisions any report saw, one per client id (its boards united, connects summed). */
+function mergeCollisions(reports: JsonReport[]): ClientIdCollision[] {
+  const byId = new Map<string, ClientIdCollision>();
+  for (const report of reports) {
+    for (const c of report.collisions ?? collisionsFromReasons(report.fleetReasons ?? [])) {
+      const merged = byId.get(c.clientId);
+      if (!merged) byId.set(c.clientId, { clientId: c.clientId, boards: [...c.boards], births: c.births });
+      else {
+        merged.boards = [...new Set([...merged.boards, ...c.boards])];
+        merged.births += c.births;
+      }
+    }
+  }
+  return [...byId.values()].sort((a, b) => a.clientId.localeCompare(b.clientId));
+}
+
+/** A report written before reports carried `collisions`: read them back from collisionReason's sentences. */
+function collisionsFromReasons(fleetReasons: string[]): ClientIdCollision[] {
+  return fleetReasons.flatMap((reason) => {
+    const m = /^client id (\S+) is used by \d+ boards: (.*); the broker disconnects one whenever another connects \((\d+) connects so far\)/.exec(reason);
+    return m ? [{ clientId: m[1]!, boards: m[2]!.split(' and '), births: Number(m[3]) }] : [];
+  });
 }

@@ -83,6 +83,8 @@ export interface JsonReport {
   durationMs: number;
   totals: VerifyResult['snapshot']['totals'];
   missing: VerifyResult['snapshot']['missing'];
+  /** Client ids used by several boards (also in fleetReasons, as sentences); `verify --merge` carries them over. */
+  collisions: VerifyResult['snapshot']['collisions'];
   devices: (VerifyResult['verdict']['devices'][number] & { stats: DeviceStats | null })[];
 }
 
@@ -98,6 +100,7 @@ export function toJsonReport(result: VerifyResult): JsonReport {
     durationMs: snapshot.at - snapshot.startedAt,
     totals: snapshot.totals,
     missing: snapshot.missing,
+    collisions: snapshot.collisions,
     devices: verdict.devices.map((v) => ({ ...v, stats: snapshot.devices.find((d) => d.key === v.key && d.device === v.device) ?? null })),
   };
 }
