@@ -60,63 +60,74 @@ await buildProject(project);
 
 console.log(`load average before: ${load()} (${os.cpus().length} cores)`);
 const spinners: ChildProcess[] = Array.from({ length: busy }, () => spawn(process.execPath, ['-e', 'for (;;);'], { stdio: 'ignore' }));
-const rssBefore = process.memoryUsage().rss;
-const started = Date.now();
-const expiries: Record<string, unknown>[] = [];
-const fleet = await startFleet(planFleet(project, { count: boards }), {}, (board) => board.on('watchdog-expired', (e: Record<string, unknown>) => expiries.push({ board: board.name, at: Date.now(), ...e })));
-console.log(`${boards} boards (esp8266, every ${intervalS} s${busy ? `, ${busy} spinning processes competing for the cores` : ''}) started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-while (arrivals.size < boards && Date.now() - started < maxWarmupMs) await new Promise((r) => setTimeout(r, 500));
-console.log(`${arrivals.size}/${boards} boards published within ${((Date.now() - started) / 1000).toFixed(1)} s of the start; one more interval, then the window`);
-await new Promise((r) => setTimeout(r, Math.max(2000, intervalMs)));
+const stopSpinners = (): void => {
+  for (const spinner of spinners) if (spinner.exitCode === null && spinner.signalCode === null) spinner.kill('SIGKILL');
+};
+// The spinners never outlive the bench: killed at the window's end, on a throw (finally), and on any
+// exit — Ctrl-C and SIGTERM included (Node's default for them ends the process without 'exit').
+process.on('exit', stopSpinners);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+try {
+  const rssBefore = process.memoryUsage().rss;
+  const started = Date.now();
+  const expiries: Record<string, unknown>[] = [];
+  const fleet = await startFleet(planFleet(project, { count: boards }), {}, (board) => board.on('watchdog-expired', (e: Record<string, unknown>) => expiries.push({ board: board.name, at: Date.now(), ...e })));
+  console.log(`${boards} boards (esp8266, every ${intervalS} s${busy ? `, ${busy} spinning processes competing for the cores` : ''}) started in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  while (arrivals.size < boards && Date.now() - started < maxWarmupMs) await new Promise((r) => setTimeout(r, 500));
+  console.log(`${arrivals.size}/${boards} boards published within ${((Date.now() - started) / 1000).toFixed(1)} s of the start; one more interval, then the window`);
+  await new Promise((r) => setTimeout(r, Math.max(2000, intervalMs)));
 
-const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
-loopDelay.enable();
-const windowStart = Date.now();
-const cpuStart = process.cpuUsage();
-let rssPeak = 0;
-const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 500);
-await new Promise((r) => setTimeout(r, seconds * 1000));
-clearInterval(sampler);
-loopDelay.disable();
-const windowEnd = Date.now();
-const cpu = process.cpuUsage(cpuStart);
-const rssSteady = process.memoryUsage().rss;
-const loadDuring = load();
-for (const spinner of spinners) spinner.kill('SIGKILL');
+  const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loopDelay.enable();
+  const windowStart = Date.now();
+  const cpuStart = process.cpuUsage();
+  let rssPeak = 0;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 500);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  clearInterval(sampler);
+  loopDelay.disable();
+  const windowEnd = Date.now();
+  const cpu = process.cpuUsage(cpuStart);
+  const rssSteady = process.memoryUsage().rss;
+  const loadDuring = load();
+  stopSpinners(); // before the figures are worked out and the fleet stopped: they need the cores
 
-let delivered = 0;
-const deviations: number[] = [];
-for (const times of arrivals.values()) {
-  const inWindow = times.filter((t) => t >= windowStart && t < windowEnd);
-  delivered += inWindow.length;
-  for (let i = 1; i < inWindow.length; i++) deviations.push(Math.abs(inWindow[i]! - inWindow[i - 1]! - intervalMs));
+  let delivered = 0;
+  const deviations: number[] = [];
+  for (const times of arrivals.values()) {
+    const inWindow = times.filter((t) => t >= windowStart && t < windowEnd);
+    delivered += inWindow.length;
+    for (let i = 1; i < inWindow.length; i++) deviations.push(Math.abs(inWindow[i]! - inWindow[i - 1]! - intervalMs));
+  }
+  deviations.sort((a, b) => a - b);
+  const pct = (p: number): number => deviations[Math.min(deviations.length - 1, Math.floor((p / 100) * deviations.length))] ?? NaN;
+  const inWindow = (at: number): boolean => at >= windowStart && at < windowEnd;
+  const wallMs = windowEnd - windowStart;
+  const cpuPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
+  const resets = fleet.boards.flatMap((b) => b.resets.filter((r) => inWindow(r.at)).map((r) => r.cause));
+  const resetsBefore = fleet.boards.flatMap((b) => b.resets.filter((r) => r.at < windowStart).map((r) => r.cause));
+  const stalls = fleet.boards.flatMap((b) => b.hostStalls.filter((s) => inWindow(s.at)));
+  const netMs = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
+  const rssPerBoard = (rssPeak - rssBefore) / boards / 1024 / 1024;
+  const rssSteadyPerBoard = (rssSteady - rssBefore) / boards / 1024 / 1024;
+
+  console.log(`window:                 ${(wallMs / 1000).toFixed(0)} s; load average during: ${loadDuring}`);
+  console.log(`boards publishing:      ${[...arrivals.keys()].length}/${boards}`);
+  console.log(`resets in the window:   ${resets.length}${resets.length ? ` (${[...new Set(resets)].join(', ')})` : ''} (target 0; ${resetsBefore.length} before it, while booting${resetsBefore.length ? `: ${[...new Set(resetsBefore)].join(', ')}` : ''})`);
+  for (const e of expiries.slice(0, 3)) console.log(`  watchdog expired:     ${JSON.stringify(e)}`);
+  console.log(`host stalls in window:  ${stalls.length} (${stalls.reduce((n, s) => n + s.ms, 0)} ms not run; not counted by the watchdogs)`);
+  console.log(`delivered:              ${(delivered / (wallMs / 1000)).toFixed(1)} msg/s (expected ${(boards / intervalS).toFixed(1)}: ${((delivered / (wallMs / 1000) / (boards / intervalS)) * 100).toFixed(0)} %)`);
+  console.log(`CPU:                    ${cpuPercent.toFixed(0)} % of one core (${os.cpus().length} cores)`);
+  console.log(`RSS per board:          ${rssPerBoard.toFixed(2)} MB at the window's peak, ${rssSteadyPerBoard.toFixed(2)} MB at its end (process peak ${(rssPeak / 1024 / 1024).toFixed(0)} MB; target <= 10 MB: ${((rssPerBoard / 10) * 100).toFixed(0)} %)`);
+  console.log(`host event loop delay:  p50 ${netMs(loopDelay.percentile(50)).toFixed(0)} ms, p99 ${netMs(loopDelay.percentile(99)).toFixed(0)} ms, max ${netMs(loopDelay.max).toFixed(0)} ms (net of its ${LOOP_RESOLUTION_MS} ms sampling interval)`);
+  console.log(`interval jitter:        p50 ${pct(50)} ms, p99 ${pct(99)} ms (target p99 <= 200 ms)`);
+  console.log('firmware heap:          see bench/firmware-heap.ts (gc.mem_alloc of the runtime, measured in the same interpreter)');
+
+  await fleet.stop();
+  server.close();
+  broker.close();
+  rmSync(dir, { recursive: true, force: true });
+} finally {
+  stopSpinners();
 }
-deviations.sort((a, b) => a - b);
-const pct = (p: number): number => deviations[Math.min(deviations.length - 1, Math.floor((p / 100) * deviations.length))] ?? NaN;
-const inWindow = (at: number): boolean => at >= windowStart && at < windowEnd;
-const wallMs = windowEnd - windowStart;
-const cpuPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
-const resets = fleet.boards.flatMap((b) => b.resets.filter((r) => inWindow(r.at)).map((r) => r.cause));
-const resetsBefore = fleet.boards.flatMap((b) => b.resets.filter((r) => r.at < windowStart).map((r) => r.cause));
-const stalls = fleet.boards.flatMap((b) => b.hostStalls.filter((s) => inWindow(s.at)));
-const netMs = (ns: number): number => Math.max(0, ns / 1e6 - LOOP_RESOLUTION_MS);
-const rssPerBoard = (rssPeak - rssBefore) / boards / 1024 / 1024;
-const rssSteadyPerBoard = (rssSteady - rssBefore) / boards / 1024 / 1024;
-
-console.log(`window:                 ${(wallMs / 1000).toFixed(0)} s; load average during: ${loadDuring}`);
-console.log(`boards publishing:      ${[...arrivals.keys()].length}/${boards}`);
-console.log(`resets in the window:   ${resets.length}${resets.length ? ` (${[...new Set(resets)].join(', ')})` : ''} (target 0; ${resetsBefore.length} before it, while booting${resetsBefore.length ? `: ${[...new Set(resetsBefore)].join(', ')}` : ''})`);
-for (const e of expiries.slice(0, 3)) console.log(`  watchdog expired:     ${JSON.stringify(e)}`);
-console.log(`host stalls in window:  ${stalls.length} (${stalls.reduce((n, s) => n + s.ms, 0)} ms not run; not counted by the watchdogs)`);
-console.log(`delivered:              ${(delivered / (wallMs / 1000)).toFixed(1)} msg/s (expected ${(boards / intervalS).toFixed(1)}: ${((delivered / (wallMs / 1000) / (boards / intervalS)) * 100).toFixed(0)} %)`);
-console.log(`CPU:                    ${cpuPercent.toFixed(0)} % of one core (${os.cpus().length} cores)`);
-console.log(`RSS per board:          ${rssPerBoard.toFixed(2)} MB at the window's peak, ${rssSteadyPerBoard.toFixed(2)} MB at its end (process peak ${(rssPeak / 1024 / 1024).toFixed(0)} MB; target <= 10 MB: ${((rssPerBoard / 10) * 100).toFixed(0)} %)`);
-console.log(`host event loop delay:  p50 ${netMs(loopDelay.percentile(50)).toFixed(0)} ms, p99 ${netMs(loopDelay.percentile(99)).toFixed(0)} ms, max ${netMs(loopDelay.max).toFixed(0)} ms (net of its ${LOOP_RESOLUTION_MS} ms sampling interval)`);
-console.log(`interval jitter:        p50 ${pct(50)} ms, p99 ${pct(99)} ms (target p99 <= 200 ms)`);
-console.log('firmware heap:          see bench/firmware-heap.ts (gc.mem_alloc of the runtime, measured in the same interpreter)');
-
-await fleet.stop();
-server.close();
-broker.close();
-rmSync(dir, { recursive: true, force: true });
 process.exit(0);
