@@ -144,7 +144,7 @@ function checkDevice(device: ResolvedDevice, project: ProjectFile): InputIssue[]
   }
 
   for (const [field, file] of Object.entries(mqtt.tlsFiles)) {
-    if (file !== null && !existsSync(file)) error(at('mqtt', 'tls', field), `file not found: ${file}`, 'paths are relative to the project file');
+    if (file !== null && !existsSync(file)) error(at('mqtt', 'tls', field), `file not found: ${file}`, missingTlsFileHint(file, field, device.identity.deviceId));
   }
   if (!mqtt.tls && Object.values(mqtt.tlsFiles).some((f) => f !== null)) {
     warn(at('mqtt', 'tls'), 'TLS files are set but the URL is mqtt://, so they are not used', 'use an mqtts:// URL');
@@ -185,4 +185,11 @@ export function estimatePayloadBytes(device: ResolvedDevice): number {
     ...device.telemetry.extras.map((e) => `"${e}": ${worst[e]}`),
   ];
   return Buffer.byteLength(`{${fields.join(', ')}}`);
+}
+
+/** Where a missing TLS file comes from: `mpy-iot certs` makes the ones under certs/. */
+function missingTlsFileHint(file: string, field: string, deviceId: string): string {
+  const inCerts = file.split(/[\\/]/).includes('certs');
+  if (!inCerts) return 'paths are relative to the project file';
+  return field === 'ca' ? 'run `mpy-iot certs init` (it writes certs/ca.pem) in the project folder' : `run \`mpy-iot certs device ${deviceId}\` in the project folder (paths are relative to the project file)`;
 }
