@@ -112,13 +112,21 @@ describe('dashboard in a real browser, three virtual boards', { skip: browserMis
   });
 
   test('a board of another class is shown apart, not as a card of the class', async () => {
+    // Whatever a board sends is shown as text, never as markup: anyone on the broker can publish.
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
     stranger = await mqtt.connectAsync(broker.url, { clientId: 'stranger-board' });
-    await stranger.publishAsync('DATA/240ac4ffee01', JSON.stringify({ temperature: 30.5, students: ['Гость Г.Г'], group: 'ИВТ-20-01' }));
+    await stranger.publishAsync('DATA/240ac4ffee01', JSON.stringify({ temperature: 30.5, students: ['Гость Г.Г', '<img src=x onerror=alert(1)>'], group: 'ИВТ-20-01<svg onload=alert(2)>' }));
     const foreign = page.locator('#foreign .card');
     await foreign.waitFor({ timeout: 10_000 });
     assert.equal(await page.locator('#foreign-section').isVisible(), true);
     assert.match((await foreign.locator('[data-f="line"]').textContent()) ?? '', /not in this class/);
-    assert.equal(await foreign.locator('[data-f="students"]').textContent(), 'Гость Г.Г');
+    assert.match((await foreign.locator('[data-f="students"]').textContent()) ?? '', /^Гость Г\.Г.*<img src=x onerror=alert\(1\)>$/);
+    assert.equal(await page.locator('img[src="x"], svg[onload]').count(), 0, 'payload markup became elements');
+    assert.deepEqual(dialogs, []);
     assert.equal(await page.locator('#cards .card').count(), 3);
     assert.equal(await foreign.locator('button[data-action="ping"]').isDisabled(), true);
   });
