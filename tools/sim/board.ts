@@ -1,15 +1,15 @@
 // A virtual board: a worker running the build in MicroPython, and the host side of its world
 // (sockets, Wi-Fi, sensors, LED, resets). Used by tests, `mpy-iot simulate` and `mpy-iot demo`.
 import { EventEmitter } from 'node:events';
-import { SHARE_ENV, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { loadBoards, type BoardProfile } from '../boards/index.ts';
 import { DeviceError } from '../errors.ts';
 import { readBuild, type BuildImage } from './buildImage.ts';
 import { ipForName, newVirtualMac } from './identity.ts';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SAB_BYTES, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
-import { interpreterModule, simulatorModules, workerFile } from './runtime.ts';
 import { answerHostCall, type HostReply } from './hostCalls.ts';
-import { hostClock, hostNow, supervise } from './supervisor.ts';
+import { startBoardWorker } from './boardWorker.ts';
+import { hostNow, supervise } from './supervisor.ts';
 import { HostSockets } from './sockets.ts';
 import { temperatureAt } from './temperature.ts';
 import { UartRing } from './uartRing.ts';
@@ -88,43 +88,18 @@ export class VirtualBoard extends EventEmitter {
     for (const slot of [SLOT.signal, SLOT.stallMs, SLOT.reply, SLOT.wake, SLOT.beat]) Atomics.store(this.ctrl, slot, 0);
     Atomics.store(this.ctrl, SLOT.watchdogLeftMs, -1);
     this.threadId = null;
-    const worker = new Worker(workerFile, {
-      workerData: {
-        sab: this.sab,
-        hostClock: hostClock(),
-        wasmModule: await interpreterModule(),
-        boot: {
-          mac: this.mac,
-          resetCause: cause,
-          bootCount: this.bootCount,
-          heapBytes: this.options.heapBytes ?? this.board.heapBytes,
-          // The littlefs partition of the stock image: ~2 MiB on a 4 MB ESP32, ~1 MiB on an ESP8266.
-          fsBytes: this.board.chip === 'ESP8266' ? 1024 * 1024 : 2 * 1024 * 1024,
-          cpuMhz: this.board.chip === 'ESP8266' ? 80 : 160,
-          rtcBaseMs: this.rtcBaseMs,
-          softReboot: this.softReboot,
-          board: {
-            id: this.board.id,
-            chip: this.board.chip,
-            temperatureSource: this.board.temperature.source,
-            // ESP8266's fixed hardware watchdog period (its WDT() takes no timeout).
-            fixedWatchdogMs: 6000,
-          },
-          files: this.files,
-          ...(this.firmware ? { firmware: this.firmware } : {}),
-          shims: simulatorModules(),
-          replMode: this.replMode,
-          rawPaste: this.options.rawPaste !== false,
-          rawPasteWindow: this.options.rawPasteWindow,
-        },
-      },
-      // The interpreter needs little JavaScript heap (~6 MB used): keep each board's isolate small.
-      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
-      // Not the host's flags: under `node --import tsx` every worker loaded the TypeScript loader
-      // again (~2 MB of JavaScript heap per board) for a plain-JavaScript worker.
-      execArgv: [],
-      // One environment for every board (a worker copies the host's by default).
-      env: SHARE_ENV,
+    const worker = await startBoardWorker({
+      sab: this.sab,
+      mac: this.mac,
+      cause,
+      bootCount: this.bootCount,
+      board: this.board,
+      options: this.options,
+      rtcBaseMs: this.rtcBaseMs,
+      softReboot: this.softReboot,
+      files: this.files,
+      firmware: this.firmware,
+      replMode: this.replMode,
     });
     this.worker = worker;
     worker.on('message', (message: WorkerMessage) => this.onMessage(worker, message));
