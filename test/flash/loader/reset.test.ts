@@ -4,10 +4,15 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createVirtualLoader, type ChipName, type LoaderEvent } from '../../../tools/flash/loader/index.ts';
 
+// esptool's `D1` then `R0` are two calls; a host that deschedules this process between them for
+// longer than the default 10 ms window would make the chip boot the app, as a real board whose EN
+// rose too early would. A wider window keeps these tests about the decoding, not the host's load.
+const STRAP_WINDOW_MS = 60;
+
 /** Plays `D0|R1|W100…` on a far end: each D/R is one signals() call carrying both lines. */
 async function play(chip: ChipName, sequence: string): Promise<{ state: string; text: string; events: LoaderEvent[] }> {
   const events: LoaderEvent[] = [];
-  const loader = createVirtualLoader({ chip, onEvent: (e) => events.push(e) });
+  const loader = createVirtualLoader({ chip, strapWindowMs: STRAP_WINDOW_MS, onEvent: (e) => events.push(e) });
   let text = '';
   loader.farEnd.connect((bytes) => (text += Buffer.from(bytes).toString('latin1')));
   const lines = { dtr: false, rts: false };
@@ -20,7 +25,7 @@ async function play(chip: ChipName, sequence: string): Promise<{ state: string; 
       loader.farEnd.signals?.({ ...lines });
     }
   }
-  await sleep(30); // past the strap window
+  await sleep(STRAP_WINDOW_MS + 20); // past the strap window
   loader.dispose();
   return { state: loader.state, text, events };
 }
