@@ -2,8 +2,11 @@
 // boards silent in a tight loop (`while True: pass` calls nothing the board could check its
 // watchdog in). It reads their thread's CPU time: a board that has burnt its watchdog's time left
 // on a CPU without checking in is hung. A thread the host did not schedule burns nothing, so it is
-// never judged hung.
-import { openCpuTime } from './worker/boardClock.mjs';
+// never judged hung. Where threads have no CPU clock (macOS, Windows), host time since the check-in
+// stands in: wall-clock time less this thread's event-loop lag, so a host starved as a whole still
+// bites no one, though a board starved alone could be bitten late rather than never.
+import { existsSync } from 'node:fs';
+import { cpuClockDisabled, openCpuTime } from './worker/boardClock.mjs';
 
 
 export interface Supervised {
@@ -19,8 +22,13 @@ interface Watch {
   tid: number | null;
   cpu: ReturnType<typeof openCpuTime>;
   beat: number;
-  cpuAtBeat: number;
+  /** The board's clock (CPU time, or host time without one) at its last check-in. */
+  clockAtBeat: number;
 }
+
+/** Whether this host has per-thread CPU clocks (Linux /proc); looked at once. */
+let cpuClocks: boolean | undefined;
+const hasCpuClocks = (): boolean => (cpuClocks ??= !cpuClockDisabled() && existsSync('/proc/thread-self/schedstat'));
 
 /**
  * Host time: wall-clock time less the main thread's event-loop lag (how late its 20 ms tick ran),
@@ -66,18 +74,22 @@ function judgeSilentBoards(): void {
       watch.tid = tid;
       watch.cpu = tid === null ? null : openCpuTime(`/proc/self/task/${tid}/schedstat`);
     }
-    if (!watch.cpu || watchdogLeftMs < 0) continue;
-    let cpuMs: number;
-    try {
-      cpuMs = watch.cpu.read();
-    } catch {
-      // The thread ended (a reset in progress): the next boot brings a new id.
-      continue;
+    if (watchdogLeftMs < 0) continue;
+    let clockMs: number;
+    if (!hasCpuClocks()) clockMs = hostNow();
+    else if (!watch.cpu) continue; // not booted yet: its thread's id comes with the boot
+    else {
+      try {
+        clockMs = watch.cpu.read();
+      } catch {
+        // The thread ended (a reset in progress): the next boot brings a new id.
+        continue;
+      }
     }
     if (seen !== watch.beat) {
       watch.beat = seen;
-      watch.cpuAtBeat = cpuMs;
-    } else if (cpuMs - watch.cpuAtBeat > watchdogLeftMs) {
+      watch.clockAtBeat = clockMs;
+    } else if (clockMs - watch.clockAtBeat > watchdogLeftMs) {
       watch.beat = -1;
       board.bite();
     }
@@ -86,7 +98,7 @@ function judgeSilentBoards(): void {
 
 /** Starts watching a board; returns the function that stops it. */
 export function supervise(board: Supervised): () => void {
-  watched.set(board, { tid: null, cpu: null, beat: -1, cpuAtBeat: 0 });
+  watched.set(board, { tid: null, cpu: null, beat: -1, clockAtBeat: 0 });
   if (!ticker) {
     Atomics.store(lagClock, 1, Date.now() - clockEpoch);
     // unref: the clock never keeps a process alive by itself.

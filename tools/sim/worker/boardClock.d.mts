@@ -3,3 +3,4 @@ export interface CpuTime {
   close(): void;
 }
 export declare function openCpuTime(file: string): CpuTime | null;
+export declare function cpuClockDisabled(): boolean;

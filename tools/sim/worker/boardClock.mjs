@@ -22,8 +22,16 @@ const WAIT_SLACK_MS = 2;
 /** Stalls shorter than this are the scheduler's ordinary jitter: counted, not reported. */
 const REPORT_STALL_MS = 500;
 
+/**
+ * Per-thread CPU clocks exist on Linux only (/proc). MPY_IOT_CPU_CLOCK=off makes a Linux host behave
+ * as macOS or Windows do, where every judgement falls back to host time (see createBoardClock and
+ * tools/sim/supervisor.ts): for tests of that path, and for a host whose /proc misreports.
+ */
+export const cpuClockDisabled = () => process.env.MPY_IOT_CPU_CLOCK === 'off';
+
 /** A thread's CPU time in ms from a Linux schedstat file (first field: ns on a CPU); null without /proc. */
 export function openCpuTime(file) {
+  if (cpuClockDisabled()) return null;
   let fd;
   try {
     fd = openSync(file, 'r');
@@ -62,7 +70,7 @@ export function createBoardClock({ ctrl, slots, hostClock, onStall }) {
   };
   const cpu = openCpuTime('/proc/thread-self/schedstat');
   const cpuAtStart = cpu?.read() ?? 0;
-  const startedAt = performance.now();
+  const hostAtStart = hostNow();
   let waitedMs = 0;
   /** The host call in progress: since when the host works on it (board time while it does). */
   let pendingCall = false;
@@ -95,8 +103,9 @@ export function createBoardClock({ ctrl, slots, hostClock, onStall }) {
     tid: cpu ? threadId() : null,
     /** Board time in ms since this interpreter started. */
     now() {
-      // Without /proc (not Linux): wall-clock time less the stalls seen around waits.
-      const running = cpu ? cpu.read() - cpuAtStart : performance.now() - startedAt - waitedMs - stalledMs;
+      // Without a CPU clock (not Linux): host time (wall-clock less the host's own event-loop lag,
+      // which grows when the host is starved too) less the waits and the stalls seen around them.
+      const running = cpu ? cpu.read() - cpuAtStart : Math.max(0, hostNow() - hostAtStart - waitedMs - stalledMs);
       return running + waitedMs + (pendingCall ? hostWorkMs() : 0);
     },
     /** A wait the board asked for (`askedMs`, begun at `since`): counts up to what it asked plus slack. */
