@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { loadProject } from '../../tools/config/index.ts';
+import { planFleet } from '../../tools/sim/fleet.ts';
 import { hasMosquitto, startMosquitto } from '../helpers/brokers.ts';
 import { labProjectJson, runCli, tempDir } from '../helpers/cli.ts';
 
@@ -106,4 +108,22 @@ test('verify --share and --merge refuse bad input (exit 2, naming the flag and f
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, message);
   }
+});
+
+test('--fleet: two groups sharding the same project get different MACs; the shards of one fleet agree', async () => {
+  const dir = tempDir({ 'mpy-iot.json': labProjectJson() });
+  assert.equal((await runCli(['build'], { cwd: dir })).code, 0);
+  const project = loadProject({ project: dir, env: {} });
+  const macs = (shard: string, fleetName?: string): string[] =>
+    planFleet(project, { count: 4, shard: { index: Number(shard[0]), total: 2 }, ...(fleetName ? { fleetName } : {}) }).map((s) => s.options.mac!);
+  const groupA = [...macs('1/2', 'group-a'), ...macs('2/2', 'group-a')];
+  const groupB = [...macs('1/2', 'group-b'), ...macs('2/2', 'group-b')];
+  assert.equal(new Set(groupA).size, 4, 'one fleet: four distinct MACs across its shards');
+  assert.deepEqual(macs('1/2', 'group-a'), groupA.slice(0, 2), 'every machine of a fleet derives the same MACs');
+  assert.deepEqual(groupA.filter((m) => groupB.includes(m)), [], 'the other group shares none of them');
+  assert.notDeepEqual(macs('1/2'), macs('1/2', 'group-a'), 'a named fleet is not the unnamed one');
+
+  const refused = await runCli(['simulate', '--fleet', 'group-a', '--duration', '1s'], { cwd: dir });
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /--fleet group-a: names a fleet split with --shard/);
 });

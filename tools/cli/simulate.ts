@@ -1,6 +1,6 @@
 import pc from 'picocolors';
 import { loadProject } from '../config/index.ts';
-import { DeviceError } from '../errors.ts';
+import { DeviceError, InputError } from '../errors.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { parseCount, parsePort } from '../shared/numbers.ts';
 import { checkBrokerUrl } from '../shared/brokerUrl.ts';
@@ -12,7 +12,6 @@ import { boardDevice } from '../sim/serialFarEnd.ts';
 import { TEMPERATURE_SCENARIOS, type TemperatureScenario } from '../sim/temperature.ts';
 import { defineCommand, jsonlOption, type CommandContext } from './command.ts';
 import { loadBoards } from '../boards/index.ts';
-import { InputError } from '../errors.ts';
 import { createVirtualLoader } from '../flash/loader/index.ts';
 import { serveRfc2217 } from '../serial/rfc2217/index.ts';
 
@@ -29,6 +28,7 @@ interface SimulateArgs {
   all: boolean | undefined;
   count: string;
   shard: string | undefined;
+  fleet: string | undefined;
   broker: string | undefined;
   duration: string | undefined;
   'wifi-drop-at': string | undefined;
@@ -54,6 +54,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       .option('all', { type: 'boolean', describe: 'Simulate every device of the project (the default)' })
       .option('count', { type: 'string', default: '1', requiresArg: true, describe: 'Virtual boards per device (copies get #2, #3… and their own MACs)' })
       .option('shard', { type: 'string', requiresArg: true, describe: 'Run only shard i/n of the fleet (one per machine, one external broker): distinct boards, MACs and client ids per shard' })
+      .option('fleet', { type: 'string', requiresArg: true, describe: "With --shard: the fleet's name, the same on every machine; two groups sharding the same project against one broker give different names so their boards' MACs differ" })
       .option('broker', { type: 'string', requiresArg: true, describe: "Connect to this broker instead of the project's (e.g. mqtt://127.0.0.1:1883)" })
       .option('duration', { type: 'string', requiresArg: true, describe: 'Stop after this long (30s, 2m); default: until Ctrl-C' })
       .option('wifi-drop-at', { type: 'string', requiresArg: true, describe: 'Fault: Wi-Fi goes out of range at this time' })
@@ -76,6 +77,10 @@ export const simulateCommand = defineCommand<SimulateArgs>({
     const durationMs = args.duration === undefined ? null : parseDuration(args.duration, '--duration');
     const count = parseCount(args.count, '--count');
     const shard = args.shard === undefined ? undefined : parseShard(args.shard);
+    if (args.fleet !== undefined && shard === undefined) {
+      throw new InputError(`--fleet ${args.fleet}: names a fleet split with --shard; without --shard every run's MACs are random already`, [], { hint: 'add --shard i/n, or drop --fleet' });
+    }
+    if (args.fleet !== undefined && args.fleet.trim() === '') throw new InputError('--fleet: the name is empty', [], { hint: 'e.g. --fleet group-2 on every machine of that fleet' });
     if (args.broker !== undefined) checkBrokerUrl(args.broker, '--broker');
     const faults = {
       ...(args['wifi-drop-at'] ? { wifiDropAtMs: parseDuration(args['wifi-drop-at'], '--wifi-drop-at', { allowZero: true }), wifiDownForMs: parseDuration(args['wifi-down-for'], '--wifi-down-for') } : {}),
@@ -90,6 +95,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       ...(args.device ? { devices: args.device } : {}),
       count,
       ...(shard ? { shard } : {}),
+      ...(args.fleet ? { fleetName: args.fleet } : {}),
       ...(args.broker ? { brokerUrl: args.broker } : {}),
       ...(args.temperature ? { temperature: args.temperature } : {}),
     });

@@ -25,6 +25,11 @@ export interface FleetOptions {
    * several machines run one fleet against one broker without two boards sharing a MAC or client id.
    */
   shard?: Shard;
+  /**
+   * With `shard`: the fleet's name, mixed into its MACs. Two groups sharding the same project
+   * against one broker name their fleets differently, or their boards would share MACs.
+   */
+  fleetName?: string;
 }
 
 export interface Shard {
@@ -64,7 +69,7 @@ export function planFleet(project: LoadedProject, options: FleetOptions = {}): F
   const specs: FleetBoardSpec[] = [];
   const shard = options.shard;
   // Every shard must run the same fleet: its key is what the boards are (devices, copies, broker).
-  const fleetKey = JSON.stringify([selected.map((d) => [d.name, d.mqtt.host, d.mqtt.port]), options.count ?? 1, shard?.total]);
+  const fleetKey = JSON.stringify([selected.map((d) => [d.name, d.mqtt.host, d.mqtt.port]), options.count ?? 1, shard?.total, ...(options.fleetName ? [options.fleetName] : [])]);
   let index = -1;
   for (const device of selected) {
     const buildDir = path.join(buildRoot, device.name);
