@@ -63,6 +63,35 @@ while True:
   await board.waitForLine(/MicroPython/, 10_000);
 });
 
+test('a board bitten from outside while it spins keeps the files it wrote, removed and renamed since boot', async () => {
+  const board = await running(`import machine, os, time
+with open('keep.txt', 'w') as f:
+    f.write('kept')
+with open('gone.txt', 'w') as f:
+    f.write('x')
+os.remove('gone.txt')
+with open('old.txt', 'w') as f:
+    f.write('moved')
+os.rename('old.txt', 'new.txt')
+with open('last.txt', 'w') as f:
+    f.write('after')
+print('started')
+time.sleep_ms(10)
+wdt = machine.WDT(timeout=1500)
+while True:
+    pass`);
+  after(() => board.stop());
+  const reset = await nextReset(board, 15_000);
+  assert.notEqual(reset, 'none', 'the board was reset within 15 s');
+  assert.equal((reset as ResetEvent).cause, 'watchdog');
+  await board.waitForLine(/MicroPython/, 10_000);
+  const repl = new ReplClient(boardTransport(board));
+  await repl.enterRaw();
+  const listing = await repl.run("import os\nprint(sorted(os.listdir()), [open(n).read() for n in ('keep.txt', 'new.txt', 'last.txt')])");
+  repl.close();
+  assert.match(listing, /\['keep.txt', 'last.txt', 'new.txt'\] \['kept', 'moved', 'after'\]/);
+});
+
 test('a tight loop that feeds the watchdog (and calls nothing else) is not reset', async () => {
   const board = await running(`import machine, time
 wdt = machine.WDT(timeout=1500)

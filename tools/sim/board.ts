@@ -46,7 +46,10 @@ export class VirtualBoard extends EventEmitter {
   private replMode: 'friendly' | 'raw' = 'friendly';
   private readonly sockets: HostSockets;
   private readonly wifi: VirtualWifi;
+  /** The flash's files as the next boot gets them. */
   private files: Record<string, Uint8Array>;
+  /** The flash's files as the running interpreter has written them so far (see mirrorWrites). */
+  private flashFiles: Record<string, Uint8Array> = {};
   private temperatureReads = 0;
   private stopping: Promise<void> | null = null;
   private lastCause: ResetCause = 'power_on';
@@ -88,6 +91,7 @@ export class VirtualBoard extends EventEmitter {
     for (const slot of [SLOT.signal, SLOT.stallMs, SLOT.reply, SLOT.wake, SLOT.beat]) Atomics.store(this.ctrl, slot, 0);
     Atomics.store(this.ctrl, SLOT.watchdogLeftMs, -1);
     this.threadId = null;
+    this.flashFiles = this.files;
     const worker = await startBoardWorker({
       sab: this.sab,
       mac: this.mac,
@@ -142,6 +146,12 @@ export class VirtualBoard extends EventEmitter {
       case 'rtc':
         this.rtcBaseMs = message.baseMs;
         break;
+      case 'file':
+        if (worker === this.worker) this.flashFiles = { ...this.flashFiles, [message.path]: message.contents };
+        break;
+      case 'files':
+        if (worker === this.worker) this.flashFiles = message.files;
+        break;
       case 'stopped':
         void worker.terminate();
         this.emit('stopped');
@@ -174,14 +184,14 @@ export class VirtualBoard extends EventEmitter {
   /**
    * The supervisor found the board busy on a CPU past its watchdog's period without checking in
    * (a tight loop the interpreter cannot be interrupted in): the watchdog bites from outside.
-   * The files are those of the last boot: the interpreter's own cannot be read while it spins.
+   * The interpreter's files cannot be read while it spins: those it wrote came as it wrote them.
    */
   private watchdogBite(): void {
     const worker = this.worker;
     if (!worker || this.stopping || this.bitten.has(worker)) return;
     this.bitten.add(worker);
     this.replMode = 'friendly';
-    void this.afterReset(worker, 'watchdog', this.files);
+    void this.afterReset(worker, 'watchdog', this.flashFiles);
   }
 
   private async afterReset(worker: Worker, cause: string, files: Record<string, Uint8Array>): Promise<void> {

@@ -64,5 +64,8 @@ export type WorkerMessage =
   | { t: 'event'; kind: string; [key: string]: unknown }
   | { t: 'reset'; cause: string; replMode: 'friendly' | 'raw'; files: Record<string, Uint8Array> }
   | { t: 'rtc'; baseMs: number }
+  /** A file written (closed after writing) on the board's flash; `files`: the whole tree after a removal or rename. */
+  | { t: 'file'; path: string; contents: Uint8Array }
+  | { t: 'files'; files: Record<string, Uint8Array> }
   | { t: 'stopped' }
   | { t: 'crashed'; message: string };

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from '../protocol.mjs';
 import { createBoardClock } from './boardClock.mjs';
-import { readTree, writeTree } from './files.mjs';
+import { mirrorWrites, readTree, writeTree } from './files.mjs';
 import { createHeap } from './heap.mjs';
 import { createRepl } from './repl.mjs';
 
@@ -393,6 +393,7 @@ async function main() {
   writeTree(mp.FS, boot.files);
   writeTree(mp.FS, boot.shims);
   mp.runPython(PRELUDE);
+  mirrorWrites(mp.FS, (path, contents) => post({ t: 'file', path, contents }), (files) => post({ t: 'files', files }));
   heap.cap();
   post({ t: 'event', kind: 'boot', cause: boot.resetCause, bootCount: boot.bootCount, threadId: clock.tid });
   const replMode = boot.replMode ?? 'friendly';

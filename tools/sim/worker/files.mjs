@@ -23,3 +23,30 @@ export function readTree(FS, dir = '/', out = {}) {
   }
   return out;
 }
+
+/** Folders that are not the board's flash: the simulator's modules and Emscripten's own. */
+const NOT_FLASH = /^\/(dev|proc|tmp|home|sim)(\/|$)/;
+
+/**
+ * Reports every change to the board's files as it happens, so the host keeps the flash's contents
+ * even when this interpreter is ended from outside while it spins (a watchdog bite): a real board's
+ * flash keeps what was written. A file closed after writing comes as `onFile(path, contents)`;
+ * after a removal or a rename (rare) the whole tree comes as `onTree(files)`.
+ */
+export function mirrorWrites(FS, onFile, onTree) {
+  const { close, unlink, rename } = FS;
+  FS.close = function (stream) {
+    const path = stream?.path;
+    const wrote = (stream?.flags & 3) !== 0; // O_ACCMODE: anything but O_RDONLY
+    const result = close.call(this, stream);
+    if (wrote && typeof path === 'string' && path.startsWith('/') && !NOT_FLASH.test(path) && FS.analyzePath(path).exists) onFile(path.slice(1), FS.readFile(path));
+    return result;
+  };
+  for (const [name, original] of [['unlink', unlink], ['rename', rename]]) {
+    FS[name] = function (...args) {
+      const result = original.apply(this, args);
+      onTree(readTree(FS));
+      return result;
+    };
+  }
+}
