@@ -117,6 +117,22 @@ while True:
   assert.equal((reset as ResetEvent).cause, 'watchdog');
 });
 
+test('a supervisor judging the board between its own watchdog reset and the reboot does not reset it a second time', async () => {
+  const board = await bootBoard(project, 'wd');
+  after(() => board.stop());
+  await board.waitForLine(/telemetry sent/, 15_000);
+  // The interpreter expired its watchdog itself and said so (its reset message); until the new one
+  // boots, its slots read "no time left" and its thread spends CPU unwinding. A supervisor tick
+  // landing in that window (likely on a loaded host, where the reboot is slow) bites: the very call
+  // supervise() makes, made here at the reset event so the window is hit every time.
+  board.once('reset', () => board['watchdogBite']());
+  board.stall(7000);
+  await board.waitForLine(/boot=watchdog/, 20_000);
+  await board.waitForLine(/telemetry sent/, 15_000);
+  assert.deepEqual(board.resets.map((r) => r.cause), ['watchdog'], 'one reset');
+  assert.equal(board.bootCount, 2);
+});
+
 test("the host's main thread blocked for longer than the watchdog period: no reset, a host stall reported", async () => {
   const board = await bootBoard(project, 'wd');
   after(() => board.stop());

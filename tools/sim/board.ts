@@ -63,7 +63,8 @@ export class VirtualBoard extends EventEmitter {
   /** The running interpreter's thread (Linux), for the supervisor of boards busy in a loop. */
   private threadId: number | null = null;
   private readonly unsupervise: () => void;
-  private readonly bitten = new WeakSet<Worker>();
+  /** Interpreters whose reset is under way (their own, or the supervisor's bite): each resets once. */
+  private readonly resetting = new WeakSet<Worker>();
 
   constructor(
     private readonly image: BuildImage,
@@ -138,7 +139,9 @@ export class VirtualBoard extends EventEmitter {
         break;
       case 'reset':
         // Already reset from outside (watchdogBite): its last words do not reset it again.
-        if (this.bitten.has(worker)) break;
+        if (this.resetting.has(worker)) break;
+        // Nor does a supervisor judging it before the reboot (its slots read "no watchdog time left").
+        this.resetting.add(worker);
         // Only a soft reboot keeps the REPL mode; any other reset boots normally (friendly, main.py).
         this.replMode = message.cause === 'soft_reboot' ? message.replMode : 'friendly';
         void this.afterReset(worker, message.cause, message.files);
@@ -188,8 +191,8 @@ export class VirtualBoard extends EventEmitter {
    */
   private watchdogBite(): void {
     const worker = this.worker;
-    if (!worker || this.stopping || this.bitten.has(worker)) return;
-    this.bitten.add(worker);
+    if (!worker || this.stopping || this.resetting.has(worker)) return;
+    this.resetting.add(worker);
     this.replMode = 'friendly';
     void this.afterReset(worker, 'watchdog', this.flashFiles);
   }
