@@ -54,8 +54,21 @@ describe('raw REPL on a virtual board', () => {
   });
 
   test('Ctrl-C interrupts a running loop inside the raw REPL', async () => {
-    const running = repl.exec('import time\nn = 0\nwhile True:\n    n += 1\n    time.ticks_ms()');
-    await new Promise((r) => setTimeout(r, 300));
+    // Interrupt once the loop runs (it says so), not after a fixed wait: on a loaded host the
+    // script may still be in transit after 300 ms, and Ctrl-C would hit the paste instead.
+    let seen = '';
+    const looping = new Promise<void>((resolve) => {
+      const onUart = (b: Uint8Array): void => {
+        seen += Buffer.from(b).toString('latin1');
+        if (!seen.includes('looping')) return;
+        board.off('uart', onUart);
+        resolve();
+      };
+      board.on('uart', onUart);
+    });
+    // (The sleep flushes the board's serial output, which a loop of ticks_ms() calls never does.)
+    const running = repl.exec('import time\nn = 0\nprint("looping")\ntime.sleep_ms(1)\nwhile True:\n    n += 1\n    time.ticks_ms()');
+    await looping;
     board.interrupt();
     const { stderr } = await running;
     assert.match(stderr, /KeyboardInterrupt/);
@@ -112,13 +125,26 @@ test('the virtual board enforces raw-paste credit: a host that ignores it loses 
   const board = await bootBoard(project, 'dev', { blank: true, rawPasteWindow: 16 });
   after(() => board.stop());
   let out = '';
-  board.on('uart', (b: Uint8Array) => (out += Buffer.from(b).toString('latin1')));
-  await new Promise((r) => setTimeout(r, 300));
+  const listeners: (() => void)[] = [];
+  board.on('uart', (b: Uint8Array) => ((out += Buffer.from(b).toString('latin1')), listeners.forEach((l) => l())));
+  // Each step waits for what the board prints (not a fixed time, which a loaded host outlasts).
+  const printed = (pattern: RegExp, what: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${what} within 15 s; got ${JSON.stringify(out)}`)), 15_000);
+      const check = (): void => {
+        if (!pattern.test(out)) return;
+        clearTimeout(timer);
+        listeners.splice(listeners.indexOf(check), 1);
+        resolve();
+      };
+      listeners.push(check);
+      check();
+    });
+  await board.waitForLine(/MicroPython/, 15_000, { fromStart: true }); // its friendly REPL is up
   board.write('\r\x01');
-  await new Promise((r) => setTimeout(r, 200));
+  await printed(/raw REPL; CTRL-B to exit\r\n>/, 'raw REPL prompt');
   const code = Array.from({ length: 50 }, (_, i) => `x${i} = ${i}`).join('\n') + '\nprint("done")';
   board.write(`\x05A\x01${code}\x04`);
-  await new Promise((r) => setTimeout(r, 500));
+  await printed(/SyntaxError/, 'SyntaxError for the bytes it lost');
   assert.doesNotMatch(out, /done/);
-  assert.match(out, /SyntaxError/);
 });
