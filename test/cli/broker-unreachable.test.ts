@@ -13,7 +13,9 @@ for (const command of [['watch'], ['verify', '--duration', '30s']]) {
     const run = await mpyIot([...command, '-b', `mqtt://127.0.0.1:${port}`, '-t', 'DATA/#'], { cwd: tempDir() });
     const elapsed = Date.now() - started;
     assert.equal(run.code, 3, run.stderr);
-    assert.ok(elapsed < 5000, `took ${elapsed} ms`);
+    // The bug this guards took the 10 s connect timeout (or reconnected for ever). A loaded host
+    // spends seconds just starting node + tsx, so the bound leaves that room and stays under 10 s.
+    assert.ok(elapsed < 8000, `took ${elapsed} ms`);
     const lines = run.stderr.trimEnd().split('\n').filter((l) => !/^verifying on /.test(l));
     assert.doesNotMatch(run.stderr, /reconnecting|offline/);
     assert.match(lines[0]!, new RegExp(`^mpy-iot: could not connect to mqtt://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
