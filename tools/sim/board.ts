@@ -62,6 +62,11 @@ export class VirtualBoard extends EventEmitter {
   private softReboot = false;
   /** The running interpreter's thread (Linux), for the supervisor of boards busy in a loop. */
   private threadId: number | null = null;
+  /** The running interpreter's Linux thread id (null before it booted or without /proc): what the
+   *  host gave it (its CPU and run-queue time) can be read from /proc/self/task/<id>/schedstat. */
+  get interpreterThread(): number | null {
+    return this.threadId;
+  }
   private readonly unsupervise: () => void;
   /** Interpreters whose reset is under way (their own, or the supervisor's bite): each resets once. */
   private readonly resetting = new WeakSet<Worker>();
