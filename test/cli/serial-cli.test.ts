@@ -11,6 +11,7 @@ import { boardFarEnd } from '../../tools/sim/serialFarEnd.ts';
 import { startAedes } from '../helpers/brokers.ts';
 import { runCli } from '../helpers/cli.ts';
 import { bootBoard, buildLab } from '../helpers/sim.ts';
+import { until } from '../helpers/until.ts';
 
 let serial = 0;
 const portPath = (): string => `/dev/ttyVIRT${process.pid}-${serial++}`;
@@ -59,7 +60,7 @@ test('deploy over the serial stack: the board then publishes valid telemetry; a 
   const sent = first.json<{ ports: { result: { uploaded: string[]; wireBytes: number } }[] }>().ports[0]!.result;
   assert.ok(sent.uploaded.includes('main.py') && sent.uploaded.includes('config.py'));
   await board.waitForLine(/telemetry sent/, 15_000);
-  for (let i = 0; i < 50 && !broker.published.some((p) => p.topic === `DATA/${board.mac}`); i++) await new Promise((r) => setTimeout(r, 50));
+  await until(() => broker.published.some((p) => p.topic === `DATA/${board.mac}`), 'DATA at the broker');
   assert.match(broker.published.find((p) => p.topic === `DATA/${board.mac}`)!.payload.toString(), /"students": \["Иванов И\.И"\]/);
 
   const again = await runCli(['deploy', '--port', port, '--json'], { cwd: project, serialBinding: VirtualBinding });
@@ -74,18 +75,16 @@ test('monitor: shows the REPL, sends keys, logs with timestamps, hard-resets wit
   await board.waitForLine(/\[mpy-iot\] INFO app/, 10_000);
   const keys = new PassThrough();
   let output = '';
-  const running = runCli(['monitor', '--port', port, '--timestamps', '--log', 'serial.log'], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t) });
-  const until = async (pattern: RegExp): Promise<void> => {
-    for (let i = 0; i < 100 && !pattern.test(output); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.match(output, pattern);
-  };
-  await new Promise((r) => setTimeout(r, 300));
+  let notes = '';
+  const running = runCli(['monitor', '--port', port, '--timestamps', '--log', 'serial.log'], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t), onStderr: (t) => (notes += t) });
+  const shown = (pattern: RegExp): Promise<void> => until(() => pattern.test(output), `${pattern} on the monitor`);
+  await until(() => /connected to/.test(notes), 'monitor connected');
   keys.write('\x03');
-  await until(/>>> /);
+  await shown(/>>> /);
   keys.write('print(6 * 7)\r');
-  await until(/\[\d\d:\d\d:\d\d\.\d{3}\] 42/);
+  await shown(/\[\d\d:\d\d:\d\d\.\d{3}\] 42/);
   keys.write('\x14r');
-  await until(/42[\s\S]*boot=power_on/); // an ESP32 reports the EN pin as a power-on reset
+  await shown(/42[\s\S]*boot=power_on/); // an ESP32 reports the EN pin as a power-on reset
   keys.write('\x1d');
   const run = await running;
   assert.equal(run.code, 0, run.stderr);
@@ -98,10 +97,12 @@ test('monitor with stdin that is not a terminal (CI, background, </dev/null): ke
   const keys = new PassThrough();
   keys.end(); // no keys will ever come
   const stop = new AbortController();
-  const running = runCli(['monitor', '--port', port, '--log', 'ci.log'], { cwd: project, serialBinding: VirtualBinding, stdin: keys, interrupt: stop.signal });
-  await new Promise((r) => setTimeout(r, 500));
+  let notes = '';
+  const running = runCli(['monitor', '--port', port, '--log', 'ci.log'], { cwd: project, serialBinding: VirtualBinding, stdin: keys, interrupt: stop.signal, onStderr: (t) => (notes += t) });
+  await until(() => /connected to/.test(notes), 'monitor connected');
   board.hardReset(); // the program starts again and prints its banner: it must reach the log
-  for (let i = 0; i < 100 && !/INFO app/.test(existsSync(path.join(project, 'ci.log')) ? readFileSync(path.join(project, 'ci.log'), 'utf8') : ''); i++) await new Promise((r) => setTimeout(r, 50));
+  const log = (): string => (existsSync(path.join(project, 'ci.log')) ? readFileSync(path.join(project, 'ci.log'), 'utf8') : '');
+  await until(() => /INFO app/.test(log()), 'the banner in ci.log').catch(() => undefined); // asserted below, with the log
   stop.abort();
   const run = await running;
   assert.equal(run.code, 130, run.stderr);
@@ -113,7 +114,7 @@ test('run: builds, deploys and opens the monitor in one go', async () => {
   const keys = new PassThrough();
   let output = '';
   const running = runCli(['run', '--port', port], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t) });
-  for (let i = 0; i < 200 && !/\[mpy-iot\] INFO app/.test(output); i++) await new Promise((r) => setTimeout(r, 50));
+  await until(() => /\[mpy-iot\] INFO app/.test(output), 'the app banner on the monitor').catch(() => undefined); // asserted below
   assert.match(output, /built 1 device/);
   assert.match(output, /\[mpy-iot\] INFO app mpy-iot .* name=solo/);
   keys.write('\x1d');
@@ -124,14 +125,16 @@ test('monitor reconnects when the port goes away and comes back (a board unplugg
   const { project, board, port } = await boardOnPort('plug');
   const keys = new PassThrough();
   let output = '';
-  const running = runCli(['monitor', '--port', port], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t) });
-  await new Promise((r) => setTimeout(r, 300));
+  let notes = '';
+  const running = runCli(['monitor', '--port', port], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t), onStderr: (t) => (notes += t) });
+  const connections = (): number => notes.split('connected to').length - 1;
+  await until(() => connections() === 1, 'monitor connected');
   removeVirtualPort(port);
-  await new Promise((r) => setTimeout(r, 300));
+  await until(() => /disconnected; waiting/.test(notes), 'monitor saw the unplug');
   createVirtualPort(port, boardFarEnd(board));
-  await new Promise((r) => setTimeout(r, 1200));
+  await until(() => connections() === 2, 'monitor connected again');
   keys.write('print("back again")\r');
-  for (let i = 0; i < 60 && !/back again\r?\n/.test(output.replace(/print\("back again"\)/, '')); i++) await new Promise((r) => setTimeout(r, 50));
+  await until(() => /back again\r?\n/.test(output.replace(/print\("back again"\)/, '')), 'the answer after the reconnect').catch(() => undefined); // asserted below
   keys.write('\x1d');
   const run = await running;
   assert.equal(run.code, 0, run.stderr);

@@ -13,10 +13,10 @@ export interface CliRun {
   json<T = Record<string, unknown>>(): T;
 }
 
-/** `interrupt`: aborting it acts as Ctrl-C for commands that run until interrupted. `onStdout` sees output as it comes. */
+/** `interrupt`: aborting it acts as Ctrl-C for commands that run until interrupted. `onStdout`/`onStderr` see output as it comes. */
 export async function runCli(
   args: string[],
-  options: { cwd: string; env?: NodeJS.ProcessEnv; isTTY?: boolean; interrupt?: AbortSignal; onStdout?: (text: string) => void } & Pick<CliIo, 'stdin' | 'serialBinding'>,
+  options: { cwd: string; env?: NodeJS.ProcessEnv; isTTY?: boolean; interrupt?: AbortSignal; onStdout?: (text: string) => void; onStderr?: (text: string) => void } & Pick<CliIo, 'stdin' | 'serialBinding'>,
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -25,7 +25,10 @@ export async function runCli(
       stdout += t;
       options.onStdout?.(t);
     },
-    stderr: (t) => (stderr += t),
+    stderr: (t) => {
+      stderr += t;
+      options.onStderr?.(t);
+    },
     cwd: options.cwd,
     env: options.env ?? {},
     isTTY: options.isTTY ?? false,
