@@ -3,6 +3,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAedes } from '../helpers/brokers.ts';
 import { labProjectJson, runCli, tempDir } from '../helpers/cli.ts';
+import { until } from '../helpers/until.ts';
 
 test('result -g with a group not on the roster: refused (exit 2) with did-you-mean, nothing published; --any-group publishes', async () => {
   const broker = await startAedes();
@@ -18,7 +19,7 @@ test('result -g with a group not on the roster: refused (exit 2) with did-you-me
   assert.equal(anyway.code, 0, anyway.stderr);
   const right = await runCli(['result', '-g', 'БАГ-18-01', '-m', 'зачтено', '-b', broker.url], { cwd: project });
   assert.equal(right.code, 0, right.stderr);
-  for (let i = 0; i < 40 && broker.published.filter((p) => p.topic === 'RESULT').length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+  await until(() => broker.published.filter((p) => p.topic === 'RESULT').length >= 2, 'two RESULTs at the broker');
   assert.deepEqual(broker.published.filter((p) => p.topic === 'RESULT').map((p) => (JSON.parse(p.payload.toString()) as { group: string }).group), ['БАГ-18-1', 'БАГ-18-01']);
 });
 

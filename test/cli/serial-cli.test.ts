@@ -102,7 +102,7 @@ test('monitor with stdin that is not a terminal (CI, background, </dev/null): ke
   await until(() => /connected to/.test(notes), 'monitor connected');
   board.hardReset(); // the program starts again and prints its banner: it must reach the log
   const log = (): string => (existsSync(path.join(project, 'ci.log')) ? readFileSync(path.join(project, 'ci.log'), 'utf8') : '');
-  await until(() => /INFO app/.test(log()), 'the banner in ci.log').catch(() => undefined); // asserted below, with the log
+  await until(() => /INFO app/.test(log()), 'the banner in ci.log');
   stop.abort();
   const run = await running;
   assert.equal(run.code, 130, run.stderr);
@@ -114,7 +114,7 @@ test('run: builds, deploys and opens the monitor in one go', async () => {
   const keys = new PassThrough();
   let output = '';
   const running = runCli(['run', '--port', port], { cwd: project, serialBinding: VirtualBinding, stdin: keys, onStdout: (t) => (output += t) });
-  await until(() => /\[mpy-iot\] INFO app/.test(output), 'the app banner on the monitor').catch(() => undefined); // asserted below
+  await until(() => /\[mpy-iot\] INFO app/.test(output), 'the app banner on the monitor');
   assert.match(output, /built 1 device/);
   assert.match(output, /\[mpy-iot\] INFO app mpy-iot .* name=solo/);
   keys.write('\x1d');
@@ -134,7 +134,7 @@ test('monitor reconnects when the port goes away and comes back (a board unplugg
   createVirtualPort(port, boardFarEnd(board));
   await until(() => connections() === 2, 'monitor connected again');
   keys.write('print("back again")\r');
-  await until(() => /back again\r?\n/.test(output.replace(/print\("back again"\)/, '')), 'the answer after the reconnect').catch(() => undefined); // asserted below
+  await until(() => /back again\r?\n/.test(output.replace(/print\("back again"\)/, '')), 'the answer after the reconnect');
   keys.write('\x1d');
   const run = await running;
   assert.equal(run.code, 0, run.stderr);

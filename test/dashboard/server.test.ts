@@ -10,6 +10,7 @@ import { loadProject } from '../../tools/config/index.ts';
 import { startDashboard, type Dashboard } from '../../tools/dashboard/server.ts';
 import { startAedes, type TestBroker } from '../helpers/brokers.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
+import { until } from '../helpers/until.ts';
 
 const project = (brokerUrl: string): string =>
   tempDir({
@@ -106,7 +107,7 @@ describe('dashboard server', () => {
     await listener.subscribeAsync('RESULT');
     const ok = await post(d, { action: 'result', device: 'team-1' }, { 'X-Dashboard-Token': 'class-secret-42' });
     assert.equal(ok.status, 200, await ok.clone().text());
-    for (let i = 0; i < 50 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await until(() => heard.length > 0, 'the RESULT heard');
     await listener.endAsync();
     const result = JSON.parse(heard[0]!) as Record<string, unknown>;
     assert.equal(result.device, 'team-1');

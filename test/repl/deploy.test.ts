@@ -11,6 +11,7 @@ import { DeviceError } from '../../tools/errors.ts';
 import { startAedes } from '../helpers/brokers.ts';
 import { boardTransport } from '../helpers/boardTransport.ts';
 import { bootBoard, buildLab } from '../helpers/sim.ts';
+import { until } from '../helpers/until.ts';
 
 test('deploy to a blank board, incremental re-deploy, and a cut upload that leaves main.py intact', async () => {
   const broker = await startAedes();
@@ -31,7 +32,7 @@ test('deploy to a blank board, incremental re-deploy, and a cut upload that leav
   assert.equal(first.encoding, 'deflate');
   await repl.restartProgram();
   await board.waitForLine(/telemetry sent/, 15_000);
-  for (let i = 0; i < 50 && !broker.published.some((p) => p.topic === `DATA/${board.mac}`); i++) await new Promise((r) => setTimeout(r, 50));
+  await until(() => broker.published.some((p) => p.topic === `DATA/${board.mac}`), 'DATA at the broker');
   const payload = broker.published.find((p) => p.topic === `DATA/${board.mac}`);
   assert.ok(payload, 'telemetry reached the broker');
   assert.match(payload.payload.toString('utf8'), /^\{"temperature": [\d.]+, "students": \["Иванов И\.И"\], "group": "БАГ-18-01"\}$/);

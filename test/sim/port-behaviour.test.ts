@@ -9,6 +9,7 @@ import type { VirtualBoard } from '../../tools/sim/board.ts';
 import { boardTransport } from '../helpers/boardTransport.ts';
 import { startAedes } from '../helpers/brokers.ts';
 import { bootBoard, buildLab } from '../helpers/sim.ts';
+import { until } from '../helpers/until.ts';
 
 interface Port {
   board: 'esp32' | 'esp8266';
@@ -268,7 +269,7 @@ s.setblocking(True)
 s.write(pkt + b'padding', len(pkt))
 s.write(b'\\xe0\\x00')
 s.close()`);
-      for (let i = 0; i < 40 && !broker.published.some((m) => m.topic === 'spec/test'); i++) await new Promise((r) => setTimeout(r, 50));
+      await until(() => broker.published.some((m) => m.topic === 'spec/test'), 'spec/test at the broker');
       assert.equal(broker.published.find((m) => m.topic === 'spec/test')?.payload.toString(), '21.5');
     });
 
