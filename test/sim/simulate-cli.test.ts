@@ -11,7 +11,7 @@ test('simulate runs the build against --broker, streams console lines and summar
   // The project names a broker nobody listens on; --broker sends the boards to the test's broker.
   const dir = tempDir({ 'mpy-iot.json': labProjectJson({ devices: [{ name: 'team-1', telemetry: { students: ['Иванов И.И'], group: 'БАГ-18-01', intervalSeconds: 1 } }, { name: 'team-2', board: 'esp8266', telemetry: { students: ['B'], group: 'G2', sensor: 'simulated', intervalSeconds: 1 } }] }) });
   assert.equal((await runCli(['build'], { cwd: dir })).code, 0);
-  const run = await runCli(['simulate', '--duration', '3s', '--broker', broker.url, '--jsonl'], { cwd: dir });
+  const run = await runCli(['simulate', '--duration', '6s', '--broker', broker.url, '--jsonl'], { cwd: dir });
   assert.equal(run.code, 0, run.stderr);
   const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; board?: string; line?: string; boards?: { board: string; telemetry: number }[] });
   for (const name of ['team-1', 'team-2']) {
