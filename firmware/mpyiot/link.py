@@ -44,13 +44,23 @@ def mqtt(s, birth):
     c.set_last_will(s.status, s.off, s.retain, q)
     info("mqtt", "connecting to %s:%d as %s" % (cfg.MQTT_HOST, cfg.MQTT_PORT, s.cid.decode()))
     c.connect(True)
+    n = 0
     for t in s.topics:
-        c.subscribe(t, q)
+        # A broker whose ACL refuses one topic (SUBACK 0x80) leaves the session up: telemetry
+        # still flows, and a reconnect would only be refused again.
+        try:
+            c.subscribe(t, q)
+            n += 1
+        except Exception as e:
+            if not (e.args and e.args[0] == 0x80):
+                raise
+            warn("mqtt", "broker refused the subscription to %s (its ACL?); carrying on without it"
+                 % t.decode())
     s.connects += 1
     s.connected = True
     # The client id lets watchers tell when two boards share one (the broker kicks them in turn).
     s.publish(s.status, birth(), None, s.retain)
-    info("mqtt", "connected, subscribed to %d topics" % len(s.topics))
+    info("mqtt", "connected, subscribed to %d topics" % n)
 
 
 def connect(app):

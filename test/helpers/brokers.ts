@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Aedes, type PublishPacket } from 'aedes';
+import { Aedes, type AedesOptions, type PublishPacket } from 'aedes';
 import mqtt, { type MqttClient } from 'mqtt';
 import { tempDir } from './cli.ts';
 
@@ -24,12 +24,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startAedes(port?: number): Promise<TestBroker> {
+/** Aedes on 127.0.0.1; `options` go to the broker (e.g. authorizeSubscribe, as a class broker's ACL). */
+export async function startAedes(port?: number, options: AedesOptions = {}): Promise<TestBroker> {
   const published: TestBroker['published'] = [];
   let server: net.Server;
   let broker: Aedes;
   const listen = async (p: number): Promise<number> => {
-    broker = await Aedes.createBroker();
+    broker = await Aedes.createBroker(options);
     broker.on('publish', (packet: PublishPacket, client) => {
       if (client) published.push({ topic: packet.topic, payload: Buffer.from(packet.payload as Buffer), clientId: client.id });
     });
