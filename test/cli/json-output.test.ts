@@ -9,6 +9,7 @@ import { publishOnce } from '../../tools/harness/index.ts';
 import { startAedes } from '../helpers/brokers.ts';
 import { labProjectJson, runCli, tempDir, type CliRun } from '../helpers/cli.ts';
 import { bootBoard, buildLab } from '../helpers/sim.ts';
+import { until } from '../helpers/until.ts';
 
 const ISO_UTC_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -118,10 +119,11 @@ test('watch and broker: --json is one summary document when stopped, --jsonl str
   after(() => broker.stop());
   const watchRun = async (flag: string): Promise<CliRun> => {
     const stop = new AbortController();
-    const running = runCli(['watch', '-b', broker.url, '-t', 'DATA/#', flag], { cwd: tempDir(), interrupt: stop.signal });
-    await new Promise((r) => setTimeout(r, 800));
+    let [stdout, stderr] = ['', ''];
+    const running = runCli(['watch', '-b', broker.url, '-t', 'DATA/#', flag], { cwd: tempDir(), interrupt: stop.signal, onStdout: (t) => (stdout += t), onStderr: (t) => (stderr += t) });
+    await until(() => /: connected/.test(stderr), 'watch subscribed');
     await publishOnce({ url: broker.url, topic: 'DATA/aabbccddeeff', payload: JSON.stringify({ temperature: 21.5, students: ['A'], group: 'G', measuredAt: 1700000000000 }) });
-    await new Promise((r) => setTimeout(r, 500));
+    if (flag === '--jsonl') await until(() => stdout.includes('DATA/aabbccddeeff'), 'the message streamed');
     stop.abort();
     return running;
   };
@@ -140,8 +142,9 @@ test('watch and broker: --json is one summary document when stopped, --jsonl str
 
   const brokerRun = async (flag: string): Promise<CliRun> => {
     const stop = new AbortController();
-    const running = runCli(['broker', '--port', '0', flag], { cwd: tempDir(), interrupt: stop.signal });
-    await new Promise((r) => setTimeout(r, 500));
+    let said = '';
+    const running = runCli(['broker', '--port', '0', flag], { cwd: tempDir(), interrupt: stop.signal, onStdout: (t) => (said += t), onStderr: (t) => (said += t) });
+    await until(() => /listening/.test(said), 'broker listening');
     stop.abort();
     return running;
   };
@@ -170,7 +173,8 @@ test('simulate and monitor: --json is one summary document, --jsonl one event pe
   assert.equal(simulated.code, 0, simulated.stderr);
   const summary = oneDocument(simulated, 'simulate --json');
   assert.deepEqual((summary.boards as { board: string }[]).map((b) => b.board), ['team-1']);
-  const streamed = await runCli(['simulate', '--duration', '2s', '--jsonl'], { cwd: project });
+  // Long enough for a board to boot, join Wi-Fi (LED) and print on a loaded host, not only a quiet one.
+  const streamed = await runCli(['simulate', '--duration', '4s', '--jsonl'], { cwd: project });
   const events = jsonLines(streamed, 'simulate --jsonl');
   assert.ok(events.some((e) => e.type === 'console' && e.board === 'team-1'));
   assert.ok(events.some((e) => e.type === 'led'), 'LED events carry the same timestamp format');
@@ -185,9 +189,13 @@ test('simulate and monitor: --json is one summary document, --jsonl one event pe
   });
   const monitorRun = async (flag: string): Promise<CliRun> => {
     const stop = new AbortController();
-    const running = runCli(['monitor', '--port', port, flag], { cwd: project, serialBinding: VirtualBinding, stdin: new PassThrough(), interrupt: stop.signal });
+    let [stdout, stderr] = ['', ''];
+    const running = runCli(['monitor', '--port', port, flag], { cwd: project, serialBinding: VirtualBinding, stdin: new PassThrough(), interrupt: stop.signal, onStdout: (t) => (stdout += t), onStderr: (t) => (stderr += t) });
+    await until(() => /connected to/.test(stderr), 'monitor connected');
+    // Two lines printed since it connected: the first has crossed the serial link by the second.
     await board.waitForLine(/telemetry/, 15_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    await board.waitForLine(/telemetry/, 15_000);
+    if (flag === '--jsonl') await until(() => /\[mpy-iot\]/.test(stdout), 'a console line streamed');
     stop.abort();
     return running;
   };
