@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBroker } from '../broker/index.ts';
 import { loadProject } from '../config/index.ts';
-import { evaluate, gradeTeams, publishAll, resultPayload, sendCommand, startWatch, topicFilter } from '../harness/index.ts';
+import { evaluate, gradeTeams, publishAll, resultPayload, sendCommand, startWatch, topicFilter, type Snapshot } from '../harness/index.ts';
 import { demoProject } from '../init/demo.ts';
 import { buildProject } from '../render/build.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
@@ -58,7 +58,12 @@ export const demoCommand = defineCommand<DemoArgs>({
         if (out.verbose && !out.json) board.on('console', (l) => out.note(c.dim(`${board.name.padEnd(6)} │ ${l.line}`)));
       });
       stopFleet = fleet.stop;
-      step(`started ${fleet.boards.length} virtual boards; watching for ${formatDuration(durationMs)}`);
+      step(`started ${fleet.boards.length} virtual boards`);
+      // The watching starts once every board is connected and subscribed (its birth, or telemetry):
+      // booting three interpreters takes seconds on a slow or busy computer, and a ping sent before
+      // team-1 listens would fail the demo. A board still silent after this is judged silent.
+      const upInMs = await boardsUp(() => watch.snapshot(), project.devices.map((d) => d.name), BOARDS_UP_TIMEOUT_MS);
+      step(`${upInMs === null ? `not every board up after ${formatDuration(BOARDS_UP_TIMEOUT_MS)}` : `boards up in ${formatDuration(upInMs)}`}; watching for ${formatDuration(durationMs)}`);
 
       await sleep(durationMs / 2);
       const team1 = project.devices[0]!;
@@ -100,3 +105,20 @@ export const demoCommand = defineCommand<DemoArgs>({
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How long the demo waits for its boards to come up before it watches them anyway. */
+const BOARDS_UP_TIMEOUT_MS = 60_000;
+
+/** Resolves with how long it took until every named device was online or had sent telemetry; null after `timeoutMs`. */
+async function boardsUp(snapshot: () => Snapshot, devices: string[], timeoutMs: number): Promise<number | null> {
+  const started = Date.now();
+  const up = (): boolean => {
+    const rows = snapshot().devices;
+    return devices.every((name) => rows.some((r) => r.device === name && (r.status === 'online' || r.messages > 0)));
+  };
+  while (!up()) {
+    if (Date.now() - started > timeoutMs) return null;
+    await sleep(100);
+  }
+  return Date.now() - started;
+}
