@@ -8,6 +8,7 @@ import { startBroker, type RunningBroker } from '../../tools/broker/index.ts';
 import type { VirtualBoard } from '../../tools/sim/board.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { bootBoard, buildLab } from '../helpers/sim.ts';
+import { until } from '../helpers/until.ts';
 
 const SECRET = 'wonderland-42';
 
@@ -115,6 +116,8 @@ describe('presence where births are not retained (IoT Core): a ping round', () =
   });
 
   test('a board that was up before is online at once, from its answer to the ping', async () => {
+    // Just after a send the next is 5 s away on the board's schedule, however slow the host was to get here.
+    await board.waitForLine(/telemetry sent/, 15_000);
     const run = await runCli(['verify', '--duration', '1500ms', '--json'], { cwd: project });
     const doc = run.json<{ devices: { device: string; stats: { status: string; messages: number } | null }[] }>();
     const row = doc.devices.find((d) => d.device === 'team-1');
@@ -132,9 +135,9 @@ test('watch on a terminal stays small for a class of 32: one short line per boar
     const frames: string[] = [];
     const watching = runCli(['watch', '--no-color'], { cwd: dir, isTTY: true, interrupt: stop.signal, onStdout: (t) => t.startsWith('\x1b[2J') && frames.push(t) });
     const sender = await (await import('mqtt')).default.connectAsync(broker.url);
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => frames.length > 0, 'a first frame (watch subscribed)');
     await sender.publishAsync('DATA/240ac4000007', JSON.stringify({ temperature: 23.4, students: ['Студент 7'], group: 'БАГ-18-01' }));
-    await new Promise((r) => setTimeout(r, 2200));
+    await until(() => /team-7 \(240ac4000007\)/.test(frames.at(-1) ?? ''), 'a frame with team-7 heard');
     await sender.endAsync();
     stop.abort();
     await watching;
