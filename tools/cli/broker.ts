@@ -121,7 +121,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
     const broker = await startBroker(options);
     const startClassDashboard = (url: string, port: number, allowCommands: boolean): ReturnType<typeof openDashboard> => {
       const project = optionalProject(args.project, io.cwd, io.env, out);
-      const connection = brokerConnection({}, project, out, url);
+      const connection = brokerConnection({}, project, out, { cwd: io.cwd, fallbackUrl: url });
       if (pageAccount) connection.mqttOptions = { ...connection.mqttOptions, ...pageAccount };
       return openDashboard({ url: connection.url, mqttOptions: connection.mqttOptions, devices: project?.devices ?? [], topics: project ? [] : ['DATA/+'], language: project?.project.grading?.language ?? 'en', port, allowCommands }, out);
     };

@@ -27,7 +27,7 @@ export const configCommand = defineCommand<ConfigArgs>({
     const timeoutMs = parseDuration(a.timeout, '--timeout');
     const project = optionalProject(a.project, io.cwd, io.env, out);
     const target = deviceTarget(project, a.device);
-    const broker = brokerConnection(a, project, out, target.device.mqtt.url);
+    const broker = brokerConnection(a, project, out, { cwd: io.cwd, fallbackUrl: target.device.mqtt.url });
     const { id, state } = await pushConfig({ url: broker.url, mqttOptions: broker.mqttOptions, stateTopic: target.stateTopic, configTopic: target.configTopic, values, timeoutMs });
     const ok = state.config?.ok === true;
     if (out.json) {

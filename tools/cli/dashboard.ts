@@ -94,7 +94,7 @@ export const dashboardCommand = defineCommand<DashboardArgs>({
       throw new InputError('--token: use at least 8 printable characters without spaces', [], { hint: 'or leave it out: --allow-commands with --host makes one up' });
     }
     const project = optionalProject(args.project, io.cwd, io.env, out);
-    const broker = brokerConnection(args, project, out);
+    const broker = brokerConnection(args, project, out, { cwd: io.cwd });
     const schemaPath = payloadSchema(args.schema, project, io.cwd);
     const dashboard = await openDashboard({
       url: broker.url,

@@ -45,7 +45,7 @@ export const gradeCommand = defineCommand<GradeArgs>({
     const maxInvalid = parseCount(a['max-invalid'], '--max-invalid', 0);
     const project = loadProject({ project: a.project, cwd: io.cwd, env: io.env });
     out.redactor.absorb(project.redactor);
-    const broker = brokerConnection(a, project, out);
+    const broker = brokerConnection(a, project, out, { cwd: io.cwd });
     const plan = gradingPlan(project.devices, { ...(durationMs === undefined ? {} : { durationMs }), ...(minMessages === undefined ? {} : { minMessages }) });
     const schemaPath = payloadSchema(a.schema, project, io.cwd);
     out.note(out.color.dim(`listening to the class on ${broker.shown} for ${formatDuration(plan.durationMs)}…`));

@@ -8,6 +8,7 @@ import { checkBrokerUrl } from '../shared/brokerUrl.ts';
 import { collisionReason, deviceLabel, safeUrl, type DeviceStats, type MqttOptions, type Snapshot, type Verdict } from '../harness/index.ts';
 import type { Output } from './io.ts';
 import { table } from './table.ts';
+import { readTlsFiles, tlsOptions, type TlsArgs } from './tlsOptions.ts';
 
 /** The project when there is one (watch/verify also work on bare --topic and --broker). */
 export function optionalProject(projectArg: string | undefined, cwd: string, env: NodeJS.ProcessEnv, out: Output): LoadedProject | null {
@@ -30,7 +31,7 @@ export function brokerUrl(explicit: string | undefined, project: LoadedProject |
   throw new InputError(`the project's devices use ${urls.length} brokers (${urls.join(', ')})`, [], { hint: 'pass --broker to pick one' });
 }
 
-export interface BrokerArgs {
+export interface BrokerArgs extends TlsArgs {
   broker?: string | undefined;
   username?: string | undefined;
   password?: string | undefined;
@@ -43,16 +44,25 @@ export interface BrokerConnection {
   mqttOptions: MqttOptions;
 }
 
-/** -b/-u/-P as mosquitto_sub takes them; -u/-P default to the URL's, then to the project's credentials. */
+/**
+ * -b/-u/-P and --cafile/--cert/--key as mosquitto_sub takes them; -u/-P default to the URL's, then to
+ * the project's credentials. TLS files never come from the project by themselves: a CA given to
+ * mqtt.js replaces the system's, which would break a broker with a public certificate.
+ */
 export const brokerOptions = (y: import('yargs').Argv): import('yargs').Argv =>
-  y
-    .option('broker', { alias: 'b', type: 'string', requiresArg: true, describe: "Broker URL (default: the project's)" })
-    .option('username', { alias: 'u', type: 'string', requiresArg: true, describe: "MQTT user name (default: the project's mqtt.username)" })
-    .option('password', { alias: 'P', type: 'string', requiresArg: true, describe: "MQTT password (default: the project's mqtt.password; never printed)" });
+  tlsOptions(
+    y
+      .option('broker', { alias: 'b', type: 'string', requiresArg: true, describe: "Broker URL (default: the project's)" })
+      .option('username', { alias: 'u', type: 'string', requiresArg: true, describe: "MQTT user name (default: the project's mqtt.username)" })
+      .option('password', { alias: 'P', type: 'string', requiresArg: true, describe: "MQTT password (default: the project's mqtt.password; never printed)" }),
+  );
 
-/** Where and as whom teacher commands connect; every credential is handed to the output redactor. */
-export function brokerConnection(args: BrokerArgs, project: LoadedProject | null, out: Output, fallbackUrl?: string): BrokerConnection {
-  const url = brokerUrl(args.broker !== undefined ? checkBrokerUrl(args.broker, '--broker') : fallbackUrl, project);
+/**
+ * Where and as whom teacher commands connect; every credential is handed to the output redactor.
+ * `cwd`: where --cafile/--cert/--key paths start; `fallbackUrl`: the broker when there is no -b.
+ */
+export function brokerConnection(args: BrokerArgs, project: LoadedProject | null, out: Output, where: { cwd: string; fallbackUrl?: string | undefined }): BrokerConnection {
+  const url = brokerUrl(args.broker !== undefined ? checkBrokerUrl(args.broker, '--broker') : where.fallbackUrl, project);
   let inUrl = { username: '', password: '' };
   try {
     const u = new URL(url);
@@ -68,6 +78,7 @@ export function brokerConnection(args: BrokerArgs, project: LoadedProject | null
   const mqttOptions: MqttOptions = {};
   if (username !== undefined) mqttOptions.username = username;
   if (password !== undefined) mqttOptions.password = password;
+  Object.assign(mqttOptions, readTlsFiles(args, url, where.cwd, out));
   return { url, shown: safeUrl(url), mqttOptions };
 }
 

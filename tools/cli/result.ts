@@ -51,7 +51,7 @@ export const resultCommand = defineCommand<ResultArgs>({
     // eslint-disable-next-line no-control-regex
     if (a.group !== undefined && /[\u0000-\u001f\u007f]/.test(a.group)) throw new InputError(`--group ${JSON.stringify(a.group)}: must not contain control characters (newline, tab, NUL…)`, [], { hint: 'give the group as the roster writes it, e.g. -g БАГ-18-01' });
     if (a.group !== undefined && !a['any-group']) checkGroup(a.group, project, out);
-    const broker = brokerConnection(a, project, out);
+    const broker = brokerConnection(a, project, out, { cwd: io.cwd });
     let address: { group?: string; device?: string; students?: string[] } = a.group === undefined ? {} : { group: a.group };
     if (a.device !== undefined) {
       const device = project?.devices.find((d) => d.name === a.device);

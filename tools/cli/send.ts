@@ -44,7 +44,7 @@ export const sendCommandCli = defineCommand<SendArgs>({
     const project = optionalProject(a.project, io.cwd, io.env, out);
     const device = project?.devices.find((d) => d.name === a.device || d.identity.deviceId === a.device);
     if (project && !device) throw unknownDevice(a.device, project);
-    const broker = brokerConnection(a, project, out, device?.mqtt.url);
+    const broker = brokerConnection(a, project, out, { cwd: io.cwd, fallbackUrl: device?.mqtt.url });
     const trip = await sendCommand({
       url: broker.url,
       mqttOptions: broker.mqttOptions,

@@ -23,7 +23,7 @@ export const stateCommand = defineCommand<StateArgs>({
     const timeoutMs = parseDuration(a.timeout, '--timeout');
     const project = optionalProject(a.project, io.cwd, io.env, out);
     const target = deviceTarget(project, a.device);
-    const broker = brokerConnection(a, project, out, target.device.mqtt.url);
+    const broker = brokerConnection(a, project, out, { cwd: io.cwd, fallbackUrl: target.device.mqtt.url });
     const state = await readState({ url: broker.url, mqttOptions: broker.mqttOptions, stateTopic: target.stateTopic, commandTopic: target.commandTopic, timeoutMs });
     if (out.json) return out.document({ ok: true, device: target.device.name, stateTopic: target.stateTopic, state });
     out.line(`${out.color.bold(target.device.name)} ${out.color.dim(`(${target.stateTopic})`)}`);

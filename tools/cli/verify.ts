@@ -36,6 +36,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       .option('merge', { type: 'string', array: true, requiresArg: true, describe: 'Judge the fleet from these --share verifiers\' JSON reports (counts summed per board) instead of listening' })
       .example('$0 verify --duration 30s --min-messages 3', 'Every project device sends 3 valid payloads within 30 s')
       .example('$0 verify --expect-devices 12 --report junit.xml --report report.json', 'A classroom of 12, with reports for CI')
+      .example('$0 verify -b mqtts://127.0.0.1:8883 --cafile certs/ca.pem --cert certs/registries/reg-1.pem --key certs/registries/reg-1.key', 'On a broker that wants a client certificate: log in with the registry\'s (mpy-iot certs registry reg-1)')
       .example('$0 verify --share v --report part1.json', 'One of several verifiers splitting the stream (MQTT 5 $share/v/…)')
       .example('$0 verify --merge part1.json part2.json --expect-devices 300', 'The fleet verdict from their reports'),
   async run(args, { io, out }) {
@@ -77,7 +78,7 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       return merged.passed ? ExitCode.ok : ExitCode.verificationFailed;
     }
     const project = optionalProject(args.project, io.cwd, io.env, out);
-    const broker = brokerConnection(args, project, out);
+    const broker = brokerConnection(args, project, out, { cwd: io.cwd });
     const schemaPath = payloadSchema(args.schema, project, io.cwd);
     out.note(out.color.dim(`verifying on ${broker.shown} for ${args.duration}…`));
     const result = await verify({

@@ -20,11 +20,12 @@ export const watchCommand = defineCommand<HarnessArgs>({
     jsonlOption(harnessOptions(y))
       .example('$0 watch', "Live table of the project's devices on its broker")
       .example('$0 watch -b mqtt://127.0.0.1:1883 -t "DATA/#"', 'Any DATA/ traffic, without a project')
+      .example('$0 watch -b mqtts://mqtt.cloud.yandex.net:8883 --cafile certs/yandex-root-ca.pem --cert certs/registries/reg-1.pem --key certs/registries/reg-1.key', 'Yandex IoT Core: read the devices\' events as the registry (its certificate)')
       .example('$0 watch --jsonl', 'One JSON line per received message, as it arrives')
       .example('$0 watch --json', 'The per-device snapshot as one JSON document when stopped (Ctrl-C)'),
   async run(args, { io, out }) {
     const project = optionalProject(args.project, io.cwd, io.env, out);
-    const broker = brokerConnection(args, project, out);
+    const broker = brokerConnection(args, project, out, { cwd: io.cwd });
     const url = broker.shown;
     const schemaPath = payloadSchema(args.schema, project, io.cwd);
     const watch = startWatch({

@@ -40,6 +40,41 @@ export function refuseNonMqtt(client: MqttClient, fail: (error: Error) => void):
   });
 }
 
+/** Node's codes for a broker certificate this client does not trust (no --cafile, or another CA's). */
+const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE']);
+
+const CLIENT_CERT_HINT = 'pass a client certificate the broker trusts and its key: --cert FILE --key FILE (a registry\'s, made by `mpy-iot certs registry <id>`: --cert certs/registries/<id>.pem --key certs/registries/<id>.key)';
+
+/**
+ * A TLS handshake failure in words an operator can act on (OpenSSL's own text, with its source
+ * file and line, stays in the cause for --verbose); null when the error is not TLS's.
+ */
+export function tlsFailure(error: unknown): { reason: string; hint: string } | null {
+  const code = String((error as { code?: unknown } | undefined)?.code ?? '');
+  const said = (error as Error | undefined)?.message?.split('\n')[0] ?? '';
+  if (UNTRUSTED.has(code)) {
+    return { reason: `the broker's certificate is not signed by a CA this computer trusts (${code}: ${said})`, hint: "pass --cafile with the CA that signed the broker's certificate (a broker set up with `mpy-iot certs init`: --cafile certs/ca.pem)" };
+  }
+  if (code === 'CERT_HAS_EXPIRED') return { reason: `the broker's certificate has expired (${said})`, hint: "renew the broker's certificate (`mpy-iot certs init --force` for a class broker), or check this computer's clock" };
+  if (code === 'CERT_NOT_YET_VALID') return { reason: `the broker's certificate is not valid yet (${said})`, hint: "check this computer's clock" };
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return { reason: `the broker's certificate is not for this host name (${said})`, hint: 'connect by a name the certificate lists (`openssl x509 -in broker.pem -noout -ext subjectAltName`); for a class broker: `mpy-iot certs init --force --host <this name>`' };
+  }
+  if (!/^ERR_(SSL|TLS)_/.test(code)) return null;
+  // Alerts the broker sent: what it thinks of our client certificate (or its absence).
+  if (/ALERT_CERTIFICATE_REQUIRED$/.test(code)) return { reason: 'the broker wants a client certificate (it requires one on this port) and none was given', hint: CLIENT_CERT_HINT };
+  if (/ALERT_UNKNOWN_CA$/.test(code)) return { reason: 'the broker does not trust the CA that signed the client certificate (--cert)', hint: `give a certificate signed by the CA the broker trusts (its cafile); ${CLIENT_CERT_HINT}` };
+  if (/ALERT_CERTIFICATE_EXPIRED$/.test(code)) return { reason: 'the broker refused the client certificate (--cert): it has expired', hint: 'issue a new one (`mpy-iot certs registry <id> --force`) and register it where the broker checks certificates' };
+  if (/ALERT_(BAD_CERTIFICATE|CERTIFICATE_REVOKED|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED)$/.test(code)) {
+    return { reason: `the broker refused the client certificate (--cert): ${code.replace(/^.*ALERT_/, '').toLowerCase().replace(/_/g, ' ')}`, hint: CLIENT_CERT_HINT };
+  }
+  if (/ALERT_HANDSHAKE_FAILURE$/.test(code)) return { reason: 'the broker ended the handshake (handshake failure): it may require a client certificate, or TLS settings this client lacks', hint: CLIENT_CERT_HINT };
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG') {
+    return { reason: 'what answers on that port does not speak TLS', hint: 'use mqtt:// for a plain port, or the broker\'s TLS port (8883) with mqtts://' };
+  }
+  return { reason: `the handshake failed (${code}: ${said.replace(/^[0-9A-F]+:error:[0-9A-F]+:/, '').replace(/:\.\.\/deps\/.*$/, '')})`, hint: 'check the broker URL (mqtts://, port), --cafile, --cert and --key' };
+}
+
 /** Transport or CONNACK failure → DeviceError naming the broker, with a hint. */
 export function brokerError(error: unknown, url: string, doing = 'connect to'): DeviceError {
   const e = error as { code?: unknown } | undefined;
@@ -52,6 +87,8 @@ export function brokerError(error: unknown, url: string, doing = 'connect to'): 
       hint: 'something else (a web server?) listens on that port: check the host and port of the URL; MQTT brokers listen on 1883 (mqtts:// on 8883); `mpy-iot broker` starts one',
     });
   }
+  const tls = tlsFailure(error);
+  if (tls) return new DeviceError(`could not ${doing} ${where}: TLS: ${tls.reason}`, { cause: error, hint: tls.hint });
   const code = e?.code;
   let hint: string | undefined;
   if (code === 'ECONNREFUSED') hint = 'nothing accepts connections there: start a broker (`mpy-iot broker`) or check the URL and port';

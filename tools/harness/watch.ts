@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { DeviceError, InputError } from '../errors.ts';
-import { brokerError, isNotMqtt, refuseNonMqtt, safeUrl, toolClientId, type MqttOptions } from './client.ts';
+import { brokerError, isNotMqtt, refuseNonMqtt, safeUrl, tlsFailure, toolClientId, type MqttOptions } from './client.ts';
 import { TelemetryTracker, type TrackerOptions } from './tracker.ts';
 import type { DeviceStats, MessageResult, Snapshot } from './types.ts';
 
@@ -158,9 +158,10 @@ export class Watch extends EventEmitter<WatchEvents> {
   private fail(error: DeviceError): void {
     this.lastError = error;
     // A refused login will be refused again, and a first connection that finds nothing listening
-    // (or no such host) is a wrong URL or a broker not started: say so now, not after the timeout.
+    // (or no such host) is a wrong URL or a broker not started, and a TLS handshake that failed
+    // (untrusted broker, certificate required) fails the same way again: say so now, not after the timeout.
     const code = (error.cause as { code?: unknown } | undefined)?.code;
-    if (!this.subscribed && (code === 4 || code === 5 || code === 134 || code === 135 || code === 'ECONNREFUSED' || code === 'ENOTFOUND' || isNotMqtt(error))) {
+    if (!this.subscribed && (code === 4 || code === 5 || code === 134 || code === 135 || code === 'ECONNREFUSED' || code === 'ENOTFOUND' || isNotMqtt(error) || tlsFailure(error.cause) !== null)) {
       for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
     }
     if (this.listenerCount('error') > 0) this.emit('error', error);
