@@ -127,6 +127,14 @@ describe('operator commands with a client certificate on a certificate-only mosq
     assertNoKey(run.stdout + run.stderr);
   });
 
+  test("a registry certificate from another CA: exit 3, the broker does not trust its CA", async () => {
+    const other = tempDir();
+    for (const args of [['certs', 'init'], ['certs', 'registry', 'reg-1']]) assert.equal((await runCli(args, { cwd: other })).code, 0);
+    const run = await cli(['state', 'dev-1', ...broker, '--cafile', 'certs/ca.pem', '--cert', path.join(other, 'certs/registries/reg-1.pem'), '--key', path.join(other, 'certs/registries/reg-1.key')]);
+    assert.equal(run.code, 3, run.stdout + run.stderr);
+    assert.match(run.stderr, /TLS: the broker does not trust the CA that signed the client certificate \(--cert\)/);
+  });
+
   test('--cert without --key, a key that is not the certificate\'s, a swapped pair, a missing file: exit 2 naming the flag and file', async () => {
     const cases: [string[], RegExp][] = [
       [['--cert', 'certs/registries/reg-1.pem'], /--cert certs\/registries\/reg-1\.pem needs its private key: --key is missing[\s\S]*certs\/registries\/reg-1\.key/],
