@@ -1,7 +1,7 @@
 // The operator's commands on a broker that wants a certificate from everyone: Debian's mosquitto
 // with ONLY an mTLS listener (require_certificate, use_identity_as_username, an ACL in IoT Core's
 // shape where the registry reg-1 may read every device's events and state). Virtual boards publish
-// over mTLS; `verify`/`state` log in with the registry's certificate (--cafile/--cert/--key), and
+// over mTLS; `verify`/`watch`/`state` log in with the registry's certificate (--cafile/--cert/--key), and
 // without it they say what is missing (exit 3) or which flag is wrong (exit 2).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { VirtualBoard } from '../../tools/sim/board.ts';
 import { freePort, hasMosquitto } from '../helpers/brokers.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
+import { until } from '../helpers/until.ts';
 import { bootOn, makeIotCoreFleet, type IotCoreFleet } from './fleet.ts';
 
 // %u is the certificate's CN (use_identity_as_username): a device's id, or the registry's.
@@ -39,7 +40,7 @@ describe('operator commands with a client certificate on a certificate-only mosq
   let registryKeyLines: string[];
   const boards: VirtualBoard[] = [];
   const log = (): string => readFileSync(logFile, 'utf8');
-  const cli = (args: string[]) => runCli(args, { cwd: fleet.dir, env: {} });
+  const cli = (args: string[], options: Omit<Parameters<typeof runCli>[1], 'cwd'> = {}) => runCli(args, { cwd: fleet.dir, env: {}, ...options });
   /** No line of the registry's private key in what a run printed. */
   const assertNoKey = (text: string): void => {
     for (const line of registryKeyLines) assert.ok(!text.includes(line), 'a line of the private key was printed');
@@ -108,6 +109,21 @@ describe('operator commands with a client certificate on a certificate-only mosq
     const run = await cli(['state', 'dev-1', ...broker, ...der, '--json']);
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(run.json<{ state: { status: string } }>().state.status, 'online');
+  });
+
+  test('watch --jsonl over the same flags streams the boards\' events until Ctrl-C', async () => {
+    const stop = new AbortController();
+    let out = '';
+    const seen = (id: string): boolean => out.split('\n').some((l) => l.includes('"type":"message"') && l.includes(`$devices/${id}/events`) && l.includes('"valid":true'));
+    const running = cli(['watch', ...broker, ...REGISTRY, '--jsonl'], { interrupt: stop.signal, onStdout: (t) => (out += t) });
+    try {
+      await until(() => seen('dev-1') && seen('dev-2'), 'valid events of dev-1 and dev-2');
+    } finally {
+      stop.abort();
+    }
+    const run = await running;
+    assert.equal(run.code, 130, run.stderr);
+    assert.match(run.stdout.trim().split('\n').at(-1)!, /"type":"summary"/);
   });
 
   test('without a client certificate: exit 3, "the broker wants a client certificate", and how to give one', async () => {
