@@ -4,58 +4,20 @@
 import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { ReplClient } from '../../tools/repl/client.ts';
-import type { ResetEvent, VirtualBoard } from '../../tools/sim/board.ts';
+import type { ResetEvent } from '../../tools/sim/board.ts';
 import { boardTransport } from '../helpers/boardTransport.ts';
-import { startAedes, type TestBroker } from '../helpers/brokers.ts';
-import { bootBoard, buildLab } from '../helpers/sim.ts';
+import { bootBoard } from '../helpers/sim.ts';
+import { blockHostPastWatchdog, nextReset, running as runningOn, SPIN_WITHOUT_FEEDING, useWatchdogLab } from './watchdogLab.ts';
 
-let broker: TestBroker;
-let project: string;
-
-before(async () => {
-  broker = await startAedes();
-  project = await buildLab({
-    brokerUrl: broker.url,
-    devices: [
-      { name: 'hang', board: 'esp32', telemetry: { students: ['A'], group: 'G', sensor: 'simulated' } },
-      { name: 'wd', board: 'esp32', watchdog: { timeoutSeconds: 5 }, telemetry: { students: ['A'], group: 'G', sensor: 'simulated' } },
-    ],
-  });
-});
-after(() => broker.stop());
-
-/** A blank board at the raw REPL, started on `program` (which never returns). */
-async function running(program: string): Promise<VirtualBoard> {
-  const board = await bootBoard(project, 'hang', { blank: true });
-  const repl = new ReplClient(boardTransport(board));
-  await repl.enterRaw();
-  const started = board.waitForLine(/started/);
-  void repl.run(program).catch(() => undefined);
-  await started;
-  repl.close();
-  return board;
-}
-
-const nextReset = (board: VirtualBoard, withinMs: number): Promise<ResetEvent | 'none'> =>
-  new Promise((resolve) => {
-    const timer = setTimeout(() => resolve('none'), withinMs);
-    board.once('reset', (event: ResetEvent) => {
-      clearTimeout(timer);
-      resolve(event);
-    });
-  });
+const lab = useWatchdogLab();
+const running = (program: string) => runningOn(lab, program);
 
 test('a tight loop that never feeds the watchdog (nothing the interpreter can be interrupted in) resets the board', async () => {
   // The loop starts straight after the watchdog does: no call in between in which the board
   // checked in (the sleep only flushes 'started' out before the watchdog exists).
-  const board = await running(`import machine, time
-print('started')
-time.sleep_ms(10)
-wdt = machine.WDT(timeout=1500)
-while True:
-    pass`);
+  const board = await running(SPIN_WITHOUT_FEEDING);
   after(() => board.stop());
   const reset = await nextReset(board, 15_000);
   assert.notEqual(reset, 'none', 'the board was reset within 15 s');
@@ -118,7 +80,7 @@ while True:
 });
 
 test('a supervisor judging the board between its own watchdog reset and the reboot does not reset it a second time', async () => {
-  const board = await bootBoard(project, 'wd');
+  const board = await bootBoard(lab.project, 'wd');
   after(() => board.stop());
   await board.waitForLine(/telemetry sent/, 15_000);
   // The interpreter expired its watchdog itself and said so (its reset message); until the new one
@@ -134,14 +96,7 @@ test('a supervisor judging the board between its own watchdog reset and the rebo
 });
 
 test("the host's main thread blocked for longer than the watchdog period: no reset, a host stall reported", async () => {
-  const board = await bootBoard(project, 'wd');
-  after(() => board.stop());
-  await board.waitForLine(/telemetry sent/, 15_000);
-  // The board publishes every second: its next send waits for this (blocked) thread to answer.
-  const until = Date.now() + 8000;
-  while (Date.now() < until);
-  await board.waitForLine(/telemetry sent/, 10_000);
-  await new Promise((r) => setTimeout(r, 2000));
+  const board = await blockHostPastWatchdog(lab);
   assert.deepEqual(board.resets, [], 'no watchdog reset');
   const stalled = board.hostStalls.reduce((sum, s) => sum + s.ms, 0);
   assert.ok(stalled >= 5000, `the host stall was reported (${JSON.stringify(board.hostStalls)})`);
@@ -149,7 +104,7 @@ test("the host's main thread blocked for longer than the watchdog period: no res
 
 test('the whole simulator process stopped (SIGSTOP) for longer than the watchdog period: no reset, a host stall reported', async () => {
   const bin = path.resolve(import.meta.dirname, '../../tools/cli/bin.mjs');
-  const child = spawn(process.execPath, [bin, 'simulate', '-d', 'wd', '--broker', broker.url, '--jsonl'], { cwd: project, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'simulate', '-d', 'wd', '--broker', lab.broker.url, '--jsonl'], { cwd: lab.project, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -165,7 +120,7 @@ test('the whole simulator process stopped (SIGSTOP) for longer than the watchdog
   child.kill('SIGSTOP');
   await new Promise((r) => setTimeout(r, 8000));
   child.kill('SIGCONT');
-  const published = broker.published.length;
+  const published = lab.broker.published.length;
   await new Promise((r) => setTimeout(r, 4000));
   child.kill('SIGINT');
   assert.equal(await closed, 130, stderr); // Ctrl-C's exit code
@@ -174,5 +129,5 @@ test('the whole simulator process stopped (SIGSTOP) for longer than the watchdog
   assert.deepEqual(events.at(-1)!.boards![0]!.resets, []);
   const stalls = events.filter((e) => e.type === 'host-stall');
   assert.ok(stalls.some((e) => e.ms! >= 5000), `a host stall reported: ${JSON.stringify(stalls)}`);
-  assert.ok(broker.published.length > published, 'the board published again after the stop');
+  assert.ok(lab.broker.published.length > published, 'the board published again after the stop');
 });
