@@ -33,7 +33,7 @@ def why(e):
 def mqtt(s, birth):
     # Connects Session s: will before connect, clean session, subscriptions (again), then the birth:
     # birth() is the state document (mpyiot.config.state), built once connects is counted.
-    from umqtt.simple import MQTTClient
+    from umqtt.simple import MQTTClient, MQTTException
     cfg = s.cfg
     q = cfg.MQTT_QOS
     s.close()
@@ -51,8 +51,9 @@ def mqtt(s, birth):
         try:
             c.subscribe(t, q)
             n += 1
-        except Exception as e:
-            if not (e.args and e.args[0] == 0x80):
+        except MQTTException as e:
+            # Only SUBACK 0x80; not an OSError such as ENOTCONN (128 on the ESP32) mid-subscribe.
+            if e.args[0] != 0x80:
                 raise
             warn("mqtt", "broker refused the subscription to %s (its ACL?); carrying on without it"
                  % t.decode())

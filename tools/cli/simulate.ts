@@ -95,7 +95,7 @@ export const simulateCommand = defineCommand<SimulateArgs>({
       ...(args.device ? { devices: args.device } : {}),
       count,
       ...(shard ? { shard } : {}),
-      ...(args.fleet ? { fleetName: args.fleet } : {}),
+      ...(args.fleet ? { fleetName: args.fleet.trim() } : {}),
       ...(args.broker ? { brokerUrl: args.broker } : {}),
       ...(args.temperature ? { temperature: args.temperature } : {}),
     });

@@ -84,7 +84,7 @@ export class VirtualBoard extends EventEmitter {
     this.sockets = new HostSockets(options.connectTarget, new Int32Array(this.sab, READY_BASE * 4, READY_SLOTS));
     this.wifi = new VirtualWifi(options.accessPoint ?? null, options.wifiConnectDelayMs ?? 300, ipForName(this.name));
     this.unsupervise = supervise({
-      checkIn: () => ({ beat: Atomics.load(this.ctrl, SLOT.beat), watchdogLeftMs: Atomics.load(this.ctrl, SLOT.watchdogLeftMs) }),
+      checkIn: () => ({ boot: this.bootCount, beat: Atomics.load(this.ctrl, SLOT.beat), watchdogLeftMs: Atomics.load(this.ctrl, SLOT.watchdogLeftMs) }),
       threadId: () => this.threadId,
       bite: () => this.watchdogBite(),
     });
@@ -199,14 +199,15 @@ export class VirtualBoard extends EventEmitter {
     if (!worker || this.stopping || this.resetting.has(worker)) return;
     this.resetting.add(worker);
     this.replMode = 'friendly';
-    void this.afterReset(worker, 'watchdog', this.flashFiles);
+    void this.afterReset(worker, 'watchdog', 'as-mirrored');
   }
 
-  private async afterReset(worker: Worker, cause: string, files: Record<string, Uint8Array>): Promise<void> {
+  /** `files`: the flash after the reset; 'as-mirrored': what the interpreter had written, read once it has ended. */
+  private async afterReset(worker: Worker, cause: string, files: Record<string, Uint8Array> | 'as-mirrored'): Promise<void> {
     await worker.terminate();
     // A reset drops the board's TCP connections; the broker notices at once (and sends the will).
     this.sockets.closeAll();
-    this.files = files;
+    this.files = files === 'as-mirrored' ? this.flashFiles : files;
     if (this.holding) {
       if (this.worker === worker) this.worker = null;
       this.emit('held');

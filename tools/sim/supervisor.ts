@@ -10,8 +10,8 @@ import { cpuClockDisabled, openCpuTime } from './worker/boardClock.mjs';
 
 
 export interface Supervised {
-  /** The worker's check-in counter and board-time left on its watchdog at that check-in (-1: none). */
-  checkIn(): { beat: number; watchdogLeftMs: number };
+  /** The boot's number, the worker's check-in counter and board-time left on its watchdog at that check-in (-1: none). */
+  checkIn(): { boot: number; beat: number; watchdogLeftMs: number };
   /** Its thread's id on Linux, once booted (null: not known). */
   threadId(): number | null;
   /** Called when it is judged hung. */
@@ -19,6 +19,7 @@ export interface Supervised {
 }
 
 interface Watch {
+  boot: number;
   tid: number | null;
   cpu: ReturnType<typeof openCpuTime>;
   beat: number;
@@ -26,9 +27,9 @@ interface Watch {
   clockAtBeat: number;
 }
 
-/** Whether this host has per-thread CPU clocks (Linux /proc); looked at once. */
-let cpuClocks: boolean | undefined;
-const hasCpuClocks = (): boolean => (cpuClocks ??= !cpuClockDisabled() && existsSync('/proc/thread-self/schedstat'));
+/** Whether this host has per-thread CPU clocks (Linux /proc), as the boards' workers decide it. */
+const procCpuClocks = existsSync('/proc/thread-self/schedstat');
+const hasCpuClocks = (): boolean => procCpuClocks && !cpuClockDisabled();
 
 /**
  * Host time: wall-clock time less the main thread's event-loop lag (how late its 20 ms tick ran),
@@ -66,17 +67,21 @@ export function hostClock(): { sab: SharedArrayBuffer; epoch: number; tickMs: nu
 }
 
 function judgeSilentBoards(): void {
+  const cpuClocks = hasCpuClocks();
   for (const [board, watch] of watched) {
-    const { beat: seen, watchdogLeftMs } = board.checkIn();
+    const { beat: seen, watchdogLeftMs, boot } = board.checkIn();
     const tid = board.threadId();
-    if (tid !== watch.tid) {
+    if (boot !== watch.boot || tid !== watch.tid) {
+      // A new boot counts its check-ins from 0 again: its beats are not the last boot's.
       watch.cpu?.close();
+      watch.boot = boot;
       watch.tid = tid;
+      watch.beat = -1;
       watch.cpu = tid === null ? null : openCpuTime(`/proc/self/task/${tid}/schedstat`);
     }
     if (watchdogLeftMs < 0) continue;
     let clockMs: number;
-    if (!hasCpuClocks()) clockMs = hostNow();
+    if (!cpuClocks) clockMs = hostNow();
     else if (!watch.cpu) continue; // not booted yet: its thread's id comes with the boot
     else {
       try {
@@ -98,7 +103,7 @@ function judgeSilentBoards(): void {
 
 /** Starts watching a board; returns the function that stops it. */
 export function supervise(board: Supervised): () => void {
-  watched.set(board, { tid: null, cpu: null, beat: -1, clockAtBeat: 0 });
+  watched.set(board, { boot: -1, tid: null, cpu: null, beat: -1, clockAtBeat: 0 });
   if (!ticker) {
     Atomics.store(lagClock, 1, Date.now() - clockEpoch);
     // unref: the clock never keeps a process alive by itself.

@@ -116,7 +116,7 @@ Atomics.store(ctrl, SLOT.watchdogLeftMs, -1);
 
 /** Waits on a shared slot for at most `ms`, counting the wait as one the board asked for. */
 function waitOn(slot, value, ms) {
-  const since = performance.now();
+  const since = clock.stamp();
   Atomics.wait(ctrl, slot, value, ms);
   clock.waited(since, ms);
 }
@@ -175,7 +175,7 @@ function hostCall(op, ...args) {
   if (op === 'sock_recv' && args[2] === 0 && Atomics.load(ctrl, READY_BASE + (args[0] % READY_SLOTS)) === 0) return { r: -1, s: 'EAGAIN' };
   Atomics.store(ctrl, SLOT.reply, 0);
   clock.callPosted();
-  const since = performance.now();
+  const since = clock.stamp();
   post({ t: 'call', op, args });
   // A signal (stop, reset) also notifies this slot to wake the wait: only reply == 1 is an answer;
   // anything else is handled by checkSignals (which throws the signal) before waiting again.

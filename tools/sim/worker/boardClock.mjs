@@ -70,7 +70,23 @@ export function createBoardClock({ ctrl, slots, hostClock, onStall }) {
   };
   const cpu = openCpuTime('/proc/thread-self/schedstat');
   const cpuAtStart = cpu?.read() ?? 0;
+  // Without a CPU clock, board time is host time (which already leaves out the host's lag) less
+  // stalls, so a wait is timed in host time too: timed on the wall, the lag in it would be taken
+  // off twice. The lag is still a host stall to report, just not one to subtract again.
   const hostAtStart = hostNow();
+  let hostAtStamp = hostAtStart;
+  const stamp = () => {
+    if (!cpu) hostAtStamp = hostNow();
+    return performance.now();
+  };
+  /** How long since `since` (= stamp()): `took` on board time's clock, `lag` the host's lag in it (no CPU clock only). */
+  const elapsed = (since) => {
+    const wall = performance.now() - since;
+    const took = cpu ? wall : Math.min(wall, Math.max(0, hostNow() - hostAtStamp));
+    return { took, lag: wall - took };
+  };
+  /** Board time never runs backwards (a watchdog fed "in the future" would get more than its period). */
+  let highWater = 0;
   let waitedMs = 0;
   /** The host call in progress: since when the host works on it (board time while it does). */
   let pendingCall = false;
@@ -84,9 +100,10 @@ export function createBoardClock({ ctrl, slots, hostClock, onStall }) {
   /** The host stall in progress (consecutive excluded time), reported once it ends. */
   let episode = { ms: 0, during: '' };
 
-  const stall = (ms, during) => {
+  /** Time the board did not get: reported as a host stall; subtracted from board time unless host time already left it out. */
+  const stall = (ms, during, { subtract = true } = {}) => {
     if (ms <= 0) return;
-    stalledMs += ms;
+    if (subtract) stalledMs += ms;
     episode.ms += ms;
     episode.during ||= during;
   };
@@ -103,16 +120,20 @@ export function createBoardClock({ ctrl, slots, hostClock, onStall }) {
     tid: cpu ? threadId() : null,
     /** Board time in ms since this interpreter started. */
     now() {
-      // Without a CPU clock (not Linux): host time (wall-clock less the host's own event-loop lag,
+      // Without a CPU clock (no /proc): host time (wall-clock less the host's own event-loop lag,
       // which grows when the host is starved too) less the waits and the stalls seen around them.
-      const running = cpu ? cpu.read() - cpuAtStart : Math.max(0, hostNow() - hostAtStart - waitedMs - stalledMs);
-      return running + waitedMs + (pendingCall ? hostWorkMs() : 0);
+      const running = cpu ? cpu.read() - cpuAtStart : hostNow() - hostAtStart - waitedMs - stalledMs;
+      highWater = Math.max(highWater, running + waitedMs + (pendingCall ? hostWorkMs() : 0));
+      return highWater;
     },
-    /** A wait the board asked for (`askedMs`, begun at `since`): counts up to what it asked plus slack. */
+    /** When a wait or a call begins, on the clock `waited` and `callAnswered` take. */
+    stamp,
+    /** A wait the board asked for (`askedMs`, begun at `since` = stamp()): counts up to what it asked plus slack. */
     waited(since, askedMs) {
-      const took = performance.now() - since;
+      const { took, lag } = elapsed(since);
       const mine = Math.min(took, askedMs + WAIT_SLACK_MS);
       stall(took - mine, 'wait');
+      stall(lag, 'wait', { subtract: false });
       counted(mine);
     },
     /** A host call is posted: clears the host's stamps (before the post, so they are this call's). */
@@ -121,12 +142,13 @@ export function createBoardClock({ ctrl, slots, hostClock, onStall }) {
       Atomics.store(ctrl, slots.callEnded, 0);
       pendingCall = true;
     },
-    /** The host answered the call posted at `since`: what the host worked on it counts, the rest is a stall. */
+    /** The host answered the call posted at `since` (= stamp()): what the host worked on it counts, the rest is a stall. */
     callAnswered(since) {
       pendingCall = false;
-      const took = performance.now() - since;
+      const { took, lag } = elapsed(since);
       const mine = Math.min(took, hostWorkMs());
       stall(took - mine, 'host call');
+      stall(lag, 'host call', { subtract: false });
       counted(mine);
     },
     /** The board's own hang (a stuck driver): all of it counts. */

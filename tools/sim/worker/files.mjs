@@ -34,10 +34,16 @@ const NOT_FLASH = /^\/(dev|proc|tmp|home|sim)(\/|$)/;
  * after a removal or a rename (rare) the whole tree comes as `onTree(files)`.
  */
 export function mirrorWrites(FS, onFile, onTree) {
-  const { close, unlink, rename } = FS;
+  const { close, write, unlink, rename } = FS;
+  const written = new WeakSet();
+  FS.write = function (stream, ...rest) {
+    written.add(stream);
+    return write.call(this, stream, ...rest);
+  };
   FS.close = function (stream) {
     const path = stream?.path;
-    const wrote = (stream?.flags & 3) !== 0; // O_ACCMODE: anything but O_RDONLY
+    // Only a stream that wrote: a file opened 'r+' or 'a' and closed untouched costs nothing.
+    const wrote = written.has(stream);
     const result = close.call(this, stream);
     if (wrote && typeof path === 'string' && path.startsWith('/') && !NOT_FLASH.test(path) && FS.analyzePath(path).exists) onFile(path.slice(1), FS.readFile(path));
     return result;
