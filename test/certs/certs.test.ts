@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { issueClient } from '../../tools/certs/index.ts';
 import { loadProject } from '../../tools/config/index.ts';
@@ -65,8 +65,9 @@ test('certs list shows subject, the fingerprint openssl computes, expiry and whe
   const dev = certs.find((c) => c.cn === 'dev-1')!;
   const fingerprint = openssl(['x509', '-in', dev.file, '-noout', '-fingerprint', '-sha256'], dir).out.trim();
   assert.equal(fingerprint, `sha256 Fingerprint=${dev.fingerprint256}`);
-  assert.ok(dev.daysLeft >= 364 && dev.daysLeft <= 365, String(dev.daysLeft));
-  assert.ok(certs.find((c) => c.kind === 'ca')!.daysLeft <= 30);
+  const caDaysLeft = certs.find((c) => c.kind === 'ca')!.daysLeft;
+  assert.ok(caDaysLeft <= 30);
+  assert.equal(dev.daysLeft, caDaysLeft, 'a device certificate (365 days by default) ends with its 30-day CA');
   assert.ok(certs.find((c) => c.cn === 'old-1')!.daysLeft < 0);
   assert.equal(certs.find((c) => c.cn === 'stray')!.signedByCa, false);
   assert.equal(dev.signedByCa, true);
@@ -138,4 +139,20 @@ test('the build puts the PEM files on an ESP32 and their DER forms on an ESP8266
     assert.equal(mode(path.join(dir, secret)).toString(8), '600', secret);
   }
   assert.equal(mode(path.join(dir, 'build/dev-1/main.py')).toString(8), '644');
+});
+
+test('a certificate never outlives its CA (capped, and said so); the CA and the broker get no unused DER key', async () => {
+  const dir = tempDir();
+  assert.equal((await runCli(['certs', 'init', '--days', '30'], { cwd: dir })).code, 0);
+  const run = await runCli(['certs', 'device', 'dev-9', '--days', '365'], { cwd: dir, env: { NO_COLOR: '1' } });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /valid until \d{4}-\d{2}-\d{2} only: the CA expires then/);
+  const end = (file: string): string => openssl(['x509', '-in', path.join(dir, 'certs', file), '-noout', '-enddate'], dir).out.trim();
+  assert.equal(end('devices/dev-9.pem'), end('ca.pem'), 'the device certificate ends when the CA does');
+  assert.ok(openssl(['verify', '-CAfile', path.join(dir, 'certs/ca.pem'), path.join(dir, 'certs/devices/dev-9.pem')], dir).ok);
+  assert.equal(existsSync(path.join(dir, 'certs/ca.key.der')), false);
+  assert.equal(existsSync(path.join(dir, 'certs/broker.key.der')), false);
+  assert.equal(existsSync(path.join(dir, 'certs/devices/dev-9.key.der')), true, 'an ESP8266 reads a DER key');
+  const short = await runCli(['certs', 'device', 'dev-10', '--days', '7'], { cwd: dir, env: { NO_COLOR: '1' } });
+  assert.doesNotMatch(short.stdout, /valid until/, 'a certificate inside the CA\'s life is not capped');
 });

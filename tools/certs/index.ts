@@ -18,6 +18,8 @@ export interface Written {
   paths: CertPaths;
   fingerprint256: string;
   notAfter: string;
+  /** Its validity was cut to end with the CA's (more days were asked for). */
+  cappedByCa?: true;
 }
 
 /** Ids become file names, CNs and topic levels: letters, digits, `_ . -`, as IoT Core ids are. */
@@ -51,7 +53,7 @@ export async function initCertificates(certsDir: string, options: { name?: strin
   writeIssued(serverPaths, server);
   return [
     { kind: 'ca', name: 'ca', cn, paths: caPaths, fingerprint256: ca.fingerprint256, notAfter: ca.notAfter.toISOString() },
-    { kind: 'server', name: 'broker', cn: hosts.join(', '), paths: serverPaths, fingerprint256: server.fingerprint256, notAfter: server.notAfter.toISOString() },
+    { kind: 'server', name: 'broker', cn: hosts.join(', '), paths: serverPaths, fingerprint256: server.fingerprint256, notAfter: server.notAfter.toISOString(), ...(server.cappedByCa ? { cappedByCa: true as const } : {}) },
   ];
 }
 
@@ -62,5 +64,5 @@ export async function issueClient(certsDir: string, kind: 'device' | 'registry',
   assertFree(paths, options.force ?? false, `a certificate for ${kind} '${id}'`, 'a board or cloud registration using the old one stops working');
   const issued = await issueSigned(readAuthority(certsDir), kind, id, { ...days(options.days, '--days'), ...options.validity });
   writeIssued(paths, issued);
-  return { kind, name: id, cn: id, paths, fingerprint256: issued.fingerprint256, notAfter: issued.notAfter.toISOString() };
+  return { kind, name: id, cn: id, paths, fingerprint256: issued.fingerprint256, notAfter: issued.notAfter.toISOString(), ...(issued.cappedByCa ? { cappedByCa: true as const } : {}) };
 }

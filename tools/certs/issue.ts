@@ -24,6 +24,8 @@ export interface IssuedCert {
   /** SHA-256 of the DER certificate, AB:CD:… as Node and openssl print it. */
   fingerprint256: string;
   notAfter: Date;
+  /** Its validity was cut to end with its CA's (it asked for more). */
+  cappedByCa?: true;
 }
 
 export interface Validity {
@@ -115,11 +117,16 @@ export async function issueSigned(
   const authority = await importAuthority(ca);
   const keys = await newKeys();
   const names = (options.hosts ?? []).map((h): x509.JsonGeneralName => (/^[\d.]+$|:/.test(h) ? { type: 'ip', value: h } : { type: 'dns', value: h }));
+  const { notBefore, notAfter } = window(options, kind === 'server' ? 825 : 365);
+  // Nothing a CA signs verifies after the CA itself expires: say so in the certificate rather
+  // than promise days that no broker will accept.
+  const cappedByCa = notAfter > authority.cert.notAfter;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serialNumber(),
     subject: dn(cn),
     issuer: authority.cert.subject,
-    ...window(options, kind === 'server' ? 825 : 365),
+    notBefore,
+    notAfter: cappedByCa ? authority.cert.notAfter : notAfter,
     signingAlgorithm: ALGORITHM,
     publicKey: keys.publicKey,
     signingKey: authority.key,
@@ -132,5 +139,5 @@ export async function issueSigned(
       ...(names.length > 0 ? [new x509.SubjectAlternativeNameExtension(names)] : []),
     ],
   });
-  return finish(kind, cert, keys.privateKey);
+  return { ...(await finish(kind, cert, keys.privateKey)), ...(cappedByCa ? { cappedByCa } : {}) };
 }

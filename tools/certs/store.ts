@@ -39,7 +39,8 @@ export function writeIssued(paths: CertPaths, issued: IssuedCert): void {
     [paths.cert, issued.certPem, 0o644],
     [paths.certDer, issued.certDer, 0o644],
     [paths.key, issued.keyPem, 0o600],
-    [paths.keyDer, issued.keyDer, 0o600],
+    // A DER key only where an ESP8266 reads it: a device's or a registry's, not the CA's or the broker's.
+    ...(issued.kind === 'device' || issued.kind === 'registry' ? [[paths.keyDer, issued.keyDer, 0o600] as [string, Buffer, number]] : []),
   ];
   const temp = (file: string): string => `${file}.tmp-${process.pid}`;
   try {

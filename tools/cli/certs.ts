@@ -61,6 +61,7 @@ export const certsCommand = defineCommand<CertsArgs>({
     const c = out.color;
     for (const w of written) {
       out.line(`${c.green('✓')} ${w.kind === 'server' ? 'broker' : w.kind} ${c.bold(w.cn)}  ${rel(w.paths.cert)} ${c.dim(`(+ ${path.basename(w.paths.key)} 0600, .der for ESP8266)`)}`);
+      if (w.cappedByCa) out.line(c.yellow(`  valid until ${w.notAfter.slice(0, 10)} only: the CA expires then (a new CA: certs init --force --days N, then the certificates again)`));
       out.line(`    ${c.dim('SHA-256')} ${w.fingerprint256}  ${c.dim('until')} ${w.notAfter.slice(0, 10)}`);
     }
     const [first] = written;
