@@ -126,7 +126,8 @@ test('the virtual board enforces raw-paste credit: a host that ignores it loses 
   after(() => board.stop());
   let out = '';
   const listeners: (() => void)[] = [];
-  board.on('uart', (b: Uint8Array) => ((out += Buffer.from(b).toString('latin1')), listeners.forEach((l) => l())));
+  // A copy: a listener that is satisfied removes itself, which would skip the next one in the array.
+  board.on('uart', (b: Uint8Array) => ((out += Buffer.from(b).toString('latin1')), [...listeners].forEach((l) => l())));
   // Each step waits for what the board prints (not a fixed time, which a loaded host outlasts).
   const printed = (pattern: RegExp, what: string): Promise<void> =>
     new Promise((resolve, reject) => {
