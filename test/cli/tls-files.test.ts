@@ -12,7 +12,9 @@ import { REDACTED } from '../../tools/config/secrets.ts';
 import { InputError } from '../../tools/errors.ts';
 import { createOutput } from '../../tools/cli/io.ts';
 import { readTlsFiles, type TlsArgs } from '../../tools/cli/tlsOptions.ts';
-import { tempDir } from '../helpers/cli.ts';
+import { brokerConnection } from '../../tools/cli/harnessView.ts';
+import { loadProject } from '../../tools/config/index.ts';
+import { labProjectJson, tempDir } from '../helpers/cli.ts';
 
 let dir: string;
 const TLS_URL = 'mqtts://127.0.0.1:8883';
@@ -67,4 +69,17 @@ test('what cannot be used is bad input naming the flag and the file', () => {
   refused({ cafile: 'certs/ca.pem' }, /^--cafile is for a TLS broker, but the broker URL ws:\/\/127\.0\.0\.1:9001 is ws:\/\/ \(no TLS\)/, 'ws://127.0.0.1:9001');
   assert.ok(read({ cafile: 'certs/ca.pem' }, 'wss://127.0.0.1:9001').ca);
   assert.deepEqual(read({}, 'mqtt://127.0.0.1:1883'), {}, 'no flags: nothing, whatever the URL');
+});
+
+test("with --cert the certificate logs in, not the project's device account; without it the account is used as before", () => {
+  writeFileSync(path.join(dir, 'mpy-iot.json'), JSON.stringify(labProjectJson({ defaults: { board: 'esp32', wifi: { ssid: 'lab-wifi', password: 'wifi-secret-123' }, mqtt: { url: 'mqtts://127.0.0.1:8883', username: 'dev-1', password: 'device-secret-1' }, telemetry: { topics: ['DATA/{mac}'] } } })));
+  const project = loadProject({ project: dir, env: {} });
+  const withCert = brokerConnection({ cafile: 'certs/ca.pem', cert: 'certs/registries/reg-1.pem', key: 'certs/registries/reg-1.key' }, project, output(), { cwd: dir });
+  assert.equal(withCert.mqttOptions.username, undefined);
+  assert.equal(withCert.mqttOptions.password, undefined);
+  assert.equal(new X509Certificate(withCert.mqttOptions.cert as string).subject, 'CN=reg-1');
+  const explicit = brokerConnection({ cert: 'certs/registries/reg-1.pem', key: 'certs/registries/reg-1.key', username: 'operator', password: 'op-secret-1' }, project, output(), { cwd: dir });
+  assert.deepEqual([explicit.mqttOptions.username, explicit.mqttOptions.password], ['operator', 'op-secret-1']);
+  const withoutCert = brokerConnection({ cafile: 'certs/ca.pem' }, project, output(), { cwd: dir });
+  assert.deepEqual([withoutCert.mqttOptions.username, withoutCert.mqttOptions.password], ['dev-1', 'device-secret-1']);
 });

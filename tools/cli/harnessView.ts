@@ -70,7 +70,9 @@ export function brokerConnection(args: BrokerArgs, project: LoadedProject | null
   } catch {
     // Not a URL mqtt.js understands either: it reports that itself, through safeUrl.
   }
-  const fromProject = project?.devices.find((d) => d.mqtt.username !== null);
+  // With a client certificate the certificate is who logs in: a device's name and password from the
+  // project would make the operator that device (IoT Core takes either), so only -u/-P or the URL's.
+  const fromProject = args.cert === undefined ? project?.devices.find((d) => d.mqtt.username !== null) : undefined;
   const username = args.username ?? (inUrl.username || fromProject?.mqtt.username || undefined);
   const password = args.password ?? (inUrl.password || (username === fromProject?.mqtt.username ? fromProject?.mqtt.password : undefined) || undefined);
   out.redactor.add(inUrl.password);
