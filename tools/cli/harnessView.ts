@@ -53,8 +53,8 @@ export const brokerOptions = (y: import('yargs').Argv): import('yargs').Argv =>
   tlsOptions(
     y
       .option('broker', { alias: 'b', type: 'string', requiresArg: true, describe: "Broker URL (default: the project's)" })
-      .option('username', { alias: 'u', type: 'string', requiresArg: true, describe: "MQTT user name (default: the project's mqtt.username)" })
-      .option('password', { alias: 'P', type: 'string', requiresArg: true, describe: "MQTT password (default: the project's mqtt.password; never printed)" }),
+      .option('username', { alias: 'u', type: 'string', requiresArg: true, describe: "MQTT user name (default: the project's mqtt.username; none with --cert)" })
+      .option('password', { alias: 'P', type: 'string', requiresArg: true, describe: "MQTT password (default: the project's mqtt.password, none with --cert; never printed)" }),
   );
 
 /**
