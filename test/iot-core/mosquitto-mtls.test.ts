@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { VirtualBoard } from '../../tools/sim/board.ts';
 import { freePort, hasMosquitto } from '../helpers/brokers.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
+import { until } from '../helpers/until.ts';
 import { bootOn, makeIotCoreFleet, type IotCoreFleet } from './fleet.ts';
 
 // IoT Core's rules as a mosquitto ACL: %u is the certificate's CN (use_identity_as_username).
@@ -107,7 +108,7 @@ describe('mTLS with the same files on mosquitto', { skip: !hasMosquitto() && 'mo
     const other = await boot('other-device');
     await other.waitForLine(/INFO mqtt connected/, 30_000, { fromStart: true });
     await other.waitForLine(/telemetry sent/, 10_000, { fromStart: true });
-    await new Promise((r) => setTimeout(r, 300));
+    await until(() => new RegExp(`Denied PUBLISH from mpy-iot-${other.mac} \\(.*'\\$devices/dev-1/events'`).test(log()), "mosquitto's log of the denied telemetry");
     // mosquitto knows it as dev-2 and drops what it sends to dev-1's topics (MQTT 3.1.1 cannot say no to a PUBLISH).
     assert.match(log(), new RegExp(`as mpy-iot-${other.mac} \\(.*u'dev-2'\\)`));
     assert.match(log(), new RegExp(`Denied PUBLISH from mpy-iot-${other.mac} \\(.*'\\$devices/dev-1/state'`));
