@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { ptySimulator } from '../helpers/ptySimulator.ts';
 import { runCli } from '../helpers/cli.ts';
 import { buildLab } from '../helpers/sim.ts';
+import { until as waitUntil } from '../helpers/until.ts';
 
 test('simulate --pty, then deploy --port and monitor --port on that pseudo-terminal', async () => {
   const project = await buildLab({ brokerUrl: 'mqtt://127.0.0.1:9', devices: [{ name: 'team-1', board: 'esp32', telemetry: { students: ['A'], group: 'G' } }] });
@@ -17,10 +18,10 @@ test('simulate --pty, then deploy --port and monitor --port on that pseudo-termi
 
   const keys = new PassThrough();
   let output = '';
-  const monitor = runCli(['monitor', '--port', ptyPath], { cwd: project, stdin: keys, onStdout: (t) => (output += t) });
+  let notes = '';
+  const monitor = runCli(['monitor', '--port', ptyPath], { cwd: project, stdin: keys, onStdout: (t) => (output += t), onStderr: (t) => (notes += t) });
   const until = async (pattern: RegExp): Promise<void> => {
-    for (let i = 0; i < 200 && !pattern.test(output); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.match(output, pattern);
+    await waitUntil(() => pattern.test(output), `${pattern} on the monitor`);
   };
   // deploy restarted the program: its log reaches the monitor; then the REPL answers.
   await until(/\[mpy-iot\] INFO (app|wifi|mqtt)/);
@@ -29,7 +30,7 @@ test('simulate --pty, then deploy --port and monitor --port on that pseudo-termi
   keys.write('print("via", "pty")\r');
   await until(/via pty/);
   keys.write('\x14r'); // Ctrl-T R: a pty has no modem lines, so the hard reset is explained, not "Inappropriate ioctl"
-  await new Promise((r) => setTimeout(r, 500));
+  await waitUntil(() => /RTS\/DTR|cannot reset/.test(notes), 'the monitor answered Ctrl-T R');
   keys.write('\x1d');
   const closed = await monitor;
   assert.equal(closed.code, 0);
