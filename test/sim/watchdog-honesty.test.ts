@@ -19,8 +19,9 @@ test('a tight loop that never feeds the watchdog (nothing the interpreter can be
   // checked in (the sleep only flushes 'started' out before the watchdog exists).
   const board = await running(SPIN_WITHOUT_FEEDING);
   after(() => board.stop());
-  const reset = await nextReset(board, 15_000);
-  assert.notEqual(reset, 'none', 'the board was reset within 15 s');
+  // 1.5 s of the board's CPU time; a host busy elsewhere gives it that slowly, hence the wall-clock ceiling.
+  const reset = await nextReset(board, 60_000);
+  assert.notEqual(reset, 'none', 'the board was reset within 60 s');
   assert.equal((reset as ResetEvent).cause, 'watchdog');
   await board.waitForLine(/MicroPython/, 10_000);
 });
@@ -43,8 +44,9 @@ wdt = machine.WDT(timeout=1500)
 while True:
     pass`);
   after(() => board.stop());
-  const reset = await nextReset(board, 15_000);
-  assert.notEqual(reset, 'none', 'the board was reset within 15 s');
+  // 1.5 s of the board's CPU time; a host busy elsewhere gives it that slowly, hence the wall-clock ceiling.
+  const reset = await nextReset(board, 60_000);
+  assert.notEqual(reset, 'none', 'the board was reset within 60 s');
   assert.equal((reset as ResetEvent).cause, 'watchdog');
   await board.waitForLine(/MicroPython/, 10_000);
   const repl = new ReplClient(boardTransport(board));
@@ -74,8 +76,9 @@ print('started')
 while True:
     time.sleep_ms(100)`);
   after(() => board.stop());
-  const reset = await nextReset(board, 15_000);
-  assert.notEqual(reset, 'none', 'the board was reset within 15 s');
+  // 1.5 s of the board's CPU time; a host busy elsewhere gives it that slowly, hence the wall-clock ceiling.
+  const reset = await nextReset(board, 60_000);
+  assert.notEqual(reset, 'none', 'the board was reset within 60 s');
   assert.equal((reset as ResetEvent).cause, 'watchdog');
 });
 
