@@ -11,8 +11,20 @@ test('simulate runs the build against --broker, streams console lines and summar
   // The project names a broker nobody listens on; --broker sends the boards to the test's broker.
   const dir = tempDir({ 'mpy-iot.json': labProjectJson({ devices: [{ name: 'team-1', telemetry: { students: ['Иванов И.И'], group: 'БАГ-18-01', intervalSeconds: 1 } }, { name: 'team-2', board: 'esp8266', telemetry: { students: ['B'], group: 'G2', sensor: 'simulated', intervalSeconds: 1 } }] }) });
   assert.equal((await runCli(['build'], { cwd: dir })).code, 0);
-  const run = await runCli(['simulate', '--duration', '6s', '--broker', broker.url, '--jsonl'], { cwd: dir });
-  assert.equal(run.code, 0, run.stderr);
+  // Stopped (Ctrl-C) once each board has sent twice, not after a fixed time its boot may take on a
+  // busy host (json-output.test.ts covers a --duration ending with exit 0).
+  const stop = new AbortController();
+  let streamed = '';
+  const sent = (name: string): number => streamed.split('\n').filter((l) => l.includes(`"board":"${name}"`) && l.includes('telemetry sent')).length;
+  const run = await runCli(['simulate', '--duration', '120s', '--broker', broker.url, '--jsonl'], {
+    cwd: dir,
+    interrupt: stop.signal,
+    onStdout: (t) => {
+      streamed += t;
+      if (sent('team-1') >= 2 && sent('team-2') >= 2) stop.abort();
+    },
+  });
+  assert.equal(run.code, 130, run.stderr);
   const events = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; board?: string; line?: string; boards?: { board: string; telemetry: number }[] });
   for (const name of ['team-1', 'team-2']) {
     assert.ok(events.some((e) => e.type === 'console' && e.board === name && /telemetry sent/.test(e.line ?? '')), `${name} published`);
