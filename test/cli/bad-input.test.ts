@@ -80,3 +80,13 @@ test('grade and verify: --max-invalid abc or -1, --min-messages 0, --expect-devi
   }
   await refused(['verify', '--expect-devices', '1.5'], [/--expect-devices: '1\.5' is not a count/]);
 });
+
+test('a one-value flag given twice: exit 2 naming it (not a crash, not a "2,3" count); repeatable flags still repeat', async () => {
+  await refused(['verify', '-b', 'mqtt://127.0.0.1:1', '-b', 'mqtt://127.0.0.1:2', '--duration', '1s'], [/--broker was given 2 times \(mqtt:\/\/127\.0\.0\.1:1, mqtt:\/\/127\.0\.0\.1:2\)/, /fix: give --broker once/]);
+  await refused(['simulate', '--count', '2', '--count', '3', '--duration', '1s'], [/--count was given 2 times \(2, 3\)/]);
+  await refused(['watch', '-u', 'a', '--username', 'b'], [/--username was given 2 times/]);
+  // -d is repeatable: two devices, and the refusal is about the unknown one, not the repetition.
+  const run = await runCli(['simulate', '-d', 'team-1', '-d', 'nope', '--duration', '1s', '--no-color'], { cwd: project() });
+  assert.equal(run.code, 2, run.stderr);
+  assert.doesNotMatch(run.stderr, /given 2 times/);
+});

@@ -1,5 +1,5 @@
 // The command table and the one place that turns outcomes into output and exit codes.
-import yargs from 'yargs';
+import yargs, { type MiddlewareFunction } from 'yargs';
 import { ExitCode, InputError } from '../errors.ts';
 import { boardsCommand } from './boards.ts';
 import { brokerCommand } from './broker.ts';
@@ -71,7 +71,28 @@ function parser(argv: string[]) {
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100));
   for (const c of commands) y = y.command(c.command, c.describe, c.builder);
-  return y;
+  // yargs passes its instance as a second argument, which its type declarations leave out.
+  return y.middleware(refuseRepeatedValues as unknown as MiddlewareFunction, true);
+}
+
+/**
+ * `-b A -b B` reaches a command as an array where it expects one value (a crash, or a count of
+ * '2,3'): a value option given twice is refused, naming it, unless it is a repeatable one.
+ */
+interface OptionLists {
+  getOptions(): { array: string[]; boolean: string[] };
+}
+
+function refuseRepeatedValues(argv: Record<string, unknown>, y: OptionLists): void {
+  const { array, boolean } = y.getOptions();
+  const camel = (name: string): string => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  const repeatable = new Set([...array, ...boolean, ...[...array, ...boolean].map(camel), '_', '$0']);
+  const repeated = Object.entries(argv).filter(([key, value]) => Array.isArray(value) && !repeatable.has(key));
+  // Aliases carry the same array: name the long flag.
+  const [key, values] = repeated.sort(([a], [b]) => b.length - a.length)[0] ?? [];
+  if (key === undefined) return;
+  const flag = key.length === 1 ? `-${key}` : `--${key}`;
+  throw new InputError(`${flag} was given ${(values as unknown[]).length} times (${(values as unknown[]).join(', ')})`, [], { hint: `give ${flag} once` });
 }
 
 /**
