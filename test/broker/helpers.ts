@@ -79,7 +79,7 @@ export function record(client: MqttClient): Recorder {
   const find = (payload: string): Recorder['messages'][number] | undefined => messages.find((m) => m.payload === payload);
   return {
     messages,
-    async waitFor(payload, timeoutMs = 3000) {
+    async waitFor(payload, timeoutMs = 15_000) {
       for (const until = Date.now() + timeoutMs; Date.now() < until; await delay(10)) {
         const hit = find(payload);
         if (hit) return hit;
@@ -115,7 +115,7 @@ export function eventLog(): EventLog {
     events,
     onEvent: (e) => events.push(e),
     refusals: () => events.filter((e): e is Extract<BrokerEvent, { type: 'refused' }> => e.type === 'refused'),
-    async waitFor(type, clientId, timeoutMs = 3000) {
+    async waitFor(type, clientId, timeoutMs = 15_000) {
       for (const until = Date.now() + timeoutMs; Date.now() < until; await delay(10)) {
         const hit = events.find((e) => e.type === type && 'clientId' in e && e.clientId === clientId);
         if (hit) return hit as Extract<BrokerEvent, { type: typeof type }>;

@@ -45,11 +45,11 @@ for (const [name, start] of [['Aedes', startAedes], ['mosquitto', startMosquitto
       await b.publishAsync('$devices/team-1/state', birth('team-1'), { qos: 1 });
       const payloads = [lab({ seq: 0 }), lab({ seq: 1 }), lab({ seq: 3 }), lab({ seq: 4, temperature: 'warm' }), Buffer.from('not json'), Buffer.from([0xc3, 0x28]), Buffer.alloc(0)];
       for (const p of payloads) await b.publishAsync(TOPIC, p, { qos: 1 });
-      await until(() => watch.snapshot().totals.messages === payloads.length, 5000, 'all payloads');
+      await until(() => watch.snapshot().totals.messages === payloads.length, 20_000, 'all payloads');
 
       b.stream.destroy(); // no DISCONNECT: the broker must publish the will
-      await until(() => watch.snapshot().devices[0]?.status === 'offline', 5000, 'the last will');
-      await until(() => updates.some((u) => u.status === 'offline'), 2000, "a 'device' event for the will");
+      await until(() => watch.snapshot().devices[0]?.status === 'offline', 20_000, 'the last will');
+      await until(() => updates.some((u) => u.status === 'offline'), 20_000, "a 'device' event for the will");
 
       const snap = watch.snapshot();
       assert.equal(snap.devices.length, 1);
