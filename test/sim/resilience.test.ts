@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { startAedes, subscribe } from '../helpers/brokers.ts';
 import { boardClock } from '../helpers/clock.ts';
 import { bootBoard, buildLab } from '../helpers/sim.ts';
+import { until } from '../helpers/until.ts';
 
 const seqOf = (payload: Buffer): number => (JSON.parse(payload.toString()) as { seq: number }).seq;
 
@@ -25,7 +26,14 @@ test('broker restarted mid-run: the board reconnects, resubscribes, and with QoS
   await new Promise((r) => setTimeout(r, 1500));
   await broker.restart(2500);
   await board.waitForLine(/mqtt connected/, 15_000);
-  await new Promise((r) => setTimeout(r, 1500));
+  // The buffered payloads go out after the reconnect: wait (up to 20 s) until the broker has every
+  // seq so far and publishing went on; a lost one never arrives and is named below.
+  const complete = (): boolean => {
+    const got = new Set(seqs());
+    const top = Math.max(...got);
+    return top >= 8 && Array.from({ length: top + 1 }, (_, i) => i).every((i) => got.has(i));
+  };
+  await until(complete, 'every seq at the broker after the restart').catch(() => undefined);
   const received = new Set(seqs());
   const last = Math.max(...received);
   const missing = Array.from({ length: last + 1 }, (_, i) => i).filter((i) => !received.has(i));
