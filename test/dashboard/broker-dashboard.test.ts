@@ -18,7 +18,7 @@ test('broker --dashboard serves the page of what the broker carries, and stops w
     await board.publishAsync('DATA/240ac4000001', JSON.stringify({ temperature: 21.5, students: ['Иванов И.И'], group: 'БАГ-18-01' }));
     await board.endAsync();
     let state: { cards: { key: string; students: string[]; temperature: number; presence: string }[]; commands: boolean } | undefined;
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 200; i++) { // up to 20 s: a loaded host delivers late, not never
       state = (await (await fetch(new URL('/api/state', served.url))).json()) as typeof state;
       if (state!.cards.length > 0) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -50,7 +50,7 @@ test('broker --users FILE --dashboard: the page is let in although anonymous cli
     await board.publishAsync('DATA/240ac4000002', JSON.stringify({ temperature: 19.5, students: ['Петрова А.С'], group: 'БАГ-18-01' }));
     await board.endAsync();
     let keys: string[] = [];
-    for (let i = 0; i < 50 && keys.length === 0; i++) {
+    for (let i = 0; i < 200 && keys.length === 0; i++) { // up to 20 s
       keys = ((await (await fetch(new URL('/api/state', served.url))).json()) as { cards: { key: string }[] }).cards.map((c) => c.key);
       if (keys.length === 0) await new Promise((r) => setTimeout(r, 100));
     }
