@@ -14,7 +14,7 @@ import { createOutput } from '../../tools/cli/io.ts';
 import { readTlsFiles, type TlsArgs } from '../../tools/cli/tlsOptions.ts';
 import { brokerConnection } from '../../tools/cli/harnessView.ts';
 import { loadProject } from '../../tools/config/index.ts';
-import { labProjectJson, tempDir } from '../helpers/cli.ts';
+import { labProjectJson, runCli, tempDir } from '../helpers/cli.ts';
 
 let dir: string;
 const TLS_URL = 'mqtts://127.0.0.1:8883';
@@ -82,4 +82,17 @@ test("with --cert the certificate logs in, not the project's device account; wit
   assert.deepEqual([explicit.mqttOptions.username, explicit.mqttOptions.password], ['operator', 'op-secret-1']);
   const withoutCert = brokerConnection({ cafile: 'certs/ca.pem' }, project, output(), { cwd: dir });
   assert.deepEqual([withoutCert.mqttOptions.username, withoutCert.mqttOptions.password], ['dev-1', 'device-secret-1']);
+});
+
+test('a key pasted as the value of --key (not its path) is refused and never echoed, on stderr or in --json', async () => {
+  const key = text('certs/registries/reg-1.key');
+  const base64 = key.split('\n').filter((l) => !l.startsWith('-----')).join('');
+  for (const [value, extra] of [[key, []], [key, ['--json']], [base64, ['--verbose']]] as const) {
+    const run = await runCli(['verify', '-t', 'DATA/#', '-b', TLS_URL, '--cert', 'certs/registries/reg-1.pem', `--key=${value}`, '--duration', '1s', ...extra], { cwd: dir });
+    const printed = run.stdout + run.stderr;
+    assert.equal(run.code, 2, printed);
+    assert.match(printed, /--key: the value is a key or certificate itself, not the path of its file/);
+    for (const line of key.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))) assert.ok(!printed.includes(line), 'no line of the key is printed');
+    assert.ok(!printed.includes(base64.slice(0, 64)), 'nor its base64');
+  }
 });

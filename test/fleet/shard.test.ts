@@ -108,6 +108,9 @@ test('verify --share and --merge refuse bad input (exit 2, naming the flag and f
     assert.equal(run.code, 2, run.stderr);
     assert.match(run.stderr, message);
   }
+  const ignored = await runCli(['verify', '--merge', 'junk.json', '-b', 'mqtt://127.0.0.1:1883', '--cafile', 'ca.pem'], { cwd: dir });
+  assert.equal(ignored.code, 2, ignored.stderr);
+  assert.match(ignored.stderr, /--merge judges saved reports and connects to no broker: --broker, --cafile would be ignored/);
 });
 
 test('--fleet: two groups sharding the same project get different MACs; the shards of one fleet agree', async () => {

@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import { ReplClient } from '../../tools/repl/client.ts';
 import type { ResetEvent } from '../../tools/sim/board.ts';
 import { boardTransport } from '../helpers/boardTransport.ts';
+import { boardClock } from '../helpers/clock.ts';
 import { bootBoard } from '../helpers/sim.ts';
 import { blockHostPastWatchdog, nextReset, running as runningOn, SPIN_WITHOUT_FEEDING, useWatchdogLab } from './watchdogLab.ts';
 
@@ -56,6 +57,21 @@ while True:
   assert.match(listing, /\['keep.txt', 'last.txt', 'new.txt'\] \['kept', 'moved', 'after'\]/);
 });
 
+test('what a program prints right before it hangs reaches the console, before the watchdog resets it', async () => {
+  // No sleep or host call after the print: before, its line waited for one in the board's buffer
+  // and was lost with the interpreter. (running() waits for the 'started' line.)
+  const board = await running(`import machine, time
+wdt = machine.WDT(timeout=1500)
+time.sleep_ms(50)
+print('started')
+while True:
+    pass`);
+  after(() => board.stop());
+  const reset = await nextReset(board, 60_000);
+  assert.notEqual(reset, 'none', 'the board was reset');
+  assert.equal((reset as ResetEvent).cause, 'watchdog');
+});
+
 test('a tight loop that feeds the watchdog (and calls nothing else) is not reset', async () => {
   const board = await running(`import machine, time
 wdt = machine.WDT(timeout=1500)
@@ -66,7 +82,13 @@ while True:
     wdt.feed()
     n += 1`);
   after(() => board.stop());
-  assert.equal(await nextReset(board, 8000), 'none', 'a board feeding its watchdog is not reset');
+  // Three watchdog periods of the board's own time (however long a loaded host takes to give
+  // them): a feed that did not count would have bitten by then.
+  const ran = boardClock(board);
+  const from = ran();
+  for (const end = Date.now() + 60_000; ran() - from < 4500 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(ran() - from >= 4500, 'the board ran three watchdog periods within 60 s');
+  assert.deepEqual(board.resets, [], 'a board feeding its watchdog is not reset');
 });
 
 test('a loop that sleeps but never feeds the watchdog resets the board', async () => {

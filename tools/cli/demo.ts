@@ -62,7 +62,9 @@ export const demoCommand = defineCommand<DemoArgs>({
       // The watching starts once every board is connected and subscribed (its birth, or telemetry):
       // booting three interpreters takes seconds on a slow or busy computer, and a ping sent before
       // team-1 listens would fail the demo. A board still silent after this is judged silent.
-      const upInMs = await boardsUp(() => watch.snapshot(), project.devices.map((d) => d.name), BOARDS_UP_TIMEOUT_MS);
+      const upInMs = await boardsUp(() => watch.snapshot(), project.devices.map((d) => d.name), BOARDS_UP_TIMEOUT_MS, (waiting) =>
+        step(`waiting for ${waiting.join(', ')} to connect (booting is slow on a busy computer; up to ${formatDuration(BOARDS_UP_TIMEOUT_MS)})`),
+      );
       step(`${upInMs === null ? `not every board up after ${formatDuration(BOARDS_UP_TIMEOUT_MS)}` : `boards up in ${formatDuration(upInMs)}`}; watching for ${formatDuration(durationMs)}`);
 
       await sleep(durationMs / 2);
@@ -110,14 +112,22 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const BOARDS_UP_TIMEOUT_MS = 60_000;
 
 /** Resolves with how long it took until every named device was online or had sent telemetry; null after `timeoutMs`. */
-async function boardsUp(snapshot: () => Snapshot, devices: string[], timeoutMs: number): Promise<number | null> {
+/** After this long, the boards still booting are named (a slow computer, not a hung demo). */
+const BOARDS_UP_NOTE_MS = 5_000;
+
+async function boardsUp(snapshot: () => Snapshot, devices: string[], timeoutMs: number, note: (waitingFor: string[]) => void): Promise<number | null> {
   const started = Date.now();
-  const up = (): boolean => {
+  let noted = false;
+  const down = (): string[] => {
     const rows = snapshot().devices;
-    return devices.every((name) => rows.some((r) => r.device === name && (r.status === 'online' || r.messages > 0)));
+    return devices.filter((name) => !rows.some((r) => r.device === name && (r.status === 'online' || r.messages > 0)));
   };
-  while (!up()) {
+  for (let waiting = down(); waiting.length > 0; waiting = down()) {
     if (Date.now() - started > timeoutMs) return null;
+    if (!noted && Date.now() - started > BOARDS_UP_NOTE_MS) {
+      noted = true;
+      note(waiting);
+    }
     await sleep(100);
   }
   return Date.now() - started;

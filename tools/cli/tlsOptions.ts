@@ -38,6 +38,15 @@ const TLS_SCHEMES = ['mqtts:', 'wss:'];
 export function readTlsFiles(args: TlsArgs, url: string, cwd: string, out: Output): TlsFiles {
   const given = (['cafile', 'cert', 'key'] as const).filter((flag) => args[flag] !== undefined);
   if (given.length === 0) return {};
+  // A key pasted where its path belongs (--key="$MQTT_KEY" in a CI job) is never echoed back.
+  for (const flag of ['cert', 'key'] as const) {
+    const value = args[flag];
+    if (value !== undefined && looksLikeKeyText(value)) {
+      redactKey(value, out);
+      throw new InputError(`--${flag}: the value is a key or certificate itself, not the path of its file`, [], { hint: `write it to a file (chmod 600) and give --${flag} that file's path` });
+    }
+  }
+  if (args.cafile !== undefined && args.cafile.trim() === '') throw new InputError('--cafile: the value is empty', [], { hint: 'give the path of the CA certificate, e.g. --cafile certs/ca.pem' });
   if (args.cert !== undefined && args.key === undefined) {
     throw new InputError(`--cert ${args.cert} needs its private key: --key is missing`, [], { hint: `add --key with the key made with it (for ${args.cert}: usually ${keyBeside(args.cert)})` });
   }
@@ -64,6 +73,9 @@ export function readTlsFiles(args: TlsArgs, url: string, cwd: string, out: Outpu
   }
   return files;
 }
+
+/** PEM text, several lines, or a long run of base64: a key's contents rather than a file name. */
+const looksLikeKeyText = (value: string): boolean => /-----BEGIN|[\r\n]/.test(value) || /^[A-Za-z0-9+/=]{64,}$/.test(value.trim());
 
 function schemeOf(url: string): string | null {
   try {

@@ -48,6 +48,11 @@ export const verifyCommand = defineCommand<VerifyArgs>({
       if (!/\.(xml|json)$/i.test(file)) throw new InputError(`--report ${file}: the name must end in .xml (JUnit) or .json`);
     }
     if (args.merge) {
+      // --merge reads files and listens to no broker: connection flags would be silently ignored.
+      const connection = (['broker', 'username', 'password', 'cafile', 'cert', 'key', 'share'] as const).filter((flag) => (args as unknown as Record<string, unknown>)[flag] !== undefined);
+      if (connection.length > 0) {
+        throw new InputError(`--merge judges saved reports and connects to no broker: ${connection.map((f) => `--${f}`).join(', ')} would be ignored`, [], { hint: 'drop them from the --merge run (the verifiers that wrote the reports used them)' });
+      }
       // A report counted twice doubles its boards' counts: the same file (or a copy of it) is refused.
       const given: { real: string; file: string; text: string }[] = [];
       const reports = args.merge.map((file) => {

@@ -41,7 +41,7 @@ export function refuseNonMqtt(client: MqttClient, fail: (error: Error) => void):
 }
 
 /** Node's codes for a broker certificate this client does not trust (no --cafile, or another CA's). */
-const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE']);
+const UNTRUSTED = new Set(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_SIGNATURE_FAILURE', 'CERT_UNTRUSTED', 'CERT_REJECTED']);
 
 const CLIENT_CERT_HINT = 'pass a client certificate the broker trusts and its key: --cert FILE --key FILE (a registry\'s, made by `mpy-iot certs registry <id>`: --cert certs/registries/<id>.pem --key certs/registries/<id>.key)';
 
@@ -55,6 +55,8 @@ export function tlsFailure(error: unknown): { reason: string; hint: string } | n
   if (UNTRUSTED.has(code)) {
     return { reason: `the broker's certificate is not signed by a CA this computer trusts (${code}: ${said})`, hint: "pass --cafile with the CA that signed the broker's certificate (a broker set up with `mpy-iot certs init`: --cafile certs/ca.pem)" };
   }
+  if (code === 'INVALID_PURPOSE') return { reason: `the broker's certificate is not one for a server (${said})`, hint: 'give the broker a server certificate (extended key usage serverAuth), e.g. certs/broker.pem from `mpy-iot certs init`' };
+  if (code === 'CERT_REVOKED') return { reason: `the broker's certificate has been revoked (${said})`, hint: "ask whoever runs the broker for its current certificate" };
   if (code === 'CERT_HAS_EXPIRED') return { reason: `the broker's certificate has expired (${said})`, hint: "renew the broker's certificate (`mpy-iot certs init --force` for a class broker), or check this computer's clock" };
   if (code === 'CERT_NOT_YET_VALID') return { reason: `the broker's certificate is not valid yet (${said})`, hint: "check this computer's clock" };
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {

@@ -51,6 +51,9 @@ function uartWrite(bytes) {
   uartBytes += bytes.length;
   if (uartBytes >= 1024) flushUart();
 }
+/** When output last went to the host, and whether it ended inside a line. */
+let flushedAt = 0;
+let lineOpen = false;
 function flushUart() {
   if (uartBytes === 0) return;
   const out = new Uint8Array(uartBytes);
@@ -61,12 +64,24 @@ function flushUart() {
   }
   uart = [];
   uartBytes = 0;
+  flushedAt = performance.now();
+  lineOpen = out[out.length - 1] !== 10;
   post({ t: 'uart', bytes: out });
+}
+/** Output sent after a quiet spell, or finishing the line that was, goes out at once: what a
+ *  program prints right before it hangs (a loop that never sleeps nor calls the host) is seen, as
+ *  on a real board. Output of a program printing all the time goes out every UART_CHUNK_MS. */
+const UART_CHUNK_MS = 10;
+function flushSoon() {
+  if (uartBytes === 0) return;
+  const last = uart[uart.length - 1];
+  if (performance.now() - flushedAt >= UART_CHUNK_MS || (lineOpen && last[last.length - 1] === 10)) flushUart();
 }
 const uartText = (text) => uartWrite(encoder.encode(text));
 /** Python's output is "cooked" as on a board's UART: \n goes out as \r\n. */
 const cooked = (bytes) => {
   for (const b of bytes) uartWrite(b === 10 ? new Uint8Array([13, 10]) : new Uint8Array([b]));
+  flushSoon();
 };
 
 // ---- Serial input: a ring the host fills; bytes not yet handled wait in `pending` ----
@@ -232,7 +247,10 @@ const host = {
   uart_write: (hex, cook) => {
     const bytes = Buffer.from(String(hex), 'hex');
     if (cook) cooked(bytes);
-    else uartWrite(new Uint8Array(bytes));
+    else {
+      uartWrite(new Uint8Array(bytes));
+      flushSoon();
+    }
   },
   wdt_start: (timeoutMs) => {
     watchdog = { timeoutMs: Number(timeoutMs) || boot.board.fixedWatchdogMs, fedAt: clock.now() };
