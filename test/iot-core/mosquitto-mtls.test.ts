@@ -4,15 +4,12 @@
 // certificates are refused, and mosquitto's log and the board's console say so.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import path from 'node:path';
 import type { VirtualBoard } from '../../tools/sim/board.ts';
-import { freePort, hasMosquitto } from '../helpers/brokers.ts';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import { hasMosquitto } from '../helpers/brokers.ts';
+import { runCli } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 import { bootOn, makeIotCoreFleet, type IotCoreFleet } from './fleet.ts';
+import { startMosquittoTls, type MosquittoTls } from './mosquittoTls.ts';
 
 // IoT Core's rules as a mosquitto ACL: %u is the certificate's CN (use_identity_as_username).
 const ACL = [
@@ -27,51 +24,21 @@ const ACL = [
 
 describe('mTLS with the same files on mosquitto', { skip: !hasMosquitto() && 'mosquitto is not installed (apt-get install mosquitto)' }, () => {
   let fleet: IotCoreFleet;
-  let child: ChildProcess;
+  let mosquitto: MosquittoTls;
   let tlsPort: number;
   let plainPort: number;
-  let logFile: string;
   const boards: VirtualBoard[] = [];
-  const log = (): string => readFileSync(logFile, 'utf8');
+  const log = (): string => mosquitto.log();
 
   before(async () => {
     fleet = await makeIotCoreFleet({ intervalSeconds: 2 });
-    const dir = tempDir();
-    [tlsPort, plainPort] = [await freePort(), await freePort()];
-    logFile = path.join(dir, 'mosquitto.log');
-    const certs = (f: string): string => path.join(fleet.certsDir, f);
-    writeFileSync(path.join(dir, 'acl'), ACL);
-    writeFileSync(
-      path.join(dir, 'mosquitto.conf'),
-      [
-        // As root mosquitto would switch to the mosquitto user, who cannot read our 0600 broker.key.
-        ...(process.getuid?.() === 0 ? ['user root'] : []),
-        'per_listener_settings true',
-        'persistence false',
-        `log_dest file ${logFile}`,
-        'log_type all',
-        `listener ${tlsPort} 127.0.0.1`,
-        `cafile ${certs('ca.pem')}`,
-        `certfile ${certs('broker.pem')}`,
-        `keyfile ${certs('broker.key')}`,
-        'require_certificate true',
-        'use_identity_as_username true',
-        `acl_file ${path.join(dir, 'acl')}`,
-        `listener ${plainPort} 127.0.0.1`,
-        'allow_anonymous true',
-        '',
-      ].join('\n'),
-    );
-    child = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !(await listening(plainPort)); i++) await new Promise((r) => setTimeout(r, 50));
+    mosquitto = await startMosquittoTls({ certsDir: fleet.certsDir, acl: ACL, plainListener: true });
+    tlsPort = mosquitto.tlsPort;
+    plainPort = mosquitto.plainPort!;
   });
   after(async () => {
     await Promise.all(boards.map((b) => b.stop()));
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await mosquitto?.stop();
   });
 
   const boot = async (build: keyof IotCoreFleet['builds']): Promise<VirtualBoard> => {
@@ -115,13 +82,3 @@ describe('mTLS with the same files on mosquitto', { skip: !hasMosquitto() && 'mo
     assert.match(log(), new RegExp(`Denied PUBLISH from mpy-iot-${other.mac} \\(.*'\\$devices/dev-1/events'`));
   });
 });
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}

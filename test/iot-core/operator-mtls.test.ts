@@ -5,15 +5,14 @@
 // without it they say what is missing (exit 3) or which flag is wrong (exit 2).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { VirtualBoard } from '../../tools/sim/board.ts';
-import { freePort, hasMosquitto } from '../helpers/brokers.ts';
+import { hasMosquitto } from '../helpers/brokers.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 import { bootOn, makeIotCoreFleet, type IotCoreFleet } from './fleet.ts';
+import { startMosquittoTls, type MosquittoTls } from './mosquittoTls.ts';
 
 // %u is the certificate's CN (use_identity_as_username): a device's id, or the registry's.
 const ACL = [
@@ -33,13 +32,12 @@ const REGISTRY = ['--cafile', 'certs/ca.pem', '--cert', 'certs/registries/reg-1.
 
 describe('operator commands with a client certificate on a certificate-only mosquitto', { skip: !hasMosquitto() && 'mosquitto is not installed (apt-get install mosquitto)' }, () => {
   let fleet: IotCoreFleet;
-  let child: ChildProcess;
+  let mosquitto: MosquittoTls;
   let tlsPort: number;
-  let logFile: string;
   let broker: string[];
   let registryKeyLines: string[];
   const boards: VirtualBoard[] = [];
-  const log = (): string => readFileSync(logFile, 'utf8');
+  const log = (): string => mosquitto.log();
   const cli = (args: string[], options: Omit<Parameters<typeof runCli>[1], 'cwd'> = {}) => runCli(args, { cwd: fleet.dir, env: {}, ...options });
   /** No line of the registry's private key in what a run printed. */
   const assertNoKey = (text: string): void => {
@@ -51,43 +49,16 @@ describe('operator commands with a client certificate on a certificate-only mosq
     const issued = await runCli(['certs', 'registry', 'reg-1'], { cwd: fleet.dir });
     assert.equal(issued.code, 0, issued.stderr);
     registryKeyLines = readFileSync(path.join(fleet.certsDir, 'registries/reg-1.key'), 'utf8').split('\n').filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l));
-    const dir = tempDir();
-    tlsPort = await freePort();
+    // The only listener is mTLS: no plain port for the operator to fall back on.
+    mosquitto = await startMosquittoTls({ certsDir: fleet.certsDir, acl: ACL });
+    tlsPort = mosquitto.tlsPort;
     broker = ['-b', `mqtts://127.0.0.1:${tlsPort}`];
-    logFile = path.join(dir, 'mosquitto.log');
-    const certs = (f: string): string => path.join(fleet.certsDir, f);
-    writeFileSync(path.join(dir, 'acl'), ACL);
-    writeFileSync(
-      path.join(dir, 'mosquitto.conf'),
-      [
-        // As root mosquitto would switch to the mosquitto user, who cannot read our 0600 broker.key.
-        ...(process.getuid?.() === 0 ? ['user root'] : []),
-        'persistence false',
-        `log_dest file ${logFile}`,
-        'log_type all',
-        // The only listener: no plain port for the operator to fall back on.
-        `listener ${tlsPort} 127.0.0.1`,
-        `cafile ${certs('ca.pem')}`,
-        `certfile ${certs('broker.pem')}`,
-        `keyfile ${certs('broker.key')}`,
-        'require_certificate true',
-        'use_identity_as_username true',
-        `acl_file ${path.join(dir, 'acl')}`,
-        '',
-      ].join('\n'),
-    );
-    child = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && !(await listening(tlsPort)); i++) await new Promise((r) => setTimeout(r, 50));
     for (const id of ['dev-1', 'dev-2'] as const) boards.push(await bootOn(fleet.builds[id], tlsPort, id));
     for (const b of boards) await b.waitForLine(/INFO mqtt connected/, 30_000, { fromStart: true });
   });
   after(async () => {
     await Promise.all(boards.map((b) => b.stop()));
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await mosquitto?.stop();
   });
 
   test("verify logs in as the registry (its certificate) and judges both boards' events", async () => {
@@ -173,13 +144,3 @@ describe('operator commands with a client certificate on a certificate-only mosq
     assert.match(plain.stderr, /--cafile, --cert, --key are for a TLS broker, but the broker URL mqtt:\/\/127\.0\.0\.1:1883 is mqtt:\/\/ \(no TLS\)/);
   });
 });
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
