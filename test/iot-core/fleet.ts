@@ -85,3 +85,14 @@ export function bootOn(buildDir: string, tlsPort: number, name?: string): Promis
     connectTarget: (host, port) => (port === 8883 ? { host: '127.0.0.1', port: tlsPort } : { host, port }),
   });
 }
+
+/** `verify --json` judged both boards passed, each on its own `$devices/<id>/events` only. */
+export function assertBothBoardsVerified(run: { code: number | null; stdout: string; stderr: string; json<T>(): T }): void {
+  assert.equal(run.code, 0, run.stdout + run.stderr);
+  const report = run.json<{ devices: { device: string; passed: boolean; stats: { valid: number; topics: string[] } }[] }>();
+  for (const id of ['dev-1', 'dev-2']) {
+    const row = report.devices.find((d) => d.device === id);
+    assert.ok(row?.passed && row.stats.valid >= 1, `${id}: ${JSON.stringify(row)}`);
+    assert.deepEqual(row.stats.topics, [`$devices/${id}/events`]);
+  }
+}
