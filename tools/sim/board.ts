@@ -97,7 +97,7 @@ export class VirtualBoard extends EventEmitter {
     for (const slot of [SLOT.signal, SLOT.stallMs, SLOT.reply, SLOT.wake, SLOT.beat]) Atomics.store(this.ctrl, slot, 0);
     Atomics.store(this.ctrl, SLOT.watchdogLeftMs, -1);
     this.threadId = null;
-    this.flashFiles = this.files;
+    this.flashFiles = { ...this.files }; // this boot's own copy: written files go in in place
     const worker = await startBoardWorker({
       sab: this.sab,
       mac: this.mac,
@@ -155,7 +155,7 @@ export class VirtualBoard extends EventEmitter {
         this.rtcBaseMs = message.baseMs;
         break;
       case 'file':
-        if (worker === this.worker) this.flashFiles = { ...this.flashFiles, [message.path]: message.contents };
+        if (worker === this.worker) this.flashFiles[message.path] = message.contents;
         break;
       case 'files':
         if (worker === this.worker) this.flashFiles = message.files;
