@@ -154,5 +154,7 @@ test('a certificate never outlives its CA (capped, and said so); the CA and the 
   assert.equal(existsSync(path.join(dir, 'certs/broker.key.der')), false);
   assert.equal(existsSync(path.join(dir, 'certs/devices/dev-9.key.der')), true, 'an ESP8266 reads a DER key');
   const short = await runCli(['certs', 'device', 'dev-10', '--days', '7'], { cwd: dir, env: { NO_COLOR: '1' } });
+  assert.equal(short.code, 0, short.stderr);
+  assert.match(short.stdout, /dev-10/);
   assert.doesNotMatch(short.stdout, /valid until/, 'a certificate inside the CA\'s life is not capped');
 });

@@ -12,7 +12,7 @@ interface Heard {
 }
 
 /** A `verify --share … --report part.json` report: boards heard, roster boards not heard, collisions. */
-function part(heard: Heard[], options: { silent?: string[]; silentAs?: 'missing' | 'row'; collision?: { clientId: string; boards: string[]; births: number }; legacy?: boolean } = {}): object {
+function part(heard: Heard[], options: { silent?: string[]; silentAs?: 'missing' | 'row'; collision?: { clientId: string; boards: string[]; births: number } } = {}): object {
   const silent = options.silent ?? [];
   const asRow = options.silentAs === 'row';
   const collisions = options.collision ? [options.collision] : [];
@@ -30,7 +30,7 @@ function part(heard: Heard[], options: { silent?: string[]; silentAs?: 'missing'
     durationMs: 10_000,
     totals: { boards: heard.length, messages: heard.reduce((n, h) => n + h.messages, 0) },
     missing: asRow ? [] : silent.map((device) => ({ device, group: 'G', students: ['A'] })),
-    ...(options.legacy ? {} : { collisions }),
+    collisions,
     devices: rows,
   };
 }
@@ -60,14 +60,12 @@ test('verify --merge fails a roster board no verifier heard, naming it (listed a
   }
 });
 
-test('verify --merge fails a client-id collision any verifier saw (with or without --expect-devices, old reports too)', async () => {
+test('verify --merge fails a client-id collision any verifier saw (with or without --expect-devices)', async () => {
   const collision = { clientId: 'lab-board', boards: ['team-1 (240ac4000001)', 'team-2 (240ac4000002)'], births: 4 };
-  for (const legacy of [false, true]) {
-    for (const extra of [[], ['--expect-devices', '2']]) {
-      const run = await merge({ 'p1.json': part([a, b]), 'p2.json': part([a, bShare], { collision, legacy }) }, extra);
-      assert.equal(run.code, 1, `legacy=${legacy} ${extra.join(' ')}: the merge fails`);
-      assert.ok(run.reasons.some((r) => r.startsWith('client id lab-board is used by 2 boards: team-1 (240ac4000001) and team-2 (240ac4000002)')), run.reasons.join('\n'));
-    }
+  for (const extra of [[], ['--expect-devices', '2']]) {
+    const run = await merge({ 'p1.json': part([a, b]), 'p2.json': part([a, bShare], { collision }) }, extra);
+    assert.equal(run.code, 1, `${extra.join(' ')}: the merge fails`);
+    assert.ok(run.reasons.some((r) => r.startsWith('client id lab-board is used by 2 boards: team-1 (240ac4000001) and team-2 (240ac4000002)')), run.reasons.join('\n'));
   }
 });
 

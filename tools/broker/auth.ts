@@ -27,7 +27,7 @@ export interface Credentials {
 export type AuthResult = { ok: true; identity?: Identity } | { ok: false; returnCode: 4 | 5; rule: string };
 
 /** Compares digests so neither the length nor the content of a secret leaks through timing. */
-function samePassword(given: Buffer, expected: string): boolean {
+export function samePassword(given: Buffer, expected: string): boolean {
   const digest = (b: Buffer | string): Buffer => createHash('sha256').update(b).digest();
   return timingSafeEqual(digest(given), digest(expected));
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { iotCoreFromProject, parseUsersFile, startBroker, type BrokerEvent, type BrokerOptions } from '../broker/index.ts';
-import { CERTS_DIR } from '../certs/store.ts';
+import { CERTS_DIR, certPaths } from '../certs/store.ts';
 import { loadProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { isLanHost, isLoopbackHost } from '../shared/addresses.ts';
@@ -75,9 +75,10 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       options.iotCore = iotCoreFromProject(project.devices, { certsDir });
       // `mpy-iot certs init` made a CA and a certificate for this computer: IoT Core is mqtts://
       // with client certificates, so use them unless TLS files were given.
-      const own = ['broker.pem', 'broker.key', 'ca.pem'].map((f) => path.join(certsDir, f));
-      if (!options.tls && own.every((f) => existsSync(f))) {
-        options.tls = { port: tlsPort, cert: readFileSync(own[0]!), key: readFileSync(own[1]!), ca: readFileSync(own[2]!), requestClientCert: true };
+      const server = certPaths(certsDir, 'server', 'broker');
+      const ca = certPaths(certsDir, 'ca', 'ca').cert;
+      if (!options.tls && [server.cert, server.key, ca].every((f) => existsSync(f))) {
+        options.tls = { port: tlsPort, cert: readFileSync(server.cert), key: readFileSync(server.key), ca: readFileSync(ca), requestClientCert: true };
         out.note(out.color.dim(`mTLS with ${path.relative(io.cwd, certsDir) || '.'}/broker.pem, clients checked against ca.pem`));
       }
     }

@@ -60,12 +60,13 @@ export async function openDashboard(options: OpenDashboard, out: Output): Promis
   const token = commandToken(host, options.allowCommands, options.token);
   // Loaded when a dashboard is asked for: every other command starts without the web server's modules.
   const { startDashboard } = await import('../dashboard/server.ts');
-  const dashboard = await startDashboard({ ...options, host, allowCommands: options.allowCommands || token !== undefined, ...(token ? { token } : {}) });
+  const commands = options.allowCommands || token !== undefined;
+  const dashboard = await startDashboard({ ...options, host, allowCommands: commands, ...(token ? { token } : {}) });
   const page = token ? `${dashboard.url}#token=${token}` : dashboard.url;
-  const mode = options.allowCommands || token ? 'buttons on' : 'read-only: --allow-commands turns the buttons on';
+  const mode = commands ? 'buttons on' : 'read-only: --allow-commands turns the buttons on';
   // Where to point the browser belongs on the screen whatever the output mode (stderr).
   out.note(`${out.color.green('✓')} dashboard on ${out.color.bold(page)} (${mode})`);
-  out.event({ type: 'dashboard', url: page, commands: options.allowCommands || token !== undefined });
+  out.event({ type: 'dashboard', url: page, commands });
   if (seenFromLan(host)) {
     // 127.0.0.1 in the URL above is no use to the projector's laptop: name the LAN addresses too.
     if (host === '0.0.0.0' || host === '::') {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBroker } from '../broker/index.ts';
 import { loadProject } from '../config/index.ts';
-import { evaluate, gradeTeams, publishAll, resultPayload, sendCommand, startWatch, topicFilter, type Snapshot } from '../harness/index.ts';
+import { evaluate, gradeTeams, publishResults, sendCommand, startWatch, topicFilter, type Snapshot } from '../harness/index.ts';
 import { demoProject } from '../init/demo.ts';
 import { buildProject } from '../render/build.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
@@ -72,7 +72,7 @@ export const demoCommand = defineCommand<DemoArgs>({
       const ping = await sendCommand({ url: broker.url, deviceId: team1.identity.deviceId, command: 'ping', timeoutMs: 5000, replyTopic: topicFilter(team1.mqtt.replyTopic, team1) });
       step(`ping team-1: ${JSON.stringify(ping.reply)} in ${ping.rttMs.toFixed(0)} ms`);
       const { teams } = gradeTeams(watch.snapshot(), project.devices.filter((d) => d.telemetry.group === team1.telemetry.group), { language: 'ru' });
-      await publishAll(broker.url, teams.map((t) => ({ topic: 'RESULT', payload: resultPayload(t) })));
+      await publishResults(broker.url, teams);
       step(`RESULT for each team of ${team1.telemetry.group} published`);
       await sleep(durationMs / 2);
 
@@ -111,9 +111,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** How long the demo waits for its boards to come up before it watches them anyway. */
 const BOARDS_UP_TIMEOUT_MS = 60_000;
 
-/** Resolves with how long it took until every named device was online or had sent telemetry; null after `timeoutMs`. */
 /** After this long, the boards still booting are named (a slow computer, not a hung demo). */
 const BOARDS_UP_NOTE_MS = 5_000;
+
+/** Resolves with how long it took until every named device was online or had sent telemetry; null after `timeoutMs`. */
 
 async function boardsUp(snapshot: () => Snapshot, devices: string[], timeoutMs: number, note: (waitingFor: string[]) => void): Promise<number | null> {
   const started = Date.now();

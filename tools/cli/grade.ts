@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, InputError } from '../errors.ts';
 import { parseCount } from '../shared/numbers.ts';
-import { gradesCsv, gradeTeams, gradingPlan, publishAll, resultPayload, verify, type ClassGrades } from '../harness/index.ts';
+import { gradesCsv, gradeTeams, gradingPlan, publishResults, verify, type ClassGrades } from '../harness/index.ts';
 import { loadProject } from '../config/index.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
@@ -58,7 +58,7 @@ export const gradeCommand = defineCommand<GradeArgs>({
       ...(a['failed-message'] ? { failedMessage: a['failed-message'] } : {}),
     });
     if (!a['dry-run']) {
-      await publishAll(broker.url, grades.teams.map((t) => ({ topic: 'RESULT', payload: resultPayload(t) })), broker.mqttOptions);
+      await publishResults(broker.url, grades.teams, broker.mqttOptions);
     }
     for (const file of a.report ?? []) {
       const target = path.resolve(io.cwd, file);

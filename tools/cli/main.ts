@@ -13,8 +13,8 @@ import { codegenCommand } from './codegen.ts';
 import type { Command, GlobalArgs } from './command.ts';
 import { demoCommand } from './demo.ts';
 import { initCommand } from './init.ts';
-import { createOutput, isPlainObject, processIo, wantsColor, type CliIo, type Output } from './io.ts';
-import { reportError } from './report.ts';
+import { createOutput, processIo, wantsColor, type CliIo, type Output } from './io.ts';
+import { failureDocument, reportError } from './report.ts';
 import { resultCommand } from './result.ts';
 import { sendCommandCli } from './send.ts';
 import { simulateCommand } from './simulate.ts';
@@ -142,9 +142,7 @@ export async function main(rawArgv: string[], io: CliIo = processIo()): Promise<
   const out = createOutput(io, { json: Boolean(parsed.json) && !jsonl, jsonl, verbose: Boolean(parsed.verbose), color: wantsColor(io, parsed.color) });
   io.setLastWords?.(() => {
     if (!out.json) return;
-    const partial = out.pendingDocument();
-    if (out.jsonl) out.event({ type: 'error', ok: false, error: INTERRUPTED });
-    else out.document({ ...(isPlainObject(partial) ? partial : {}), ok: false, error: INTERRUPTED });
+    failureDocument(out, INTERRUPTED);
     out.flush();
   });
   const code = await runParsed(argv, parsed, parseError, helpText, io, out);

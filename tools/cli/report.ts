@@ -41,7 +41,7 @@ export function reportError(error: unknown, out: Output, cwd: string): number {
  * --json: the failure joins what the command had already put in its document (deploy's per-port
  * table, run's build), so stdout still holds exactly one document. --jsonl: the last line.
  */
-function failureDocument(out: Output, error: Record<string, unknown>): void {
+export function failureDocument(out: Output, error: Record<string, unknown>): void {
   if (out.jsonl) return out.event({ type: 'error', ok: false, error });
   const partial = out.pendingDocument();
   out.document({ ...(isPlainObject(partial) ? partial : {}), ok: false, error });

@@ -51,9 +51,6 @@ export function resolveDevices(
       if (wasRefused(field)) return;
       issues.push({ path: joinPath('devices', index, ...field.split('.')), message: `missing required field '${field}'`, hint, severity: 'error' });
     };
-    // A URL or SSID the schema refused is already reported: a stand-in lets the other checks run.
-    if (!s.mqtt?.url && wasRefused('mqtt.url')) s.mqtt = { ...s.mqtt, url: REFUSED_URL };
-    if (!s.wifi?.ssid && wasRefused('wifi.ssid')) s.wifi = { ...s.wifi, ssid: 'refused' };
     if (!s.board) missing('board', 'set "board" in defaults or on the device (see `mpy-iot boards`)');
     if (!s.wifi?.ssid) missing('wifi.ssid', 'set wifi.ssid in defaults or on the device');
     if (!s.mqtt?.url) missing('mqtt.url', 'set mqtt.url, e.g. "mqtt://192.168.1.10:1883", in defaults or on the device');

@@ -2,7 +2,7 @@
 // sendCommand round trip, RESULT is `grade`'s resultPayload for that team, published to RESULT.
 import type { ResolvedDevice } from '../config/types.ts';
 import { InputError } from '../errors.ts';
-import { publishAll, resultPayload, sendCommand, topicFilter, type ClassGrades, type MqttOptions } from '../harness/index.ts';
+import { publishResults, sendCommand, topicFilter, type ClassGrades, type MqttOptions } from '../harness/index.ts';
 
 export const ACTIONS = ['ping', 'led', 'result', 'result-all'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -44,7 +44,7 @@ export function parseActionRequest(body: unknown): ActionRequest {
 export async function runAction(request: ActionRequest, ctx: ActionContext): Promise<ActionOutcome> {
   if (request.action === 'result-all') {
     const { teams } = ctx.grades();
-    await publishAll(ctx.url, teams.map((t) => ({ topic: 'RESULT', payload: resultPayload(t) })), ctx.mqttOptions);
+    await publishResults(ctx.url, teams, ctx.mqttOptions);
     return { ok: true, text: `published ${teams.length} verdict${teams.length === 1 ? '' : 's'} to RESULT` };
   }
   const device = ctx.devices.find((d) => d.name === request.device);
@@ -52,7 +52,7 @@ export async function runAction(request: ActionRequest, ctx: ActionContext): Pro
   if (request.action === 'result') {
     const team = ctx.grades().teams.find((t) => t.device === device.name);
     if (!team) throw new InputError(`device: '${device.name}' has no grade yet`);
-    await publishAll(ctx.url, [{ topic: 'RESULT', payload: resultPayload(team) }], ctx.mqttOptions);
+    await publishResults(ctx.url, [team], ctx.mqttOptions);
     return { ok: true, text: `RESULT → ${team.message}` };
   }
   const trip = await sendCommand({

@@ -1,7 +1,7 @@
 // The live dashboard: a Watch (the harness `watch`/`verify` run on) feeding an HTTP server that
 // pushes the class's state to every open page over server-sent events, once a second, one stream
 // per page (no polling). Buttons POST to /api/command, refused (403) unless commands are allowed.
-import { timingSafeEqual } from 'node:crypto';
+import { samePassword } from '../broker/auth.ts';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { ResolvedDevice } from '../config/types.ts';
@@ -82,11 +82,6 @@ function hostAllowed(header: string | undefined, listenHost: string | undefined)
   return name === 'localhost' || net.isIP(name) !== 0 || name === listenHost?.toLowerCase();
 }
 
-const sameToken = (given: string, expected: string): boolean => {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const devices = options.devices ?? [];
@@ -111,7 +106,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     await watch.stop();
     throw error;
   }
-  connection = 'connected';
 
   const broker = safeUrl(options.url);
   const state = (): DashboardState => {
@@ -120,12 +114,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
 
   const streams = new Set<ServerResponse>();
-  const push = (res: ServerResponse, value: unknown): void => void res.write(`data: ${JSON.stringify(value)}\n\n`);
+  const event = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;
   const timer = setInterval(() => {
     const points = history.takeFresh();
     if (streams.size === 0) return;
-    const message = { state: state(), points };
-    for (const res of streams) push(res, message);
+    const message = event({ state: state(), points }); // one serialisation for every open page
+    for (const res of streams) res.write(message);
   }, options.pushMs ?? 1000);
   timer.unref();
 
@@ -137,7 +131,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (origin !== undefined && origin !== `http://${req.headers.host}`) return sendJson(res, 403, { ok: false, error: `commands are only accepted from the dashboard's own page, not from ${origin}` });
     if (options.token !== undefined) {
       const given = req.headers['x-dashboard-token'];
-      if (typeof given !== 'string' || !sameToken(given, options.token)) return sendJson(res, 403, { ok: false, error: 'wrong or missing dashboard token: open the page with the URL the dashboard printed (it ends in #token=…)' });
+      if (typeof given !== 'string' || !samePassword(Buffer.from(given), options.token)) return sendJson(res, 403, { ok: false, error: 'wrong or missing dashboard token: open the page with the URL the dashboard printed (it ends in #token=…)' });
     }
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) return sendJson(res, 415, { ok: false, error: 'send the command as Content-Type: application/json' });
     try {
@@ -166,7 +160,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (route === '/events') {
       res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', ...SECURITY_HEADERS });
       res.write('retry: 2000\n\n');
-      push(res, { state: state(), points: history.all(), full: true });
+      res.write(event({ state: state(), points: history.all() }));
       streams.add(res);
       req.on('close', () => streams.delete(res));
       return;

@@ -4,6 +4,7 @@
 // starts with the team's students) and adds "device", "students" and "mac" so that our firmware
 // prints only the verdict addressed to it (firmware/README.md "RESULT").
 import type { ResolvedDevice } from '../config/types.ts';
+import { publishAll, type MqttOptions } from './client.ts';
 import { gradingText, type Language } from './gradeText.ts';
 import type { DeviceStats, Snapshot } from './types.ts';
 
@@ -133,6 +134,11 @@ export function resultPayload(result: { group: string; message: string; passed?:
   if (result.students !== undefined) body.students = result.students;
   if (result.mac) body.mac = result.mac;
   return Buffer.from(JSON.stringify(body), 'utf8');
+}
+
+/** Publishes one RESULT per team (the grade command, the dashboard's buttons and the demo). */
+export function publishResults(url: string, teams: Parameters<typeof resultPayload>[0][], mqttOptions: MqttOptions = {}): Promise<void> {
+  return publishAll(url, teams.map((t) => ({ topic: 'RESULT', payload: resultPayload(t) })), mqttOptions);
 }
 
 /** CSV for a gradebook (RFC 4180, UTF-8 with a BOM so spreadsheet programs read Cyrillic). */

@@ -92,7 +92,7 @@ export function mergeReports(reports: JsonReport[], options: MergeOptions = {}):
 function mergeCollisions(reports: JsonReport[]): ClientIdCollision[] {
   const byId = new Map<string, ClientIdCollision>();
   for (const report of reports) {
-    for (const c of report.collisions ?? collisionsFromReasons(report.fleetReasons ?? [])) {
+    for (const c of report.collisions ?? []) {
       const merged = byId.get(c.clientId);
       if (!merged) byId.set(c.clientId, { clientId: c.clientId, boards: [...c.boards], births: c.births });
       else {
@@ -102,12 +102,4 @@ function mergeCollisions(reports: JsonReport[]): ClientIdCollision[] {
     }
   }
   return [...byId.values()].sort((a, b) => a.clientId.localeCompare(b.clientId));
-}
-
-/** A report written before reports carried `collisions`: read them back from collisionReason's sentences. */
-function collisionsFromReasons(fleetReasons: string[]): ClientIdCollision[] {
-  return fleetReasons.flatMap((reason) => {
-    const m = /^client id (\S+) is used by \d+ boards: (.*); the broker disconnects one whenever another connects \((\d+) connects so far\)/.exec(reason);
-    return m ? [{ clientId: m[1]!, boards: m[2]!.split(' and '), births: Number(m[3]) }] : [];
-  });
 }

@@ -4,6 +4,7 @@
 // `yc iot device create <NAME> --registry-name … --certificate-file …`, `… certificate add`).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { CERTS_DIR, certPaths } from '../certs/store.ts';
 import type { LoadedProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 
@@ -28,7 +29,7 @@ export function iotCorePlan(project: LoadedProject): PlanStep[] {
   }
   const steps: PlanStep[] = [];
   for (const registry of registries) {
-    const cert = path.join(project.dir, 'certs', 'registries', `${registry}.pem`);
+    const cert = certPaths(path.join(project.dir, CERTS_DIR), 'registry', registry).cert;
     steps.push({
       comment: `registry ${registry}${existsSync(cert) ? ', with its certificate (mpy-iot certs registry)' : ''}`,
       commands: [`yc iot registry create ${sh(registry)}`, ...(existsSync(cert) ? [`yc iot registry certificate add --registry-name ${sh(registry)} --certificate-file ${rel(cert)}`] : [])],
