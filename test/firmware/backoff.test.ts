@@ -77,3 +77,38 @@ a.step()
 `);
   assert.ok(out.some((l) => l.includes('WARN mqtt connect failed (broker refused: not authorized); retry 1 in 500 ms')));
 });
+
+test('a subscription the broker refuses (SUBACK 0x80) is named and skipped; the session comes up', async () => {
+  const vm = await startFirmware();
+  const out = vm.py(`
+import config, umqtt.simple as fake
+from mpyiot.app import App
+a = App(config)
+a.rand = lambda: 0.0
+a.start()
+fake.script["refuse"] = (b"$devices/dev1/config", b"RESULT")
+a.step()
+print(a.sess.connected, len([e for e in fake.log if e[0] == "subscribe"]))
+`);
+  assert.ok(out.some((l) => l.includes('WARN mqtt broker refused the subscription to $devices/dev1/config (its ACL?); carrying on without it')), out.join('\n'));
+  assert.ok(out.some((l) => l.includes('refused the subscription to RESULT')));
+  assert.ok(out.some((l) => /INFO mqtt connected, subscribed to \d+ topics/.test(l)));
+  assert.match(out.at(-1)!, /^True \d+$/);
+});
+
+test('an OSError while subscribing (errno 128 is ENOTCONN on an ESP32) is a failed connect, not a refused topic', async () => {
+  const vm = await startFirmware();
+  const out = vm.py(`
+import config, umqtt.simple as fake
+from mpyiot.app import App
+a = App(config)
+a.rand = lambda: 0.0
+a.start()
+fake.script["sub_errno"] = 128
+a.step()
+print(a.sess.connected)
+`);
+  assert.equal(out.at(-1), 'False');
+  assert.ok(out.some((l) => l.includes('WARN mqtt connect failed')), out.join('\n'));
+  assert.ok(!out.some((l) => l.includes('refused the subscription')), 'not reported as an ACL refusal');
+});

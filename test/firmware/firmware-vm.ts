@@ -153,7 +153,8 @@ class WDT:
 const FAKE_UMQTT = `
 log = []
 inbox = []
-script = {"fail_connects": 0, "broken": False, "rc": 0}
+# refuse: topics the broker answers SUBACK 0x80 for; sub_errno: an OSError on every subscribe.
+script = {"fail_connects": 0, "broken": False, "rc": 0, "refuse": (), "sub_errno": 0}
 
 
 class MQTTException(Exception):
@@ -197,6 +198,10 @@ class MQTTClient:
 
     def subscribe(self, topic, qos=0):
         self._io()
+        if script["sub_errno"]:
+            raise OSError(script["sub_errno"])
+        if topic in script["refuse"]:
+            raise MQTTException(0x80)
         log.append(("subscribe", topic, qos, _t(topic)))
 
     def publish(self, topic, msg, retain=False, qos=0):
