@@ -92,16 +92,16 @@ try {
   const loadDuring = load();
   stopSpinners(); // before the figures are worked out and the fleet stopped: they need the cores
 
+  const inWindow = (at: number): boolean => at >= windowStart && at < windowEnd;
   let delivered = 0;
   const deviations: number[] = [];
   for (const times of arrivals.values()) {
-    const inWindow = times.filter((t) => t >= windowStart && t < windowEnd);
-    delivered += inWindow.length;
-    for (let i = 1; i < inWindow.length; i++) deviations.push(Math.abs(inWindow[i]! - inWindow[i - 1]! - intervalMs));
+    const seen = times.filter(inWindow);
+    delivered += seen.length;
+    for (let i = 1; i < seen.length; i++) deviations.push(Math.abs(seen[i]! - seen[i - 1]! - intervalMs));
   }
   deviations.sort((a, b) => a - b);
   const pct = (p: number): number => deviations[Math.min(deviations.length - 1, Math.floor((p / 100) * deviations.length))] ?? NaN;
-  const inWindow = (at: number): boolean => at >= windowStart && at < windowEnd;
   const wallMs = windowEnd - windowStart;
   const cpuPercent = ((cpu.user + cpu.system) / 1000 / wallMs) * 100;
   const resets = fleet.boards.flatMap((b) => b.resets.filter((r) => inWindow(r.at)).map((r) => r.cause));

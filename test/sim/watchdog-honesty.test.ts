@@ -28,7 +28,7 @@ test('a tight loop that never feeds the watchdog (nothing the interpreter can be
   await board.waitForLine(/MicroPython/, 10_000);
 });
 
-test('a board bitten from outside while it spins keeps the files it wrote, removed and renamed since boot', async () => {
+test('a board bitten from outside while it spins keeps the files it wrote, removed and renamed (a folder too) since boot', async () => {
   const board = await running(`import machine, os, time
 with open('keep.txt', 'w') as f:
     f.write('kept')
@@ -40,6 +40,12 @@ with open('old.txt', 'w') as f:
 os.rename('old.txt', 'new.txt')
 with open('last.txt', 'w') as f:
     f.write('after')
+os.mkdir('d')
+os.chdir('d')
+with open('x.txt', 'w') as f:
+    f.write('in a folder')
+os.chdir('/')
+os.rename('d', 'e')
 print('started')
 time.sleep_ms(10)
 wdt = machine.WDT(timeout=1500)
@@ -53,9 +59,9 @@ while True:
   await board.waitForLine(/MicroPython/, 10_000);
   const repl = new ReplClient(boardTransport(board));
   await repl.enterRaw();
-  const listing = await repl.run("import os\nprint(sorted(os.listdir()), [open(n).read() for n in ('keep.txt', 'new.txt', 'last.txt')])");
+  const listing = await repl.run("import os\nprint(sorted(os.listdir()), [open(n).read() for n in ('keep.txt', 'new.txt', 'last.txt', 'e/x.txt')])");
   repl.close();
-  assert.match(listing, /\['keep.txt', 'last.txt', 'new.txt'\] \['kept', 'moved', 'after'\]/);
+  assert.match(listing, /\['e', 'keep.txt', 'last.txt', 'new.txt'\] \['kept', 'moved', 'after', 'in a folder'\]/);
 });
 
 test('what a program prints right before it hangs reaches the console, before the watchdog resets it', async () => {

@@ -15,6 +15,7 @@ import { temperatureAt } from './temperature.ts';
 import { UartRing } from './uartRing.ts';
 import { VirtualWifi } from './wifi.ts';
 import type { ConsoleLine, FirmwareIdentity, HostStall, ResetCause, ResetEvent, VirtualBoardOptions, WorkerMessage } from './boardTypes.ts';
+import { applyFlashChange } from './flashMirror.ts';
 
 export type { ConsoleLine, FirmwareIdentity, HostStall, ResetCause, ResetEvent, VirtualBoardOptions } from './boardTypes.ts';
 
@@ -155,10 +156,10 @@ export class VirtualBoard extends EventEmitter {
         this.rtcBaseMs = message.baseMs;
         break;
       case 'file':
-        if (worker === this.worker) this.flashFiles[message.path] = message.contents;
-        break;
+      case 'unlink':
+      case 'rename':
       case 'files':
-        if (worker === this.worker) this.flashFiles = message.files;
+        if (worker === this.worker) this.flashFiles = applyFlashChange(this.flashFiles, message);
         break;
       case 'stopped':
         void worker.terminate();

@@ -64,8 +64,14 @@ export type WorkerMessage =
   | { t: 'event'; kind: string; [key: string]: unknown }
   | { t: 'reset'; cause: string; replMode: 'friendly' | 'raw'; files: Record<string, Uint8Array> }
   | { t: 'rtc'; baseMs: number }
-  /** A file written (closed after writing) on the board's flash; `files`: the whole tree after a removal or rename. */
-  | { t: 'file'; path: string; contents: Uint8Array }
-  | { t: 'files'; files: Record<string, Uint8Array> }
+  /** A change to the board's flash as it happens (see mirrorWrites in worker/files.mjs). */
+  | FlashChange
   | { t: 'stopped' }
   | { t: 'crashed'; message: string };
+
+/** A change to the board's flash, as the worker reports it. */
+export type FlashChange =
+  | { t: 'file'; path: string; contents: Uint8Array }
+  | { t: 'unlink'; path: string }
+  | { t: 'rename'; from: string; to: string }
+  | { t: 'files'; files: Record<string, Uint8Array> };

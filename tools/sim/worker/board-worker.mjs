@@ -411,7 +411,7 @@ async function main() {
   writeTree(mp.FS, boot.files);
   writeTree(mp.FS, boot.shims);
   mp.runPython(PRELUDE);
-  mirrorWrites(mp.FS, (path, contents) => post({ t: 'file', path, contents }), (files) => post({ t: 'files', files }));
+  mirrorWrites(mp.FS, post);
   heap.cap();
   post({ t: 'event', kind: 'boot', cause: boot.resetCause, bootCount: boot.bootCount, threadId: clock.tid });
   const replMode = boot.replMode ?? 'friendly';
