@@ -2,7 +2,7 @@
 import { InputError } from '../errors.ts';
 import type { LoadedProject, ResolvedDevice } from '../config/index.ts';
 import { topicFilter } from '../harness/index.ts';
-import { unknownDevice } from './unknownDevice.ts';
+import { findDevice } from './unknownDevice.ts';
 
 export interface DeviceTarget {
   device: ResolvedDevice;
@@ -13,8 +13,7 @@ export interface DeviceTarget {
 
 export function deviceTarget(project: LoadedProject | null, name: string): DeviceTarget {
   if (!project) throw new InputError('no project file here', [], { hint: 'run in the project folder, or pass --project' });
-  const device = project.devices.find((d) => d.name === name || d.identity.deviceId === name);
-  if (!device) throw unknownDevice(name, project);
+  const device = findDevice(project, name);
   const id = device.identity.deviceId;
   return { device, stateTopic: topicFilter(device.mqtt.statusTopic, device), configTopic: `$devices/${id}/config`, commandTopic: `$devices/${id}/commands` };
 }

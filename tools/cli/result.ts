@@ -7,7 +7,7 @@ import { didYouMean } from '../shared/didYouMean.ts';
 import { defineCommand } from './command.ts';
 import type { Output } from './io.ts';
 import { brokerConnection, brokerOptions, optionalProject, type BrokerArgs } from './harnessView.ts';
-import { unknownDevice } from './unknownDevice.ts';
+import { findDevice } from './unknownDevice.ts';
 
 interface ResultArgs extends BrokerArgs {
   group: string | undefined;
@@ -54,9 +54,8 @@ export const resultCommand = defineCommand<ResultArgs>({
     const broker = brokerConnection(a, project, out, { cwd: io.cwd });
     let address: { group?: string; device?: string; students?: string[] } = a.group === undefined ? {} : { group: a.group };
     if (a.device !== undefined) {
-      const device = project?.devices.find((d) => d.name === a.device);
       if (!project) throw new InputError(`--device ${a.device}: no project here to find it in`, [], { hint: 'run in the project folder, or pass --project' });
-      if (!device) throw unknownDevice(a.device, project);
+      const device = findDevice(project, a.device);
       // By name + students + group: the board's MAC is not known here (grade addresses by MAC).
       address = { group: device.telemetry.group, device: device.name, students: device.telemetry.students };
     }

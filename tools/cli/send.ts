@@ -3,7 +3,7 @@ import { sendCommand, topicFilter } from '../harness/index.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
 import { brokerConnection, brokerOptions, optionalProject, type BrokerArgs } from './harnessView.ts';
-import { unknownDevice } from './unknownDevice.ts';
+import { findDevice } from './unknownDevice.ts';
 
 interface SendArgs extends BrokerArgs {
   device: string;
@@ -42,8 +42,7 @@ export const sendCommandCli = defineCommand<SendArgs>({
     }
     const timeoutMs = parseDuration(a.timeout, '--timeout');
     const project = optionalProject(a.project, io.cwd, io.env, out);
-    const device = project?.devices.find((d) => d.name === a.device || d.identity.deviceId === a.device);
-    if (project && !device) throw unknownDevice(a.device, project);
+    const device = project ? findDevice(project, a.device) : undefined;
     const broker = brokerConnection(a, project, out, { cwd: io.cwd, fallbackUrl: device?.mqtt.url });
     const trip = await sendCommand({
       url: broker.url,

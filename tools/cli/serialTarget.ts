@@ -3,13 +3,11 @@ import path from 'node:path';
 import type { LoadedProject } from '../config/index.ts';
 import type { ResolvedDevice } from '../config/types.ts';
 import { InputError } from '../errors.ts';
-import { unknownDevice } from './unknownDevice.ts';
+import { findDevice } from './unknownDevice.ts';
 
 export function pickDevice(project: LoadedProject, name: string | undefined): ResolvedDevice {
   if (name) {
-    const device = project.devices.find((d) => d.name === name);
-    if (!device) throw unknownDevice(name, project);
-    return device;
+    return findDevice(project, name);
   }
   if (project.devices.length === 1) return project.devices[0]!;
   throw new InputError(`the project has ${project.devices.length} devices: which one?`, [], { hint: `pass --device (${project.devices.map((d) => d.name).join(', ')})` });
