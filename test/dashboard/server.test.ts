@@ -47,6 +47,7 @@ describe('dashboard server', () => {
 
   test('listens on 127.0.0.1 by default; serves the page, uPlot from its npm package, and the state', async () => {
     const d = await start();
+    assert.equal(d.address, '127.0.0.1', 'bound to loopback only');
     assert.match(d.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     const page = await fetch(d.url);
     assert.equal(page.status, 200);

@@ -6,7 +6,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import type { ResolvedDevice } from '../config/types.ts';
 import { DeviceError, InputError, MpyIotError } from '../errors.ts';
-import { collisionReason, gradesCsv, safeUrl, startWatch, type Language, type MqttOptions, type Watch } from '../harness/index.ts';
+import { collisionReason, gradesCsv, safeUrl, startWatch, type Language, type MqttOptions } from '../harness/index.ts';
 import { parseActionRequest, runAction } from './actions.ts';
 import { loadAssets } from './assets.ts';
 import { TemperatureHistory } from './history.ts';
@@ -38,7 +38,8 @@ export interface Dashboard {
   /** http://host:port/ of the page. */
   url: string;
   port: number;
-  watch: Watch;
+  /** The address the server is bound to (127.0.0.1 unless a host was given). */
+  address: string;
   /** The state the pages are shown now. */
   state(): DashboardState;
   close(): Promise<void>;
@@ -190,13 +191,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new InputError(`--host ${host}: not an address of this computer`, [], { cause: error, hint: 'use 127.0.0.1, 0.0.0.0 or one of this computer\'s LAN addresses' });
     throw new DeviceError(`could not start the dashboard on ${host}: ${(error as Error).message}`, { cause: error });
   }
-  const port = (server.address() as AddressInfo).port;
+  const { port, address } = server.address() as AddressInfo;
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${shownHost}:${port}/`,
     port,
-    watch,
+    address,
     state,
     close: () =>
       (closing ??= (async () => {

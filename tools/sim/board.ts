@@ -7,7 +7,7 @@ import { DeviceError } from '../errors.ts';
 import { readBuild, type BuildImage } from './buildImage.ts';
 import { ipForName, newVirtualMac } from './identity.ts';
 import { DATA_BYTES, HEADER_BYTES, INPUT_BYTES, READY_BASE, READY_SLOTS, SAB_BYTES, SIGNAL, SLOT, SLOT_COUNT, WIFI_STATUS } from './protocol.mjs';
-import { answerHostCall, type HostReply } from './hostCalls.ts';
+import { answerHostCall, postReply, type HostReply } from './hostCalls.ts';
 import { startBoardWorker } from './boardWorker.ts';
 import { hostNow, supervise } from './supervisor.ts';
 import { HostSockets } from './sockets.ts';
@@ -127,8 +127,8 @@ export class VirtualBoard extends EventEmitter {
         void this.answer(message.op, message.args);
         break;
       case 'pin':
-        if (message.pin === this.ledPin) {
-          this.led = message.value !== this.ledActiveLow;
+        if (message.pin === this.image.config.LED_PIN) {
+          this.led = message.value !== this.image.config.LED_ACTIVE_LOW;
           this.emit('led', this.led);
         }
         break;
@@ -145,9 +145,7 @@ export class VirtualBoard extends EventEmitter {
         break;
       case 'reset':
         // Already reset from outside (watchdogBite): its last words do not reset it again.
-        if (this.resetting.has(worker)) break;
-        // Nor does a supervisor judging it before the reboot (its slots read "no watchdog time left").
-        this.resetting.add(worker);
+        if (!this.claimReset(worker)) break;
         // Only a soft reboot keeps the REPL mode; any other reset boots normally (friendly, main.py).
         this.replMode = message.cause === 'soft_reboot' ? message.replMode : 'friendly';
         void this.afterReset(worker, message.cause, message.files);
@@ -197,10 +195,19 @@ export class VirtualBoard extends EventEmitter {
    */
   private watchdogBite(): void {
     const worker = this.worker;
-    if (!worker || this.stopping || this.resetting.has(worker)) return;
-    this.resetting.add(worker);
+    if (!worker || this.stopping || !this.claimReset(worker)) return;
     this.replMode = 'friendly';
     void this.afterReset(worker, 'watchdog', 'as-mirrored');
+  }
+
+  /**
+   * Each interpreter is reset once: by its own reset, or by a watchdog bite from outside, whichever
+   * comes first (a supervisor judging it while it unwinds its own reset sees no watchdog time left).
+   */
+  private claimReset(worker: Worker): boolean {
+    if (this.resetting.has(worker)) return false;
+    this.resetting.add(worker);
+    return true;
   }
 
   /** `files`: the flash after the reset; 'as-mirrored': what the interpreter had written, read once it has ended. */
@@ -235,14 +242,6 @@ export class VirtualBoard extends EventEmitter {
     if (!this.stopping) await this.boot(cause);
   }
 
-  private get ledPin(): number | null {
-    return this.image.config.LED_PIN;
-  }
-
-  private get ledActiveLow(): boolean {
-    return this.image.config.LED_ACTIVE_LOW;
-  }
-
   private async answer(op: string, args: unknown[]): Promise<void> {
     // The board's watchdog counts the host time from here to the answer (see supervisor.ts), not the time the call queued.
     Atomics.store(this.ctrl, SLOT.callStarted, hostNow() || 1);
@@ -253,12 +252,7 @@ export class VirtualBoard extends EventEmitter {
       reply = { r: -1, s: `EIO` };
       this.emit('crashed', new DeviceError(`host call ${op} failed`, { cause: error }));
     }
-    const json = JSON.stringify({ r: reply.r, ...(reply.s === undefined ? {} : { s: reply.s }), ...('d' in reply && reply.d ? { d: reply.d.toString('base64') } : {}) });
-    const { written } = new TextEncoder().encodeInto(json, this.data);
-    Atomics.store(this.ctrl, SLOT.replyLength, written);
-    Atomics.store(this.ctrl, SLOT.callEnded, hostNow() || 1);
-    Atomics.store(this.ctrl, SLOT.reply, 1);
-    Atomics.notify(this.ctrl, SLOT.reply);
+    postReply(this.ctrl, this.data, reply, hostNow() || 1);
   }
 
   private dispatch(op: string, args: unknown[]): Promise<HostReply> | HostReply {

@@ -1,6 +1,6 @@
 // The host side of a virtual board's blocking calls (`_host.call(op, …)` in the Python shims):
 // Wi-Fi against the virtual access point, sockets, and the sensor scenario.
-import { MAX_RECV_BYTES } from './protocol.mjs';
+import { MAX_RECV_BYTES, SLOT } from './protocol.mjs';
 import type { HostSockets, SocketReply } from './sockets.ts';
 import type { VirtualWifi } from './wifi.ts';
 
@@ -69,4 +69,17 @@ export function answerHostCall(op: string, args: unknown[], world: HostWorld): P
     default:
       return { r: -1, s: 'EINVAL' };
   }
+}
+
+/**
+ * Hands the worker its answer: the reply as JSON (bytes as base64) in the shared data area, the
+ * host-time stamp of when the host finished (`endedAt`), then the flag it waits on.
+ */
+export function postReply(ctrl: Int32Array, data: Uint8Array, reply: HostReply, endedAt: number): void {
+  const json = JSON.stringify({ r: reply.r, ...(reply.s === undefined ? {} : { s: reply.s }), ...('d' in reply && reply.d ? { d: reply.d.toString('base64') } : {}) });
+  const { written } = new TextEncoder().encodeInto(json, data);
+  Atomics.store(ctrl, SLOT.replyLength, written);
+  Atomics.store(ctrl, SLOT.callEnded, endedAt);
+  Atomics.store(ctrl, SLOT.reply, 1);
+  Atomics.notify(ctrl, SLOT.reply);
 }

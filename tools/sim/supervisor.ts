@@ -6,7 +6,7 @@
 // stands in: wall-clock time less this thread's event-loop lag, so a host starved as a whole still
 // bites no one, though a board starved alone could be bitten late rather than never.
 import { existsSync } from 'node:fs';
-import { cpuClockDisabled, openCpuTime } from './worker/boardClock.mjs';
+import { cpuClockDisabled, hostTime, openCpuTime } from './worker/boardClock.mjs';
 
 
 export interface Supervised {
@@ -38,7 +38,7 @@ const hasCpuClocks = (): boolean => procCpuClocks && !cpuClockDisabled();
  * the time the host was really waiting (on the network), not the lag. Shared with the workers:
  * [0] lag so far (ms), [1] when the last tick ran (ms since clockEpoch).
  */
-export const clockEpoch = Date.now();
+const clockEpoch = Date.now();
 const TICK_MS = 20;
 /** Silent boards are looked at every this many ticks, 240 ms (a bite comes at most this late). */
 const SUPERVISE_TICKS = 12;
@@ -57,8 +57,7 @@ function tick(): void {
 
 /** Host time now (see lagClock); the lag of a tick that is late right now counts too. */
 export function hostNow(): number {
-  const now = Date.now() - clockEpoch;
-  return now - Atomics.load(lagClock, 0) - Math.max(0, now - Atomics.load(lagClock, 1) - TICK_MS);
+  return hostTime(lagClock, clockEpoch, TICK_MS);
 }
 
 /** What a worker needs to read host time: the shared lag clock and its epoch. */

@@ -13,7 +13,6 @@ export interface BoardClock {
   callAnswered(since: number): void;
   hung(ms: number): void;
   breakdown(): { boardMs: number; cpuMs: number | null; waitedMs: number; stalledMs: number };
-  stalledMs(): number;
 }
 export declare function createBoardClock(host: {
   ctrl: Int32Array;
@@ -21,3 +20,4 @@ export declare function createBoardClock(host: {
   hostClock: { sab: SharedArrayBuffer; epoch: number; tickMs: number };
   onStall: (ms: number, during: string) => void;
 }): BoardClock;
+export declare function hostTime(lag: Int32Array, epoch: number, tickMs: number): number;

@@ -62,12 +62,18 @@ function threadId() {
  *   ctrl[slots.callStarted/callEnded]: when the host began/finished answering the pending call, in
  *   host time (0: not yet); hostClock: the host's lag clock ([0] lag so far, [1] its last tick).
  */
+/**
+ * Host time from the host's lag clock ([0] lag so far, [1] its last tick, both ms since `epoch`):
+ * wall-clock time less the lag, including the lag of a tick that is late right now.
+ */
+export function hostTime(lag, epoch, tickMs) {
+  const now = Date.now() - epoch;
+  return now - Atomics.load(lag, 0) - Math.max(0, now - Atomics.load(lag, 1) - tickMs);
+}
+
 export function createBoardClock({ ctrl, slots, hostClock, onStall }) {
   const lag = new Int32Array(hostClock.sab);
-  const hostNow = () => {
-    const now = Date.now() - hostClock.epoch;
-    return now - Atomics.load(lag, 0) - Math.max(0, now - Atomics.load(lag, 1) - hostClock.tickMs);
-  };
+  const hostNow = () => hostTime(lag, hostClock.epoch, hostClock.tickMs);
   const cpu = openCpuTime('/proc/thread-self/schedstat');
   const cpuAtStart = cpu?.read() ?? 0;
   // Without a CPU clock, board time is host time (which already leaves out the host's lag) less
@@ -160,7 +166,5 @@ export function createBoardClock({ ctrl, slots, hostClock, onStall }) {
       const total = this.now();
       return { boardMs: Math.round(total), cpuMs: cpu ? Math.round(cpu.read() - cpuAtStart) : null, waitedMs: Math.round(waitedMs), stalledMs: Math.round(stalledMs) };
     },
-    /** Host stall time excluded so far (ms). */
-    stalledMs: () => stalledMs,
   };
 }
