@@ -12,6 +12,7 @@ import type { VirtualBoard } from '../../tools/sim/board.ts';
 import { startAedes, type TestBroker } from '../helpers/brokers.ts';
 import { tempDir } from '../helpers/cli.ts';
 import { bootBoard, buildLab } from '../helpers/sim.ts';
+import { until } from '../helpers/until.ts';
 import { browserMissing, launchBrowser, pageErrors, screenshot, type Browser } from './browser.ts';
 import { startDashboardCli, startServingCli, type RunningDashboard } from './cli.ts';
 
@@ -87,7 +88,7 @@ describe('dashboard in a real browser, three virtual boards', { skip: browserMis
     boards['team-2']!.on('led', (on) => blinks.push(on));
     await c.locator('button[data-action="led"]').click();
     await c.locator('.outcome.ok', { hasText: /LED blinks/ }).waitFor({ timeout: 10_000 });
-    await waitUntil(() => blinks.filter((on) => on).length >= 3, 10_000, 'the LED of team-2 to blink 3 times');
+    await until(() => blinks.filter((on) => on).length >= 3, 'the LED of team-2 to blink 3 times');
     await c.locator('button[data-action="result"]').click();
     await c.locator('.outcome.ok', { hasText: /^RESULT → Сидоров П.П — / }).waitFor({ timeout: 10_000 });
     const heard = await boards['team-2']!.waitForLine(/result for my board/, 10_000, { fromStart: true });
@@ -191,11 +192,3 @@ describe('demo --dashboard', { skip: browserMissing() ?? false }, () => {
     assert.match(run.stdout, /✓ passed: 3 device\(s\) healthy/);
   });
 });
-
-async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

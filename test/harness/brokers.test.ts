@@ -6,7 +6,8 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { startWatch, verify, type DeviceStats, type MessageResult } from '../../tools/harness/index.ts';
 import { DeviceError } from '../../tools/errors.ts';
 import { freePort, hasMosquitto, startAedes, startMosquitto, type TestBroker } from '../helpers/brokers.ts';
-import { birth, lab, labDevices, until, will } from './fixtures.ts';
+import { until } from '../helpers/until.ts';
+import { birth, lab, labDevices, will } from './fixtures.ts';
 import { runnableClock } from '../helpers/clock.ts';
 
 async function board(url: string, clientId: string, willTopic?: string): Promise<MqttClient> {
@@ -45,11 +46,11 @@ for (const [name, start] of [['Aedes', startAedes], ['mosquitto', startMosquitto
       await b.publishAsync('$devices/team-1/state', birth('team-1'), { qos: 1 });
       const payloads = [lab({ seq: 0 }), lab({ seq: 1 }), lab({ seq: 3 }), lab({ seq: 4, temperature: 'warm' }), Buffer.from('not json'), Buffer.from([0xc3, 0x28]), Buffer.alloc(0)];
       for (const p of payloads) await b.publishAsync(TOPIC, p, { qos: 1 });
-      await until(() => watch.snapshot().totals.messages === payloads.length, 20_000, 'all payloads');
+      await until(() => watch.snapshot().totals.messages === payloads.length, 'all payloads');
 
       b.stream.destroy(); // no DISCONNECT: the broker must publish the will
-      await until(() => watch.snapshot().devices[0]?.status === 'offline', 20_000, 'the last will');
-      await until(() => updates.some((u) => u.status === 'offline'), 20_000, "a 'device' event for the will");
+      await until(() => watch.snapshot().devices[0]?.status === 'offline', 'the last will');
+      await until(() => updates.some((u) => u.status === 'offline'), "a 'device' event for the will");
 
       const snap = watch.snapshot();
       assert.equal(snap.devices.length, 1);
@@ -79,7 +80,7 @@ for (const [name, start] of [['Aedes', startAedes], ['mosquitto', startMosquitto
       await watch.ready(5000);
       const before = await board(broker.url, 'p1');
       await before.publishAsync(TOPIC, lab({ seq: 0 }), { qos: 1 });
-      await until(() => watch.snapshot().totals.messages === 1);
+      await until(() => watch.snapshot().totals.messages === 1, 'the first message');
       before.end(true);
       await broker.restart(300);
       // Publish until the watcher (reconnecting on its own) sees a message again.
@@ -88,7 +89,7 @@ for (const [name, start] of [['Aedes', startAedes], ['mosquitto', startMosquitto
       await until(() => {
         afterRestart.publish(TOPIC, lab({ seq: 1 }), { qos: 0 });
         return watch.snapshot().totals.messages >= 2;
-      }, 10_000, 'a message after the restart');
+      }, 'a message after the restart', 10_000);
       assert.ok(states.includes('reconnecting'), states.join(','));
       assert.equal(states.at(-1), 'connected');
     });

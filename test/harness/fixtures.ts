@@ -17,12 +17,3 @@ export function lab(fields: Record<string, unknown> = {}, group = 'БАГ-18-01'
 
 export const birth = (name: string, connects = 1): Buffer => Buffer.from(JSON.stringify({ status: 'online', name, boot: 'power_on', connects }));
 export const will = Buffer.from('{"status": "offline"}');
-
-/** Polls until the condition holds (brokers deliver asynchronously; a loaded host takes longer, hence the generous default). */
-export async function until(condition: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
