@@ -90,3 +90,11 @@ test('a one-value flag given twice: exit 2 naming it (not a crash, not a "2,3" c
   assert.equal(run.code, 2, run.stderr);
   assert.doesNotMatch(run.stderr, /given 2 times/);
 });
+
+test("broker --tls-cert/--tls-key: a key that is not the certificate's, or a CA file that is not a certificate, is exit 2 before listening", async () => {
+  const dir = project();
+  assert.equal((await runCli(['certs', 'init'], { cwd: dir })).code, 0);
+  assert.equal((await runCli(['certs', 'device', 'dev-1'], { cwd: dir })).code, 0);
+  await refused(['broker', '--port', '0', '--tls-cert', 'certs/broker.pem', '--tls-key', 'certs/devices/dev-1.key'], [/--tls-key certs\/devices\/dev-1\.key is not the key of --tls-cert certs\/broker\.pem/], dir);
+  await refused(['broker', '--port', '0', '--tls-cert', 'certs/broker.pem', '--tls-key', 'certs/broker.key', '--tls-ca', 'certs/broker.key'], [/--tls-ca certs\/broker\.key/], dir);
+});

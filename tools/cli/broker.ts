@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { iotCoreFromProject, parseUsersFile, startBroker, type BrokerEvent, type BrokerOptions } from '../broker/index.ts';
 import { CERTS_DIR, certPaths } from '../certs/store.ts';
+import { readCaFile, readKeyPair } from './tlsOptions.ts';
 import { loadProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { isLanHost, isLoopbackHost } from '../shared/addresses.ts';
@@ -66,7 +67,9 @@ export const brokerCommand = defineCommand<BrokerArgs>({
     if (wsPort !== undefined) options.wsPort = wsPort;
     if (args.users) options.users = parseUsersFile(read(args.users, '--users').toString('utf8'), args.users);
     if (args['tls-cert'] && args['tls-key']) {
-      options.tls = { port: tlsPort, cert: read(args['tls-cert'], '--tls-cert'), key: read(args['tls-key'], '--tls-key'), ...(args['tls-ca'] ? { ca: read(args['tls-ca'], '--tls-ca'), requestClientCert: true } : {}) };
+      // The same checks as the operator's --cert/--key: PEM or DER, a key that matches, never printed.
+      const pair = readKeyPair({ flag: '--tls-cert', file: args['tls-cert'] }, { flag: '--tls-key', file: args['tls-key'] }, io.cwd, out);
+      options.tls = { port: tlsPort, ...pair, ...(args['tls-ca'] ? { ca: readCaFile('--tls-ca', args['tls-ca'], io.cwd, out), requestClientCert: true } : {}) };
     }
     if (args['iot-core']) {
       const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });

@@ -61,17 +61,27 @@ export function readTlsFiles(args: TlsArgs, url: string, cwd: string, out: Outpu
     });
   }
   const files: TlsFiles = {};
-  if (args.cafile !== undefined) files.ca = readCertificates('--cafile', args.cafile, cwd, out).pem;
-  if (args.cert !== undefined && args.key !== undefined) {
-    const cert = readCertificates('--cert', args.cert, cwd, out);
-    const key = readKey('--key', args.key, cwd, out);
-    if (!cert.leaf.checkPrivateKey(key.object)) {
-      throw new InputError(`--key ${args.key} is not the key of --cert ${args.cert} (their public keys differ)`, [], { hint: `give the key made together with that certificate (usually ${keyBeside(args.cert)})` });
-    }
-    files.cert = cert.pem;
-    files.key = key.pem;
-  }
+  if (args.cafile !== undefined) files.ca = readCaFile('--cafile', args.cafile, cwd, out);
+  if (args.cert !== undefined && args.key !== undefined) Object.assign(files, readKeyPair({ flag: '--cert', file: args.cert }, { flag: '--key', file: args.key }, cwd, out));
   return files;
+}
+
+/**
+ * A certificate file and the key made with it (PEM or DER), checked to belong together; the key
+ * goes to the output redactor. Also the broker's own --tls-cert/--tls-key.
+ */
+export function readKeyPair(cert: { flag: string; file: string }, key: { flag: string; file: string }, cwd: string, out: Output): { cert: string; key: string } {
+  const certificate = readCertificates(cert.flag, cert.file, cwd, out);
+  const privateKey = readKey(key.flag, key.file, cwd, out);
+  if (!certificate.leaf.checkPrivateKey(privateKey.object)) {
+    throw new InputError(`${key.flag} ${key.file} is not the key of ${cert.flag} ${cert.file} (their public keys differ)`, [], { hint: `give the key made together with that certificate (usually ${keyBeside(cert.file)})` });
+  }
+  return { cert: certificate.pem, key: privateKey.pem };
+}
+
+/** One or more CA certificates (PEM or DER) as PEM. */
+export function readCaFile(flag: string, file: string, cwd: string, out: Output): string {
+  return readCertificates(flag, file, cwd, out).pem;
 }
 
 /** PEM text, several lines, or a long run of base64: a key's contents rather than a file name. */
