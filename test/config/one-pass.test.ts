@@ -94,3 +94,14 @@ test('an unknown or missing board, SSID or URL in defaults does not hide the dev
   // The stand-in board is not judged: no sensor or payload-budget complaint about a board nobody named.
   assert.ok(!issues.some((i) => /temperature sensor|budget/.test(i.message)), issues.map((i) => i.message).join('\n'));
 });
+
+test("a misspelt variable that only .env.example names (a fresh clone without .env) still gets its did-you-mean", async () => {
+  const issues = await issuesOf({
+    '.env.example': 'MQTT_PASSWORD=change-me\n',
+    'mpy-iot.json': {
+      defaults: { board: 'esp32', wifi: { ssid: 'lab', password: 'lab-password-1' }, mqtt: { url: 'mqtt://192.168.1.10:1883', username: 'u', password: '${MQTT_PASWORD}' } },
+      devices: [{ name: 'team-1', telemetry: { students: ['A'], group: 'G' } }],
+    },
+  });
+  find(issues, 'defaults.mqtt.password', /environment variable MQTT_PASWORD is not set — did you mean \$\{MQTT_PASSWORD\}\?/);
+});

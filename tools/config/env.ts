@@ -14,16 +14,22 @@ export interface Environment {
   values: Record<string, string | undefined>;
   /** The .env file that was read, if any. */
   dotenvFile: string | null;
-  /** Names the project's .env and .env.example define: what a misspelt ${VAR} most likely meant. */
-  projectNames: string[];
+  /** Names the project's .env and .env.example define: what a misspelt ${VAR} most likely meant (read when first asked). */
+  projectNames(): string[];
 }
 
 export function loadEnvironment(projectDir: string, processEnv: NodeJS.ProcessEnv = process.env): Environment {
   const file = path.join(projectDir, '.env');
-  const fromFile = existsSync(file) ? dotenv.parse(readFileSync(file)) : {};
-  const example = path.join(projectDir, '.env.example');
-  const fromExample = existsSync(example) ? dotenv.parse(readFileSync(example)) : {};
-  return { values: { ...fromFile, ...processEnv }, dotenvFile: existsSync(file) ? file : null, projectNames: [...new Set([...Object.keys(fromFile), ...Object.keys(fromExample)])] };
+  const dotenvFile = existsSync(file) ? file : null;
+  const fromFile = dotenvFile ? dotenv.parse(readFileSync(dotenvFile)) : {};
+  let names: string[] | undefined;
+  // .env.example only helps explain an unset variable: every command would read it for nothing.
+  const projectNames = (): string[] => {
+    const example = path.join(projectDir, '.env.example');
+    names ??= [...new Set([...Object.keys(fromFile), ...Object.keys(existsSync(example) ? dotenv.parse(readFileSync(example)) : {})])];
+    return names;
+  };
+  return { values: { ...fromFile, ...processEnv }, dotenvFile, projectNames };
 }
 
 /**
@@ -37,7 +43,7 @@ export function substituteVariables(document: unknown, env: Environment, redacto
       return value.replace(REFERENCE, (whole, name: string) => {
         const resolved = env.values[name];
         if (resolved === undefined) {
-          const guess = didYouMean(name, env.projectNames) ?? didYouMean(name, Object.keys(env.values).filter((n) => /^[A-Z][A-Z0-9_]*$/.test(n)));
+          const guess = didYouMean(name, env.projectNames()) ?? didYouMean(name, Object.keys(env.values).filter((n) => /^[A-Z][A-Z0-9_]*$/.test(n)));
           issues.push({
             path: joinPath(...segments),
             message: `environment variable ${name} is not set${guess ? ` — did you mean \${${guess}}?` : ''}`,
