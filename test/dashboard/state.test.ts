@@ -80,3 +80,16 @@ test('chart history: numeric temperatures only, the new points once, bounded per
   assert.deepEqual(history.takeFresh(), {});
   assert.deepEqual(history.all(), { '240ac4000001': [[T0 / 1000 + 1, 21], [T0 / 1000 + 2, 22], [T0 / 1000 + 3, 23]] });
 });
+
+test("a team heard from two boards: its card shows the board its grade is about (most valid, then most messages)", () => {
+  const tracker = new TelemetryTracker({ devices, startedAt: T0 });
+  // Board A: one valid payload and one invalid; board B: one valid payload. Equal valid counts.
+  tracker.ingest('DATA/240ac40000bb', lab(['Иванов И.И'], 'БАГ-18-01', 22), T0 + 1000);
+  tracker.ingest('DATA/240ac40000aa', lab(['Иванов И.И'], 'БАГ-18-01', 21), T0 + 2000);
+  tracker.ingest('DATA/240ac40000aa', json({ students: ['Иванов И.И'], group: 'БАГ-18-01' }), T0 + 3000);
+  const state = view(tracker, T0 + 4000);
+  const card = state.cards.find((c) => c.device === 'team-1')!;
+  const grade = state.grades.teams.find((t) => t.device === 'team-1')!;
+  assert.equal(card.key, '240ac40000aa', 'the board with as many valid payloads and more messages');
+  assert.equal(grade.mac, card.key, 'the card and the grade speak of the same board');
+});

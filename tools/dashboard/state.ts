@@ -2,7 +2,7 @@
 // `watch`, `verify` and `grade` print from): one card per roster device, boards not in the class
 // apart, the grade table. Pure: plain JSON out, so the page only lays it out.
 import type { ResolvedDevice } from '../config/types.ts';
-import { evaluate, gradeTeams, gradingPlan, type ClassGrades, type DeviceStats, type Language, type Snapshot } from '../harness/index.ts';
+import { evaluate, gradeTeams, gradingPlan, speakingRow, type ClassGrades, type DeviceStats, type Language, type Snapshot } from '../harness/index.ts';
 
 export type Presence = 'online' | 'offline' | 'silent';
 
@@ -99,11 +99,8 @@ function card(d: DeviceStats | undefined, device: ResolvedDevice | undefined, no
   };
 }
 
-/** The row that speaks for a roster device: the one sending the most valid telemetry. */
-function rowOf(snapshot: Snapshot, name: string): DeviceStats | undefined {
-  const rows = snapshot.devices.filter((d) => d.device === name && d.foreign === null);
-  return rows.sort((a, b) => b.valid - a.valid || b.messages - a.messages)[0];
-}
+/** The row that speaks for a roster device, as the grade picks it. */
+const rowOf = (snapshot: Snapshot, name: string): DeviceStats | undefined => speakingRow(snapshot.devices.filter((d) => d.device === name && d.foreign === null));
 
 export interface StateInput {
   snapshot: Snapshot;

@@ -81,6 +81,11 @@ export interface GradeOptions {
   grades?: { passed: number | string; failed: number | string };
 }
 
+/** Of a roster device's rows (its board's MACs), the one that speaks for it: most valid telemetry, then most messages. */
+export function speakingRow(rows: DeviceStats[]): DeviceStats | undefined {
+  return [...rows].sort((a, b) => b.valid - a.valid || b.messages - a.messages)[0];
+}
+
 export function gradeTeams(snapshot: Snapshot, devices: ResolvedDevice[], options: GradeOptions = {}): ClassGrades {
   const language = options.language ?? 'en';
   const text = gradingText(language);
@@ -93,7 +98,7 @@ export function gradeTeams(snapshot: Snapshot, devices: ResolvedDevice[], option
     const messages = sum(sending, (s) => s.messages);
     const valid = sum(sending, (s) => s.valid);
     const invalid = sum(sending, (s) => s.invalid);
-    const best = [...sending].sort((a, b) => b.valid - a.valid)[0] ?? rows[0];
+    const best = speakingRow(rows);
     const reasons: string[] = [];
     if (rows.length === 0) reasons.push(text.silent(seconds));
     else if (messages === 0) reasons.push(text.noTelemetry(seconds, rows.some((s) => s.status === 'online')));
