@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../helpers/brokers.ts';
 import { tempDir } from '../helpers/cli.ts';
+import { until } from '../helpers/until.ts';
 
 export interface MosquittoTls {
   tlsPort: number;
@@ -15,6 +16,11 @@ export interface MosquittoTls {
   plainPort: number | null;
   /** What mosquitto has logged so far (log_type all). */
   log(): string;
+  /**
+   * Resolves once the log has `count` lines matching `pattern`. mosquitto logs a refused handshake
+   * after it sent the alert, so the client can report the failure before the line is written.
+   */
+  waitForLog(pattern: RegExp, what: string, count?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,10 +58,15 @@ export async function startMosquittoTls(options: { certsDir: string; acl: string
     if (!up) await new Promise((r) => setTimeout(r, 50));
   }
   assert.ok(up, `mosquitto listens on 127.0.0.1:${plainPort ?? tlsPort} within 10 s (log: ${path.join(dir, 'mosquitto.log')})`);
+  const log = (): string => readFileSync(logFile, 'utf8');
   return {
     tlsPort,
     plainPort,
-    log: () => readFileSync(logFile, 'utf8'),
+    log,
+    waitForLog: (pattern, what, count = 1) => {
+      const global = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`);
+      return until(() => (log().match(global)?.length ?? 0) >= count, `mosquitto's log: ${what}`);
+    },
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
