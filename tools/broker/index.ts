@@ -11,6 +11,9 @@
 //    ack; MQTT.js then leaves a QoS 1/2 publish pending forever (it waits for a reconnect).
 //  - more than 1 msg/s per device (bursts of 5) → that message is dropped, the connection kept (a
 //    QoS 1 publish is still acked): IoT Core only says delivery beyond its limits is not guaranteed.
+//  - client ids: while a session of one identity holds a client id, another identity's CONNECT with
+//    that id → CONNACK 2 (identifier rejected) and the holder stays; the same identity takes over as
+//    MQTT says, and a holder that is gone frees the id (client-ids.ts says why). Plain mode: MQTT as is.
 //  - wildcards: a filter is accepted when it can match at least one allowed topic, and
 //    authorizeForward then delivers only the allowed ones (`$devices/+/events` for a registry
 //    yields its own devices' events only).
@@ -18,6 +21,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
 import { createAuthenticator, type PeerCertificate } from './auth.ts';
+import { clientIdHolders, takeoverRule } from './client-ids.ts';
 import { buildIotCoreModel, createRateLimiter, grantsFor, IOT_CORE_RATE, publishRefusal, rateRule, subscribeRefusal, topicWithin, type TopicGrants } from './iot-core.ts';
 import { listenTcp, listenTls, listenWs, type Listener } from './listeners.ts';
 import type { BrokerAction, BrokerEvent, BrokerOptions, Identity, RunningBroker } from './types.ts';
@@ -32,7 +36,7 @@ export const DEFAULT_PORT = 1883;
 
 /** Marks errors we hand to aedes for a refusal, so they are reported once (as 'refused'), not again as 'client-error'. */
 class RefusedError extends Error {
-  returnCode?: 4 | 5;
+  returnCode?: 2 | 4 | 5;
 }
 
 interface Session {
@@ -80,6 +84,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   // Payloads over the rate: accepted from the sender (and acked), forwarded to nobody. aedes wraps
   // the packet before forwarding but keeps its payload Buffer, so the Buffer marks the message.
   const throttled = new WeakSet<object>();
+  const holders = model ? clientIdHolders<Client>((c) => !c.closed) : null;
 
   const refused = (client: Client, action: BrokerAction, rule: string, topic?: string, username?: string): RefusedError => {
     const name = username ?? sessions.get(client)?.username;
@@ -101,6 +106,16 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
         return done(error as AuthenticateError, null);
       }
       const identity = result.identity;
+      if (holders && identity) {
+        const remote = remoteOf(client);
+        const holder = holders.conflict(client.id, client, identity);
+        if (holder) {
+          const error = refused(client, 'connect', takeoverRule(client.id, holder, { identity, remote }), undefined, username);
+          error.returnCode = 2;
+          return done(error as AuthenticateError, null);
+        }
+        holders.claim(client.id, client, identity, remote);
+      }
       const grants = model && identity && identity.kind !== 'user' ? grantsFor(identity, model) : undefined;
       sessions.set(client, { ...(username !== undefined ? { username } : {}), ...(identity ? { identity } : {}), ...(grants ? { grants } : {}) });
       done(null, true);
@@ -156,7 +171,10 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
       remote: remoteOf(client),
     });
   });
-  aedes.on('clientDisconnect', (client) => emit({ type: 'client-disconnected', clientId: client.id }));
+  aedes.on('clientDisconnect', (client) => {
+    holders?.release(client.id, client);
+    emit({ type: 'client-disconnected', clientId: client.id });
+  });
   const onClientError = (client: Client, error: Error): void => {
     if (!(error instanceof RefusedError)) emit({ type: 'client-error', clientId: client?.id ?? '', message: error.message });
   };
