@@ -61,26 +61,47 @@ export function hasMosquitto(): boolean {
 }
 
 export async function startMosquitto(): Promise<TestBroker> {
-  const port = await freePort();
   const dir = tempDir();
   const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  let port = 0;
   let child: ChildProcess;
-  const start = async (): Promise<void> => {
-    child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (await canConnect(port)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`mosquitto did not start on port ${port}`);
-  };
+  /** False when mosquitto exited before listening (its port was taken meanwhile). */
+  const start = (): Promise<boolean> =>
+    new Promise((resolve, reject) => {
+      // Its log on stderr says when the listener is open ("… running"), or why it exits: a probe
+      // connection could reach another process that took the port. The pipe is drained to the end.
+      child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let log = '';
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`mosquitto did not start on port ${port} within 20 s:\n${log}`));
+      }, 20_000);
+      child.stderr!.on('data', (chunk: Buffer) => {
+        if (log.length < 10_000) log += chunk.toString();
+        if (/ running\n/.test(log)) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      });
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+  // freePort() closes its probe before mosquitto binds: another test file may take the port in
+  // between, and mosquitto then exits ("address in use"). Another port, then.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+    if (await start()) break;
+    if (attempt === 5) throw new Error(`mosquitto exited before listening, 5 times (ports taken?); last port ${port}`);
+  }
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
   };
-  await start();
   return {
     url: `mqtt://127.0.0.1:${port}`,
     port,
@@ -88,21 +109,10 @@ export async function startMosquitto(): Promise<TestBroker> {
     async restart(downMs = 1000) {
       await stop();
       await new Promise((r) => setTimeout(r, downMs));
-      await start();
+      if (!(await start())) throw new Error(`mosquitto did not start again on port ${port}: exited (port taken meanwhile?)`);
     },
     stop,
   };
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export interface Subscriber {
