@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadProject, type LoadedProject } from '../config/index.ts';
 import { InputError } from '../errors.ts';
 import { checkBrokerUrl } from '../shared/brokerUrl.ts';
-import { collisionReason, deviceLabel, safeUrl, type DeviceStats, type MqttOptions, type Snapshot, type Verdict } from '../harness/index.ts';
+import { collisionReason, deviceLabel, gradingText, safeUrl, type DeviceStats, type MqttOptions, type Snapshot, type Verdict } from '../harness/index.ts';
 import type { Output } from './io.ts';
 import { table } from './table.ts';
 import { readTlsFiles, tlsOptions, type TlsArgs } from './tlsOptions.ts';
@@ -116,8 +116,14 @@ export function snapshotTable(snapshot: Snapshot, out: Output, verdict?: Verdict
     d.temperature === null ? '—' : d.temperature.toFixed(1),
     d.interval.meanMs === null ? '—' : `${(d.interval.meanMs / 1000).toFixed(1)} s`,
     ago(d.lastSeen, now),
-    d.foreign !== null ? c.yellow(clip(d.foreign, 70)) : d.firstError ? c.red(clip(d.firstError.reason, 60)) : d.seq && d.seq.missing > 0 ? `${d.seq.missing} lost` : '',
+    d.foreign !== null ? c.yellow(clip(d.foreign, 70)) : problem(d),
   ];
+  const problem = (d: DeviceStats): string => {
+    if (d.firstError) return c.red(clip(d.firstError.reason, 60));
+    if (d.mismatch) return c.red(clip(gradingText('en').mismatch(d.mismatch), 70));
+    if (d.messages === 0) return 'no telemetry yet';
+    return d.seq && d.seq.missing > 0 ? `${d.seq.missing} lost` : '';
+  };
   const rows = snapshot.devices.filter((d) => d.messages > 0 || d.status !== 'unknown').map(row);
   for (const m of snapshot.missing) rows.push([passedByKey.size ? c.red('✖') : ' ', m.device, clip(m.students.join(', ') || '—', 28), c.dim('silent'), '0', '0', '—', '—', '—', 'nothing received']);
   return table(['', 'board', 'students', 'status', 'msgs', 'invalid', '°C', 'interval', 'last seen', 'problem'], rows, c, ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left']);

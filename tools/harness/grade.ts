@@ -5,7 +5,9 @@
 // prints only the verdict addressed to it (firmware/README.md "RESULT").
 import type { ResolvedDevice } from '../config/types.ts';
 import { publishAll, type MqttOptions } from './client.ts';
-import { gradingText, type Language } from './gradeText.ts';
+import { gradingText, teamName, type Language } from './gradeText.ts';
+import { tooFast } from './rate.ts';
+import { expandBuildTime } from '../config/placeholders.ts';
 import type { DeviceStats, Snapshot } from './types.ts';
 
 export type { Language } from './gradeText.ts';
@@ -100,11 +102,17 @@ export function gradeTeams(snapshot: Snapshot, devices: ResolvedDevice[], option
     const invalid = sum(sending, (s) => s.invalid);
     const best = speakingRow(rows);
     const reasons: string[] = [];
-    if (rows.length === 0) reasons.push(text.silent(seconds));
-    else if (messages === 0) reasons.push(text.noTelemetry(seconds, rows.some((s) => s.status === 'online')));
+    const claimer = rows.length === 0 ? snapshot.devices.find((s) => s.claim === d.name) : undefined;
+    if (claimer) reasons.push(text.claimedBy(claimer.key, teamName(claimer.students ?? [], claimer.group ?? ''), teamName(d.telemetry.students, d.telemetry.group)));
+    else if (rows.length === 0) reasons.push(text.silent(seconds));
+    else if (messages === 0) reasons.push(text.noTelemetry(seconds, rows.some((s) => s.status === 'online'), [...new Set(d.telemetry.topics.map((t) => expandBuildTime(t, d)))]));
     else {
       const firstError = sending.find((s) => s.firstError)?.firstError;
       if (invalid > maxInvalid && firstError) reasons.push(text.invalid(invalid, messages, firstError));
+      const mismatch = sending.find((s) => s.mismatch)?.mismatch;
+      if (mismatch) reasons.push(text.mismatch(mismatch));
+      const fast = sending.map((s) => tooFast(s, d, snapshot.at - snapshot.startedAt)).find((f) => f !== null);
+      if (fast) reasons.push(text.tooFast(fast, seconds));
       if (valid < min) reasons.push(text.tooFew(valid, min, seconds));
     }
     const passed = reasons.length === 0;

@@ -1,6 +1,7 @@
 // The words of a verdict, per grading language (`grading.language` in the project file). A Russian
 // message must not carry English reasons: payload errors are translated too (the JSON Pointer stays).
-import type { PayloadError } from './types.ts';
+import { seconds, type TooFast } from './rate.ts';
+import type { PayloadError, TeamMismatch } from './types.ts';
 
 export type Language = 'ru' | 'en';
 export const LANGUAGES: readonly Language[] = ['ru', 'en'];
@@ -9,27 +10,50 @@ export interface GradingText {
   passed(valid: number): string;
   failed: string;
   silent(seconds: number): string;
-  noTelemetry(seconds: number, online: boolean): string;
+  /** `topics`: where the team's telemetry was expected, as the project writes them (`DATA/{mac}`). */
+  noTelemetry(seconds: number, online: boolean, topics: string[]): string;
   invalid(invalid: number, messages: number, first: PayloadError): string;
   tooFew(valid: number, min: number, seconds: number): string;
+  /** The payload names the team otherwise than the roster (a typo in group or students). */
+  mismatch(m: TeamMismatch): string;
+  /** Nothing under the team's name, but a board whose birth names the team sends as another team. */
+  claimedBy(board: string, sent: string, expected: string): string;
+  /** Publishes far more often than the project's interval. */
+  tooFast(f: TooFast, windowSeconds: number): string;
 }
+
+/** `'Иванов И.И, Петрова А.С' (БАГ-18-01)` */
+export const teamName = (students: string[], group: string): string => `'${students.join(', ')}' (${group})`;
+const list = (names: string[]): string => `'${names.join(', ')}'`;
 
 const en: GradingText = {
   passed: (valid) => `accepted: ${valid} valid payload${valid === 1 ? '' : 's'}`,
   failed: 'not accepted',
   silent: (s) => `nothing received in ${s} s (no telemetry, no status)`,
-  noTelemetry: (s, online) => `no telemetry in ${s} s${online ? ' (the board is online)' : ''}`,
+  noTelemetry: (s, online, topics) => `no telemetry on ${topics.join(', ')} in ${s} s${online ? ', though the board is online: check the topic it publishes to and its interval' : ''}`,
   invalid: (n, total, first) => `${n} of ${total} payloads invalid: ${first.reason}`,
   tooFew: (valid, min, s) => `${valid} valid payload${valid === 1 ? '' : 's'} in ${s} s, at least ${min} needed`,
+  mismatch: (m) => [
+    m.group && `the payload says group '${m.group.sent}', the class list says '${m.group.expected}'`,
+    m.students && (m.students.sent.length === 0 ? `the payload names no students, the class list says ${list(m.students.expected)}` : `the payload says students ${list(m.students.sent)}, the class list says ${list(m.students.expected)}`),
+  ].filter(Boolean).join('; '),
+  claimedBy: (board, sent, expected) => `board ${board} says it is this team, but its payload names ${sent}; the class list says ${expected}`,
+  tooFast: (f, s) => `publishes every ${seconds(f.meanMs)} (${f.messages} payloads in ${s} s), the project says every ${seconds(f.expectedMs)}`,
 };
 
 const ru: GradingText = {
   passed: (valid) => `зачтено (корректных сообщений: ${valid})`,
   failed: 'не зачтено',
   silent: (s) => `за ${s} с ничего не получено (ни телеметрии, ни статуса)`,
-  noTelemetry: (s, online) => `за ${s} с нет телеметрии${online ? ' (плата на связи)' : ''}`,
+  noTelemetry: (s, online, topics) => `за ${s} с нет телеметрии в ${topics.join(', ')}${online ? ', хотя плата на связи: проверьте тему публикации и интервал' : ''}`,
   invalid: (n, total, first) => `некорректных сообщений ${n} из ${total}: ${russianReason(first)}`,
   tooFew: (valid, min, s) => `за ${s} с корректных сообщений ${valid}, нужно не меньше ${min}`,
+  mismatch: (m) => [
+    m.group && `в сообщениях группа '${m.group.sent}', а в списке класса '${m.group.expected}'`,
+    m.students && (m.students.sent.length === 0 ? `в сообщениях нет студентов, а в списке класса ${list(m.students.expected)}` : `в сообщениях студенты ${list(m.students.sent)}, а в списке класса ${list(m.students.expected)}`),
+  ].filter(Boolean).join('; '),
+  claimedBy: (board, sent, expected) => `плата ${board} называет себя этой командой, но в её сообщениях ${sent}, а в списке класса ${expected}`,
+  tooFast: (f, s) => `сообщения каждые ${seconds(f.meanMs).replace(' s', ' с')} (${f.messages} за ${s} с), а по заданию — раз в ${seconds(f.expectedMs).replace(' s', ' с')}`,
 };
 
 export function gradingText(language: Language): GradingText {

@@ -1,6 +1,7 @@
 // Row bookkeeping of the tracker and its conversion to the plain DeviceStats handed out.
 import { poolIntervals, poolSeq, type Stream } from './stream.ts';
-import type { DeviceStats, DeviceStatus, Identity, InvalidKind } from './types.ts';
+import type { ResolvedDevice } from '../config/types.ts';
+import type { DeviceStats, DeviceStatus, Identity, InvalidKind, TeamMismatch } from './types.ts';
 
 /** One board (key) as the tracker keeps it: counters plus one Stream per topic. */
 export interface Row {
@@ -16,6 +17,8 @@ export interface Row {
   payloadStudents: string[] | null;
   /** Set when the payload names a team the roster does not have: why it is not in this class. */
   foreign: string | null;
+  /** Set when the row is a roster team's but its payload names the team otherwise. */
+  mismatch: TeamMismatch | null;
   temperature: number | null;
   streams: Map<string, Stream>;
   messages: number;
@@ -41,14 +44,14 @@ export interface StatusInfo {
 export function newRow(identity: Identity): Row {
   return {
     key: identity.key, byMac: identity.byMac === true, device: identity.device ?? null, candidates: identity.candidates,
-    fixed: identity.device !== undefined, claim: null, payloadGroup: null, payloadStudents: null, foreign: null, temperature: null, streams: new Map(), messages: 0, valid: 0, invalid: 0, invalidByKind: {}, firstError: null,
+    fixed: identity.device !== undefined, claim: null, payloadGroup: null, payloadStudents: null, foreign: null, mismatch: null, temperature: null, streams: new Map(), messages: 0, valid: 0, invalid: 0, invalidByKind: {}, firstError: null,
     firstSeen: null, lastSeen: null, lastPayload: undefined, dirty: false,
   };
 }
 
 export function rowStats(row: Row, status: StatusInfo | undefined, group: string | null): DeviceStats {
   return {
-    key: row.key, device: row.device, group, students: row.payloadStudents, temperature: row.temperature, foreign: row.foreign,
+    key: row.key, device: row.device, group, students: row.payloadStudents, temperature: row.temperature, foreign: row.foreign, claim: row.foreign !== null ? row.claim : null, mismatch: row.mismatch,
     topics: [...row.streams.keys()],
     messages: row.messages, valid: row.valid, invalid: row.invalid, invalidByKind: { ...row.invalidByKind },
     firstError: row.firstError, firstSeen: row.firstSeen, lastSeen: row.lastSeen,
@@ -60,7 +63,7 @@ export function rowStats(row: Row, status: StatusInfo | undefined, group: string
 /** A board heard only on its status topic (online, but no telemetry yet). */
 export function statusOnlyStats(info: StatusInfo, group: string | null): DeviceStats {
   return {
-    key: info.key, device: info.device, group, students: null, temperature: null, foreign: null, topics: [], messages: 0, valid: 0, invalid: 0, invalidByKind: {},
+    key: info.key, device: info.device, group, students: null, temperature: null, foreign: null, claim: null, mismatch: null, topics: [], messages: 0, valid: 0, invalid: 0, invalidByKind: {},
     firstError: null, firstSeen: null, lastSeen: null, interval: poolIntervals([]), seq: null,
     ...statusFields(info), lastPayload: null,
   };
@@ -69,6 +72,28 @@ export function statusOnlyStats(info: StatusInfo, group: string | null): DeviceS
 function statusFields(info: StatusInfo | undefined): Pick<DeviceStats, 'status' | 'statusAt' | 'boot' | 'connects'> {
   const status: DeviceStatus = info?.status ?? 'unknown';
   return { status, statusAt: info?.at ?? null, boot: info?.boot ?? null, connects: info?.connects ?? null };
+}
+
+/**
+ * Whether a payload naming a team the roster does not have is still the team its birth names,
+ * mistyped: it names no students, or exactly the team's students (so only the group is wrong). Any
+ * other list may be another board using the name (a default lab's team-1): not this team.
+ */
+export function sameTeam(team: ResolvedDevice, students: string[]): boolean {
+  const own = team.telemetry.students;
+  return students.length === 0 || (students.length === own.length && students.every((s) => own.includes(s)));
+}
+
+/** Where a team's payload disagrees with the roster about who it is; null when it agrees. */
+export function teamMismatch(team: ResolvedDevice, group: string | null, students: string[] | null): TeamMismatch | null {
+  const expected = team.telemetry;
+  const groupOff = group !== null && expected.group !== '' && group !== expected.group;
+  const studentsOff = students !== null && expected.students.length > 0 && (students.length !== expected.students.length || students.some((s, i) => s !== expected.students[i]));
+  if (!groupOff && !studentsOff) return null;
+  return {
+    group: groupOff ? { sent: group, expected: expected.group } : null,
+    students: studentsOff ? { sent: students, expected: expected.students } : null,
+  };
 }
 
 /** A board on both a {mac} topic and an id topic has two rows; count it once per device. Boards not in this class do not count. */

@@ -3,7 +3,7 @@
 // UTF-8 decode, JSON.parse and the compiled schema; per-message objects are the result only.
 import type { ResolvedDevice } from '../config/types.ts';
 import { loadPayloadValidator } from './schema.ts';
-import { countBoards, newRow, rowStats, statusOnlyStats, type Row, type StatusInfo } from './rows.ts';
+import { countBoards, newRow, rowStats, sameTeam, statusOnlyStats, teamMismatch, type Row, type StatusInfo } from './rows.ts';
 import { SeqState, Stream } from './stream.ts';
 import { normalizeMac, watchTargets, type WatchTargets } from './topics.ts';
 import type { ClientIdCollision, DeviceStats, Identity, InvalidKind, MessageResult, PayloadError, Snapshot, Totals } from './types.ts';
@@ -215,12 +215,15 @@ export class TelemetryTracker {
     let foreign: string | null = null;
     if (group !== null && students !== null) {
       const named = this.studentsDevice.get(teamKey(group, students));
+      const claimed = allowed(claim) ? this.roster.get(claim) : undefined;
       if (allowed(named)) device = named;
+      // The board its birth names, with a typo in its group or students: that team's, failing.
+      else if (claimed && sameTeam(claimed, students)) device = claim;
       else {
         const team = `${students.join(', ')} (${group})`;
-        const claimed = claim !== null ? this.roster.get(claim) : undefined;
-        foreign = claimed
-          ? `not in this class: sends as ${team}, but its birth says ${claim}, which is ${claimed.telemetry.students.join(', ')} (${claimed.telemetry.group})`
+        const named = claim !== null ? this.roster.get(claim) : undefined;
+        foreign = named
+          ? `not in this class: sends as ${team}, but its birth says ${claim}, which is ${named.telemetry.students.join(', ')} (${named.telemetry.group})`
           : `not in this class: no team ${team} on the roster`;
       }
     } else if (allowed(claim)) device = claim;
@@ -231,6 +234,8 @@ export class TelemetryTracker {
     }
     row.device = device;
     row.foreign = foreign;
+    const team = device !== null ? this.roster.get(device) : undefined;
+    row.mismatch = team ? teamMismatch(team, group, students) : null;
   }
 
   private status(identity: Identity, value: Record<string, unknown>, at: number): void {

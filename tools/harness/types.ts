@@ -1,6 +1,8 @@
 // Shapes the harness hands out: per-message results, per-device stats, snapshots, verdicts.
 // Everything here is plain data (JSON-serialisable) so `--json` can print it as is.
 
+import type { ResolvedDevice } from '../config/types.ts';
+
 export type TopicKind = 'telemetry' | 'status' | 'reply' | 'other';
 
 /** Who sent a message, judged from its topic alone. */
@@ -65,6 +67,12 @@ export interface IntervalStats {
   maxMs: number | null;
 }
 
+/** What a team's payload says about who it is, against the roster (each part null when it agrees). */
+export interface TeamMismatch {
+  group: { sent: string; expected: string } | null;
+  students: { sent: string[]; expected: string[] } | null;
+}
+
 export type DeviceStatus = 'online' | 'offline' | 'unknown';
 
 export interface DeviceStats {
@@ -80,6 +88,14 @@ export interface DeviceStats {
    * not have). Such boards are shown, never judged healthy and never make the class pass.
    */
   foreign: string | null;
+  /**
+   * With a roster: the board is this team's (its payload's students, or its birth, say so) but its
+   * payload names the team differently from the roster (a typo in the group, students left out).
+   * Such a board fails until its payload says what the roster says.
+   */
+  mismatch: TeamMismatch | null;
+  /** For a board not in this class: the roster device its birth names (its payload names another team). */
+  claim: string | null;
   topics: string[];
   messages: number;
   valid: number;
@@ -149,6 +165,8 @@ export interface EvaluateOptions {
   requireOnline?: boolean;
   /** Lost seq numbers allowed per device; default: not checked. */
   maxMissing?: number;
+  /** The roster: a board publishing far faster than its device's interval fails (see rate.ts). */
+  devices?: ResolvedDevice[];
 }
 
 export interface DeviceVerdict {

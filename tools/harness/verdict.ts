@@ -1,5 +1,7 @@
 // Pass/fail from a snapshot, as sentences a student or CI log can act on. Pure: evaluate() only
 // reads the snapshot; verify() is startWatch + wait + evaluate.
+import { gradingText, teamName } from './gradeText.ts';
+import { tooFast } from './rate.ts';
 import { startWatch, type Watch, type WatchOptions } from './watch.ts';
 import type { ClientIdCollision, DeviceStats, DeviceVerdict, EvaluateOptions, Snapshot, Verdict, VerifyResult } from './types.ts';
 
@@ -16,17 +18,21 @@ export function collisionReason(c: ClientIdCollision): string {
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
-function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' | 'maxInvalid'>> & EvaluateOptions): string[] {
+function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' | 'maxInvalid'>> & EvaluateOptions & { windowMs: number }): string[] {
   const label = deviceLabel(d);
   const reasons: string[] = [];
   if (d.messages === 0) {
-    reasons.push(`${label}: no telemetry received${d.status === 'online' ? ' (its status topic says online)' : ''}`);
+    reasons.push(`${label}: no telemetry received${d.status === 'online' ? ' (its status topic says online: check the topic it publishes to and its interval)' : ''}`);
   } else if (d.messages < o.minMessages) {
     reasons.push(`${label}: ${plural(d.messages, 'telemetry message')}, expected at least ${o.minMessages}`);
   }
   if (d.invalid > o.maxInvalid && d.firstError) {
     reasons.push(`${label}: ${d.invalid} of ${d.messages} payloads invalid (allowed ${o.maxInvalid}); first on ${d.firstError.topic}: ${d.firstError.reason}`);
   }
+  const device = d.device !== null ? o.devices?.find((x) => x.name === d.device) : undefined;
+  const fast = device ? tooFast(d, device, o.windowMs) : null;
+  if (fast) reasons.push(`${label}: ${gradingText('en').tooFast(fast, Math.round(o.windowMs / 1000))}`);
+  if (d.mismatch && d.messages > 0) reasons.push(`${label}: ${gradingText('en').mismatch(d.mismatch)}`);
   if (o.requireOnline && d.status === 'offline') {
     reasons.push(`${label}: offline since ${d.statusAt !== null ? clock(d.statusAt) : '?'} (last will or disconnect on its status topic)`);
   }
@@ -43,7 +49,7 @@ function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' |
  * at least that many boards must send telemetry (project devices may then be absent).
  */
 export function evaluate(snapshot: Snapshot, options: EvaluateOptions = {}): Verdict {
-  const o = { ...options, minMessages: options.minMessages ?? 1, maxInvalid: options.maxInvalid ?? 0 };
+  const o = { ...options, minMessages: options.minMessages ?? 1, maxInvalid: options.maxInvalid ?? 0, windowMs: snapshot.at - snapshot.startedAt };
   const fleetReasons: string[] = [];
   const devices: DeviceVerdict[] = snapshot.devices.map((d) => {
     // Not in this class: listed, never judged healthy, never a failure of the class either.
@@ -62,7 +68,10 @@ export function evaluate(snapshot: Snapshot, options: EvaluateOptions = {}): Ver
     }
   } else {
     for (const m of snapshot.missing) {
-      const reason = `${m.device}: nothing received in ${seconds} s (no telemetry, no status)`;
+      const claimer = snapshot.devices.find((d) => d.claim === m.device);
+      const reason = claimer
+        ? `${m.device}: ${gradingText('en').claimedBy(claimer.key, teamName(claimer.students ?? [], claimer.group ?? ''), teamName(m.students, m.group ?? ''))}`
+        : `${m.device}: nothing received in ${seconds} s (no telemetry, no status)`;
       devices.push({ key: m.device, device: m.device, group: m.group, passed: false, reasons: [reason] });
     }
   }

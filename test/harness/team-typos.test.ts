@@ -1,0 +1,91 @@
+// Students' typos in who they are, and boards publishing too fast, judged from tracker snapshots
+// (no broker): the verdict must name the team and say what to fix, and a healthy board — the real
+// team-1 next to a default lab also calling itself team-1, a board flushing its offline buffer
+// after a reconnect — must never fail because of these rules.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluate, gradeTeams, TelemetryTracker } from '../../tools/harness/index.ts';
+import { labDevices } from './fixtures.ts';
+
+const devices = labDevices([
+  { name: 'team-1', telemetry: { students: ['Иванов И.И'], group: 'G1', intervalSeconds: 1 } },
+  { name: 'team-2', telemetry: { students: ['Петрова А.С', 'Ли В.'], group: 'G1', intervalSeconds: 1 } },
+  { name: 'team-3', telemetry: { students: ['Сидоров С.С'], group: 'G2', intervalSeconds: 1 } },
+]);
+const born = (t: TelemetryTracker, name: string, mac: string, at: number, connects = 1): void => {
+  t.ingest(`$devices/${name}/state`, Buffer.from(JSON.stringify({ status: 'online', name, mac, boot: 'power_on', connects })), at);
+};
+const send = (t: TelemetryTracker, mac: string, students: unknown, group: string, at: number, seq?: number): void => {
+  t.ingest(`DATA/${mac}`, Buffer.from(JSON.stringify({ temperature: 21.5, students, group, ...(seq === undefined ? {} : { seq }) })), at);
+};
+
+test('a group typo and a team listed in another order: the team\'s own row, failing on the group only', () => {
+  const t = new TelemetryTracker({ devices, startedAt: 0 });
+  born(t, 'team-2', '240ac4000002', 0);
+  for (let i = 1; i <= 5; i++) send(t, '240ac4000002', ['Ли В.', 'Петрова А.С'], 'G-1', 1000 * i);
+  const snap = t.snapshot(6000);
+  const row = snap.devices.find((d) => d.key === '240ac4000002');
+  assert.equal(row?.device, 'team-2');
+  assert.equal(row?.foreign, null);
+  assert.deepEqual(row?.mismatch?.group, { sent: 'G-1', expected: 'G1' });
+  const team2 = gradeTeams(snap, devices, { minMessages: 3, language: 'ru' }).teams[1]!;
+  assert.equal(team2.passed, false);
+  assert.equal(team2.mac, '240ac4000002', 'the verdict is addressed to the board');
+  assert.match(team2.reasons[0]!, /^в сообщениях группа 'G-1', а в списке класса 'G1'/);
+  assert.match(evaluate(snap, { devices }).reasons.join('\n'), /team-2 \(240ac4000002\): the payload says group 'G-1', the class list says 'G1'/);
+});
+
+test('no students in the payload: the team its birth names, failing with the schema\'s reason first', () => {
+  const t = new TelemetryTracker({ devices, startedAt: 0 });
+  born(t, 'team-3', '240ac4000003', 0);
+  for (let i = 1; i <= 4; i++) send(t, '240ac4000003', [], 'G2', 1000 * i);
+  const snap = t.snapshot(5000);
+  assert.deepEqual(snap.missing.map((m) => m.device), ['team-1', 'team-2'], 'team-3 was heard from');
+  const team3 = gradeTeams(snap, devices, { minMessages: 3, language: 'ru' }).teams[2]!;
+  assert.deepEqual(team3.reasons.slice(0, 2), ['некорректных сообщений 4 из 4: поле /students: не должно быть пустым', "в сообщениях нет студентов, а в списке класса 'Сидоров С.С'"]);
+});
+
+test('a board that calls itself team-1 with other students is not team-1; the real team-1 passes', () => {
+  const t = new TelemetryTracker({ devices, startedAt: 0 });
+  born(t, 'team-1', '240ac4aaaaaa', 0);
+  born(t, 'team-1', '240ac4000001', 0);
+  for (let i = 1; i <= 4; i++) {
+    send(t, '240ac4aaaaaa', ['Иванов И.И', 'Петрова А.С'], 'G1', 1000 * i); // a default `init` lab
+    send(t, '240ac4000001', ['Иванов И.И'], 'G1', 1000 * i);
+  }
+  const grades = gradeTeams(t.snapshot(5000), devices, { minMessages: 3 });
+  assert.equal(grades.teams[0]!.passed, true, grades.teams[0]!.reasons.join('; '));
+  assert.deepEqual(grades.foreign.map((f) => f.key), ['240ac4aaaaaa']);
+});
+
+test('a team only heard through a board that misspells a name: its row says which board and what it sent, not "nothing received"', () => {
+  const t = new TelemetryTracker({ devices, startedAt: 0 });
+  born(t, 'team-3', '240ac4000033', 0);
+  for (let i = 1; i <= 4; i++) send(t, '240ac4000033', ['Сидоров C.C'], 'G2', 1000 * i); // Latin C
+  const snap = t.snapshot(5000);
+  const team3 = gradeTeams(snap, devices, { minMessages: 3 }).teams[2]!;
+  assert.equal(team3.passed, false);
+  assert.equal(team3.reasons[0], "board 240ac4000033 says it is this team, but its payload names 'Сидоров C.C' (G2); the class list says 'Сидоров С.С' (G2)");
+  assert.match(evaluate(snap).reasons.join('\n'), /team-3: board 240ac4000033 says it is this team/);
+});
+
+test('too fast: ten times the interval fails; a reconnect flushing its offline buffer does not', () => {
+  const one = devices.slice(0, 1);
+  const fast = new TelemetryTracker({ devices: one, startedAt: 0 });
+  born(fast, 'team-1', '240ac4000001', 0);
+  for (let i = 1; i <= 60; i++) send(fast, '240ac4000001', ['Иванов И.И'], 'G1', 100 * i, i);
+  const fastGrades = gradeTeams(fast.snapshot(6000), one, { minMessages: 3 });
+  assert.equal(fastGrades.teams[0]!.passed, false);
+  assert.equal(fastGrades.teams[0]!.reasons[0], 'publishes every 0.1 s (60 payloads in 6 s), the project says every 1 s');
+
+  const burst = new TelemetryTracker({ devices: one, startedAt: 0 });
+  born(burst, 'team-1', '240ac4000001', 0);
+  let seq = 0;
+  for (let i = 1; i <= 3; i++) send(burst, '240ac4000001', ['Иванов И.И'], 'G1', 1000 * i, seq++);
+  born(burst, 'team-1', '240ac4000001', 3500, 2); // reconnected: 10 buffered payloads at once, then on schedule
+  for (let i = 0; i < 10; i++) send(burst, '240ac4000001', ['Иванов И.И'], 'G1', 3600 + 10 * i, seq++);
+  for (let i = 4; i <= 6; i++) send(burst, '240ac4000001', ['Иванов И.И'], 'G1', 1000 * i, seq++);
+  const snap = burst.snapshot(6000);
+  assert.equal(gradeTeams(snap, one, { minMessages: 3 }).teams[0]!.passed, true);
+  assert.equal(evaluate(snap, { devices: one }).passed, true, evaluate(snap, { devices: one }).reasons.join('\n'));
+});
