@@ -14,10 +14,21 @@ export interface EsptoolRun {
   output: string;
 }
 
+/**
+ * esptool gives the ROM 0.2 s to answer MEM_END before it reads the stub's OHAI, and a reply later
+ * than that leaves its packet reader dead ("Failed to start stub flasher. There was no response"). A
+ * chip answers in microseconds; a virtual board on a loaded 2-core CI host (four esptools and four
+ * simulators at once, beside another test file) was once descheduled longer. esptool's own setting
+ * (`mem_end_rom_timeout`, read from ESPTOOL_CFGFILE) widens that window and changes nothing on the wire.
+ */
+const esptoolConfig = path.join(mkdtempSync(path.join(os.tmpdir(), 'mpy-iot-esptool-cfg-')), 'esptool.cfg');
+writeFileSync(esptoolConfig, '[esptool]\nmem_end_rom_timeout = 3\n');
+
 /** Runs esptool with `args`; never throws on a non-zero exit (the caller asserts on it). */
 export function esptool(args: string[], timeoutMs = 60_000): Promise<EsptoolRun> {
   return new Promise((resolve) => {
-    execFile(esptoolBin, args, { timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
+    const env = { ...process.env, NO_COLOR: '1', ESPTOOL_CFGFILE: esptoolConfig };
+    execFile(esptoolBin, args, { timeout: timeoutMs, env }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, output: `${stdout}${stderr}` });
     });
