@@ -152,11 +152,9 @@ export async function publishOnce(options: PublishOptions): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const client = await connectOnce(options.url, options.mqttOptions, timeoutMs);
   try {
-    await withTimeout(client.publishAsync(options.topic, options.payload, { qos: options.qos ?? 1 }), timeoutMs, `no PUBACK for ${options.topic} within ${timeoutMs} ms`);
-  } catch (error) {
-    throw error instanceof DeviceError ? error : brokerError(error, options.url, `publish to ${options.topic} on`);
+    await publishAcked(client, options.url, options.topic, options.payload, { qos: options.qos ?? 1, timeoutMs });
   } finally {
-    await client.endAsync(true);
+    await endClient(client);
   }
 }
 
@@ -164,14 +162,55 @@ export async function publishOnce(options: PublishOptions): Promise<void> {
 export async function publishAll(url: string, messages: { topic: string; payload: Buffer | string }[], mqttOptions: MqttOptions = {}, timeoutMs = 10_000): Promise<void> {
   const client = await connectOnce(url, mqttOptions, timeoutMs);
   try {
-    for (const m of messages) {
-      await withTimeout(client.publishAsync(m.topic, m.payload, { qos: 1 }), timeoutMs, `no PUBACK for ${m.topic} within ${timeoutMs} ms`);
-    }
-  } catch (error) {
-    throw error instanceof DeviceError ? error : brokerError(error, url, 'publish on');
+    for (const m of messages) await publishAcked(client, url, m.topic, m.payload, { qos: 1, timeoutMs });
   } finally {
-    await client.endAsync(true);
+    await endClient(client);
   }
+}
+
+/**
+ * Publishes and waits for the broker's PUBACK (QoS 1) or the write (QoS 0). A broker that refuses
+ * the topic may drop the connection instead (Aedes and `broker --iot-core` do: MQTT 3.1.1 has no
+ * negative PUBACK), and mqtt.js then keeps the publish pending for a reconnect that never comes:
+ * the close is the refusal, reported naming the topic.
+ */
+export async function publishAcked(client: MqttClient, url: string, topic: string, payload: Buffer | string, options: { qos: 0 | 1; timeoutMs?: number }): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  let onClose: (() => void) | undefined;
+  const dropped = new Promise<never>((_, reject) => {
+    onClose = () =>
+      reject(
+        new DeviceError(`${safeUrl(url)} dropped the connection instead of accepting the publish to ${topic}: it does not let this login publish there`, {
+          hint: `check the broker's ACL for this login; on Yandex IoT Core (and \`mpy-iot broker --iot-core\`) a registry may publish only to $devices/<id>/commands|config of its devices and $registries/<id>/commands|config${topic.startsWith('$') ? '' : `, so ${topic} is refused`}`,
+        }),
+      );
+    if (client.stream?.destroyed) onClose();
+    else client.once('close', onClose);
+  });
+  const sent = client.publishAsync(topic, payload, { qos: options.qos }).catch((error: unknown) => {
+    throw error instanceof DeviceError ? error : brokerError(error, url, `publish to ${topic} on`);
+  });
+  try {
+    await withTimeout(Promise.race([sent, dropped]), timeoutMs, `no PUBACK for ${topic} within ${timeoutMs} ms`);
+  } finally {
+    if (onClose) client.removeListener('close', onClose);
+    // Whichever lost the race must not become an unhandled rejection.
+    sent.catch(() => undefined);
+    dropped.catch(() => undefined);
+  }
+}
+
+/**
+ * Ends a short-lived client. mqtt.js 5.16's end(true) waits for the stream's 'close', which has
+ * already fired when the broker dropped the connection: awaiting it then never returns (measured:
+ * `result` hung forever on a broker that refused RESULT). end() still stops its keepalive timer.
+ */
+export async function endClient(client: MqttClient): Promise<void> {
+  if (client.stream?.destroyed) {
+    client.end(true);
+    return;
+  }
+  await client.endAsync(true);
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

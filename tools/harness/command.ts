@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DeviceError, InputError } from '../errors.ts';
-import { brokerError, connectOnce, safeUrl, type MqttOptions } from './client.ts';
+import { brokerError, connectOnce, endClient, publishAcked, safeUrl, type MqttOptions } from './client.ts';
 
 export interface CommandReply {
   id: string | number | null;
@@ -87,9 +87,7 @@ export async function sendCommand(options: SendCommandOptions): Promise<CommandR
       throw new DeviceError(`${safeUrl(url)} refused the subscription to ${replyTopic}`, { hint: 'this client may not read the reply topic: check the broker ACL or credentials' });
     }
     started = performance.now();
-    await client.publishAsync(commandTopic, JSON.stringify(body), { qos: options.qos ?? 1 }).catch((error: unknown) => {
-      throw brokerError(error, url, `publish to ${commandTopic} on`);
-    });
+    await publishAcked(client, url, commandTopic, JSON.stringify(body), { qos: options.qos ?? 1 });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -106,6 +104,6 @@ export async function sendCommand(options: SendCommandOptions): Promise<CommandR
       if (onReply) client.removeListener('message', onReply);
     }
   } finally {
-    await client.endAsync(true);
+    await endClient(client);
   }
 }

@@ -9,5 +9,5 @@ export { toJUnitXml, toJsonReport, xmlEscape, type JsonReport } from './report.t
 export { gradeTeams, gradingPlan, gradesCsv, publishResults, resultPayload, speakingRow, type TeamGrade, type ClassGrades, type ForeignBoard, type GradeOptions, type GradingPlan } from './grade.ts';
 export { LANGUAGES, gradingText, type Language } from './gradeText.ts';
 export { sendCommand, newRequestId, type SendCommandOptions, type CommandRoundTrip, type CommandReply } from './command.ts';
-export { connectOnce, publishOnce, publishAll, brokerError, safeUrl, type MqttOptions, type PublishOptions } from './client.ts';
+export { connectOnce, endClient, publishAcked, publishOnce, publishAll, brokerError, safeUrl, type MqttOptions, type PublishOptions } from './client.ts';
 export type * from './types.ts';

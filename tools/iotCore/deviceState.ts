@@ -3,7 +3,7 @@
 // Nothing is printed here.
 import type { MqttClient } from 'mqtt';
 import { DeviceError, InputError } from '../errors.ts';
-import { brokerError, connectOnce, newRequestId, safeUrl, type MqttOptions } from '../harness/index.ts';
+import { brokerError, connectOnce, endClient, newRequestId, publishAcked, safeUrl, type MqttOptions } from '../harness/index.ts';
 
 /** The state document a board publishes (the birth, and again on every change). */
 export interface DeviceState {
@@ -88,7 +88,7 @@ async function awaitState(options: DeviceTopics, accept: (s: DeviceState, retain
       clearTimeout(timer);
     }
   } finally {
-    await client.endAsync(true);
+    await endClient(client);
   }
 }
 
@@ -103,9 +103,7 @@ export async function pushConfig(options: DeviceTopics & { configTopic: string; 
     options,
     (s) => typeof s.config === 'object' && s.config !== null && s.config.id === id,
     async (client) => {
-      await client.publishAsync(options.configTopic, body, { qos: 1 }).catch((error: unknown) => {
-        throw brokerError(error, options.url, `publish to ${options.configTopic} on`);
-      });
+      await publishAcked(client, options.url, options.configTopic, body, { qos: 1 });
     },
     `acknowledging config ${id} (sent to ${options.configTopic})`,
   );
@@ -124,9 +122,7 @@ export async function readState(options: DeviceTopics & { commandTopic: string }
     async (client) => {
       await new Promise((r) => setTimeout(r, 500)); // a retained state arrives right after SUBACK
       asked = true;
-      await client.publishAsync(options.commandTopic, JSON.stringify({ id: newRequestId(), cmd: 'state' }), { qos: 1 }).catch((error: unknown) => {
-        throw brokerError(error, options.url, `publish to ${options.commandTopic} on`);
-      });
+      await publishAcked(client, options.url, options.commandTopic, JSON.stringify({ id: newRequestId(), cmd: 'state' }), { qos: 1 });
     },
     `(asked the board with the "state" command on ${options.commandTopic})`,
   );
