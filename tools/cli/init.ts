@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { loadBoards } from '../boards/index.ts';
-import { keptPackageJsonGaps, scaffoldLab } from '../init/scaffold.ts';
+import { keptPackageJsonGaps, scaffoldLab, unbuiltCheckout } from '../init/scaffold.ts';
 import { IOT_CORE_DEVICES, scaffoldIotCore } from '../init/iotCore.ts';
 import { defineCommand } from './command.ts';
 import type { Output } from './io.ts';
@@ -72,6 +72,8 @@ export const initCommand = defineCommand<{ dir: string; board: string; force: bo
     out.line('  edit .env (Wi-Fi and broker address) and the students/group in mpy-iot.json');
     out.line('  npx mpy-iot check     # validate the project');
     out.line('  npx mpy-iot build     # render firmware into build/<device>/');
+    const unbuilt = unbuiltCheckout();
+    if (unbuilt) out.line(`  (cd ${unbuilt} && npm run build)   # once: the test imports mpy-iot's compiled library, not built in this checkout yet`);
     out.line(`  ${ownPackage ? 'npm test' : 'node --import tsx --test test/*.test.ts'}   # test/telemetry.test.ts: virtual boards, every payload against the schema`);
   },
 });

@@ -118,6 +118,10 @@ const INTERRUPTED = { type: 'Interrupted', message: 'interrupted (Ctrl-C)', exit
 /** Runs the CLI in-process; returns the exit code. Tests call this with captured streams. */
 export async function main(rawArgv: string[], io: CliIo = processIo()): Promise<number> {
   const argv = keepNegativeValues(rawArgv);
+  // A Ctrl-C while the arguments are parsed: the output is not set up yet, the document still due.
+  io.setLastWords?.(() => {
+    if (argv.includes('--json') || argv.includes('--jsonl')) io.stdout(`${JSON.stringify({ ok: false, error: INTERRUPTED }, null, 2)}\n`);
+  });
   let parsed: GlobalArgs & { _: (string | number)[] };
   let helpText = '';
   let parseError: Error | undefined;

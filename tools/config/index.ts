@@ -11,7 +11,7 @@ import { checkProject } from './checks.ts';
 import { loadEnvironment, substituteVariables } from './env.ts';
 import { readProjectFile } from './parse.ts';
 import { resolveDevices } from './resolve.ts';
-import { isSecretPath, REDACTED, Redactor } from './secrets.ts';
+import { isSecretLookingPath, REDACTED, Redactor } from './secrets.ts';
 import type { ProjectFile, ResolvedDevice } from './types.ts';
 
 export type { ProjectFile, ResolvedDevice } from './types.ts';
@@ -75,7 +75,10 @@ export function loadProject(options: LoadOptions = {}): LoadedProject {
   // checks still see every other field: one typo does not hide five other problems.
   const schema = validateProject(substituted.document);
   const unsetAt = new Set(substituted.issues.map((i) => i.path));
-  const issues = [...substituted.issues, ...schema.issues.filter((i) => !unsetAt.has(i.path))];
+  // At an unset variable's path only what is said about its value is moot; a misspelt field name
+  // (`pasword: ${WIFI_PASWORD}`) is a second problem, and reporting it only after the variable is
+  // set would send the user round twice.
+  const issues = [...substituted.issues, ...schema.issues.filter((i) => !unsetAt.has(i.path) || i.message.startsWith('unknown field'))];
   const refused = [...schema.refused.map(pointerToPath), ...unsetAt];
   const checkable = withoutPaths(substituted.document, refused) as ProjectFile;
   let devices: ResolvedDevice[] = [];
@@ -98,7 +101,7 @@ export function loadProject(options: LoadOptions = {}): LoadedProject {
 }
 
 function redactIssue(issue: InputIssue, redactor: Redactor): InputIssue {
-  const value = issue.value === undefined ? undefined : isSecretPath(issue.path) ? REDACTED : redactor.redactJson(issue.value);
+  const value = issue.value === undefined ? undefined : isSecretLookingPath(issue.path) ? REDACTED : redactor.redactJson(issue.value);
   return {
     ...issue,
     message: redactor.redact(issue.message),
@@ -109,7 +112,7 @@ function redactIssue(issue: InputIssue, redactor: Redactor): InputIssue {
 
 function collectSecretFields(value: unknown, at: string, redactor: Redactor): void {
   if (typeof value === 'string') {
-    if (isSecretPath(at)) redactor.add(value);
+    if (isSecretLookingPath(at)) redactor.add(value);
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => collectSecretFields(item, `${at}[${i}]`, redactor));
   } else if (value !== null && typeof value === 'object') {

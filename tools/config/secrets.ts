@@ -8,8 +8,19 @@ const SECRET_FIELD = /(^|\.)(wifi|mqtt)\.password$/;
 /** Environment variable names whose values are treated as secrets. */
 const SECRET_VARIABLE = /PASS|PWD|SECRET|TOKEN|KEY|CREDENTIAL/i;
 
+/** A field name that looks like a secret, misspelt ones included (`pasword`, `passwrd`, `pwd`, `token`; not `key`: tls.key is a file name). */
+const SECRET_LOOKING_FIELD = /(^|\.)[^.]*(pa?s+w|pwd|secret|token|credential)[^.]*$/i;
+
 export function isSecretPath(path: string): boolean {
   return SECRET_FIELD.test(path);
+}
+
+/**
+ * A path whose value must not be printed: the secret fields, and any field named like one — the
+ * misspelt `wifi.pasword` the schema refuses still holds the real password.
+ */
+export function isSecretLookingPath(path: string): boolean {
+  return SECRET_FIELD.test(path) || SECRET_LOOKING_FIELD.test(path);
 }
 
 export function isSecretVariable(name: string): boolean {

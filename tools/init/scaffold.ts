@@ -104,6 +104,16 @@ function labPackageJson(targetDir: string): Record<string, unknown> {
 }
 
 /**
+ * The git checkout init runs from, when its compiled library (dist/, what `import 'mpy-iot'`
+ * loads) is not built yet: the lab's test would fail with ERR_MODULE_NOT_FOUND until
+ * `npm run build` there. Null for an installed package (dist/ ships in it) or a built checkout.
+ */
+export function unbuiltCheckout(root: string = packageRoot): string | null {
+  const installed = root.split(path.sep).includes('node_modules');
+  return installed || existsSync(path.join(root, 'dist', 'lib', 'index.js')) ? null : root;
+}
+
+/**
  * Where the project's `$schema` points: the schema of the mpy-iot installed in the project (found
  * walking up from the project folder, as Node resolves packages), else where `npm install mpy-iot`
  * in the project folder puts it. Never into the running tool's own folder: that is a git checkout

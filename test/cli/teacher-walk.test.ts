@@ -1,0 +1,56 @@
+// What a new user met walking the README: a misspelt secret field reported in one pass and never
+// printed, Ctrl-C in the first second of a --json run still ending with its one document, and a
+// lab scaffolded from an unbuilt git checkout told how to make its test runnable.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { unbuiltCheckout } from '../../tools/init/scaffold.ts';
+import { startAedes } from '../helpers/brokers.ts';
+import { labProjectJson, runCli, tempDir } from '../helpers/cli.ts';
+import { mpyIot } from '../helpers/spawnCli.ts';
+
+test('check: a misspelt password field with a misspelt variable gives both problems at once', async () => {
+  const project = labProjectJson() as { defaults: { wifi: Record<string, unknown> } };
+  project.defaults.wifi = { ssid: 'lab', pasword: '${WIFI_PASWORD}' };
+  const run = await runCli(['check'], { cwd: tempDir({ 'mpy-iot.json': project, '.env': 'WIFI_PASSWORD=x\n' }) });
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /defaults\.wifi\.pasword: environment variable WIFI_PASWORD is not set — did you mean \$\{WIFI_PASSWORD\}\?/);
+  assert.match(run.stderr, /defaults\.wifi\.pasword: unknown field 'pasword' — did you mean 'password'\?/);
+});
+
+test('check: the password written in a misspelt field is never printed, in text or --json', async () => {
+  const project = labProjectJson() as { defaults: { wifi: Record<string, unknown>; mqtt: Record<string, unknown> } };
+  project.defaults.wifi = { ssid: 'lab', pasword: 'hunter2-wifi-secret' };
+  project.defaults.mqtt = { ...project.defaults.mqtt, passwd: 'broker-secret-77' };
+  const dir = tempDir({ 'mpy-iot.json': project });
+  for (const args of [['check'], ['check', '--json'], ['build']]) {
+    const run = await runCli(args, { cwd: dir });
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stdout + run.stderr, /unknown field 'pasword'/);
+    assert.match(run.stdout + run.stderr, /unknown field 'passwd'/);
+    assert.doesNotMatch(run.stdout + run.stderr, /hunter2-wifi-secret|broker-secret-77/, args.join(' '));
+  }
+});
+
+test('Ctrl-C while the command is still starting: exit 130 and the one --json document', async () => {
+  const started = Date.now();
+  // The signal goes 300 ms after the process starts: its sources are still loading then on most
+  // machines; if they are already loaded, the command's own handler answers — the same document.
+  const broker = await startAedes();
+  const run = await mpyIot(['verify', '--json', '--duration', '60s', '-t', 'DATA/+', '-b', broker.url], { cwd: tempDir(), sigintAfterMs: 300 }).finally(() => broker.stop());
+  assert.equal(run.code, 130, run.stderr);
+  const doc = JSON.parse(run.stdout) as { ok: boolean; error: { type: string; exitCode: number } };
+  assert.equal(doc.ok, false);
+  assert.deepEqual([doc.error.type, doc.error.exitCode], ['Interrupted', 130]);
+  assert.ok(Date.now() - started < 30_000);
+});
+
+test('init from a git checkout without its compiled library says to build it; a built or installed one does not', () => {
+  const checkout = tempDir({ 'package.json': { name: 'mpy-iot' } });
+  assert.equal(unbuiltCheckout(checkout), checkout);
+  mkdirSync(path.join(checkout, 'dist', 'lib'), { recursive: true });
+  writeFileSync(path.join(checkout, 'dist', 'lib', 'index.js'), '');
+  assert.equal(unbuiltCheckout(checkout), null);
+  assert.equal(unbuiltCheckout(path.join(tempDir(), 'node_modules', 'mpy-iot')), null);
+});
