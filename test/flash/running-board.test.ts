@@ -22,7 +22,7 @@ test('flash a running ESP32 (chip detected, no --board): reset into the loader, 
     device.dispose();
     await board.stop();
   });
-  await board.waitForLine(/INFO app .*boot=power_on/);
+  await board.waitForLine(/INFO app .*boot=power_on/, 30_000);
 
   // A MicroPython build carries its banner text; this image says v1.24.1.
   const image = Buffer.from(syntheticFirmware(256 * 1024, 5, 'ESP32', { text: { at: 0x8000, text: 'MicroPython v1.24.1 on 2024-11-29; Generic ESP32 module with ESP32\0' } }));

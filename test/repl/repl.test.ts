@@ -15,7 +15,7 @@ describe('raw REPL on a virtual board', () => {
   let repl: ReplClient;
   before(async () => {
     board = await bootBoard(project, 'dev');
-    await board.waitForLine(/\[mpy-iot\] INFO app/, 10_000);
+    await board.waitForLine(/\[mpy-iot\] INFO app/, 30_000);
     repl = new ReplClient(boardTransport(board));
   });
   after(async () => {
@@ -88,7 +88,7 @@ describe('raw REPL on a virtual board', () => {
     await new Promise((r) => setTimeout(r, 200));
     board.write('\x04');
     await board.waitForLine(/MPY: soft reboot/, 5000);
-    await board.waitForLine(/\[mpy-iot\] INFO app/, 10_000);
+    await board.waitForLine(/\[mpy-iot\] INFO app/, 30_000);
   });
 });
 

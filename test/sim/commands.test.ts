@@ -19,7 +19,7 @@ test('ping on $devices/<id>/commands gets its reply; RESULT for the group is ann
     await sub.end();
     await broker.stop();
   });
-  await board.waitForLine(/mqtt connected, subscribed to 4 topics/, 10_000);
+  await board.waitForLine(/mqtt connected, subscribed to 4 topics/, 30_000);
   const online = await sub.waitFor((m) => m.topic === '$devices/team-7/state', 5_000, 'birth message');
   assert.equal(JSON.parse(online.payload.toString()).status, 'online');
 

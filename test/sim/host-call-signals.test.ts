@@ -58,7 +58,7 @@ test('the reset button during a blocking host call reboots the board without a c
   const rebooted = new Promise((resolve) => board.once('reset', resolve));
   board.hardReset();
   await rebooted;
-  await board.waitForLine(/MicroPython/, 10_000);
+  await board.waitForLine(/MicroPython/, 30_000);
   await board.stop();
   assert.deepEqual(crashes.map((e) => e.message), []);
 });

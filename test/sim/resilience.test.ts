@@ -22,7 +22,7 @@ test('broker restarted mid-run: the board reconnects, resubscribes, and with QoS
   });
   const dataTopic = `DATA/${board.mac}`;
   const seqs = (): number[] => broker.published.filter((p) => p.topic === dataTopic).map((p) => seqOf(p.payload));
-  await board.waitForLine(/telemetry sent/, 10_000);
+  await board.waitForLine(/telemetry sent/, 30_000);
   await new Promise((r) => setTimeout(r, 1500));
   await broker.restart(2500);
   await board.waitForLine(/mqtt connected/, 15_000);
@@ -58,14 +58,14 @@ test('a watchdog that is not fed resets the board, which comes back and publishe
     await board.stop();
     await broker.stop();
   });
-  await board.waitForLine(/telemetry sent/, 10_000);
+  await board.waitForLine(/telemetry sent/, 30_000);
   const expired: unknown[] = [];
   board.on('watchdog-expired', (e) => expired.push(e));
   const reset = new Promise((resolve) => board.once('reset', resolve));
   board.stall(7000);
   assert.deepEqual(await reset, { cause: 'watchdog', at: board.resets[0]?.at });
-  assert.match(await board.waitForLine(/boot=watchdog/, 10_000), /mpy-iot .* boot=watchdog/);
-  await board.waitForLine(/telemetry sent/, 10_000);
+  assert.match(await board.waitForLine(/boot=watchdog/, 30_000), /mpy-iot .* boot=watchdog/);
+  await board.waitForLine(/telemetry sent/, 30_000);
   assert.equal(board.bootCount, 2, `one watchdog reset only: ${JSON.stringify({ resets: board.resets, expired, hostStalls: board.hostStalls })}`);
 });
 
@@ -82,7 +82,7 @@ test('1000 random and malformed command payloads: the board keeps publishing on 
     await sub.end();
     await broker.stop();
   });
-  await board.waitForLine(/telemetry sent/, 10_000);
+  await board.waitForLine(/telemetry sent/, 30_000);
   let seed = 7;
   const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
   const samples = [

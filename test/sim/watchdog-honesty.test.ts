@@ -25,7 +25,7 @@ test('a tight loop that never feeds the watchdog (nothing the interpreter can be
   const reset = await nextReset(board, 60_000);
   assert.notEqual(reset, 'none', 'the board was reset within 60 s');
   assert.equal((reset as ResetEvent).cause, 'watchdog');
-  await board.waitForLine(/MicroPython/, 10_000);
+  await board.waitForLine(/MicroPython/, 30_000);
 });
 
 test('a board bitten from outside while it spins keeps the files it wrote, removed and renamed (a folder too) since boot', async () => {
@@ -56,7 +56,7 @@ while True:
   const reset = await nextReset(board, 60_000);
   assert.notEqual(reset, 'none', 'the board was reset within 60 s');
   assert.equal((reset as ResetEvent).cause, 'watchdog');
-  await board.waitForLine(/MicroPython/, 10_000);
+  await board.waitForLine(/MicroPython/, 30_000);
   const repl = new ReplClient(boardTransport(board));
   await repl.enterRaw();
   const listing = await repl.run("import os\nprint(sorted(os.listdir()), [open(n).read() for n in ('keep.txt', 'new.txt', 'last.txt', 'e/x.txt')])");

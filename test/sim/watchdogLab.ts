@@ -69,7 +69,7 @@ export async function blockHostPastWatchdog(lab: WatchdogLab): Promise<VirtualBo
   // The board's next send waits for this (blocked) thread to answer.
   const until = Date.now() + 8000;
   while (Date.now() < until);
-  await board.waitForLine(/telemetry sent/, 10_000);
+  await board.waitForLine(/telemetry sent/, 30_000);
   await new Promise((r) => setTimeout(r, 2000));
   return board;
 }
