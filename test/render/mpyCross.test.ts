@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compilePython, supportedArchs, type CompileResult } from '../../tools/render/mpyCross.ts';
+import { runnableClock } from '../helpers/clock.ts';
 import { startMicroPython } from '../helpers/micropython.ts';
 
 function mpyOf(result: CompileResult): Uint8Array {
@@ -96,9 +97,11 @@ test('timing: a typical firmware module compiles in a few milliseconds', async (
   ).join('\n');
   await compilePython('warm.py', 'x = 1\n');
   const rounds = 30;
-  const started = performance.now();
+  // On this thread's own clock (mpy-cross runs here): time a loaded host kept it waiting for a CPU is not the compiler's.
+  const now = runnableClock();
+  const started = now();
   for (let i = 0; i < rounds; i++) mpyOf(await compilePython('app.py', module));
-  const perCompile = (performance.now() - started) / rounds;
+  const perCompile = (now() - started) / rounds;
   t.diagnostic(`${perCompile.toFixed(1)} ms per compile of a ${module.length}-character module`);
   assert.ok(perCompile < 250, `${perCompile} ms per compile`);
 });
