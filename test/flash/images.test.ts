@@ -225,10 +225,9 @@ describe('MicroPython release images (--version)', () => {
   it('fails clearly when offline and not cached, and still works offline once cached', async () => {
     files.set('TEST_GENERIC-v9.9.9.bin', release);
     const cacheDir = tempDir();
-    const closed = http.createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const deadUrl = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/fw/`;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    // Port 2: nothing listens there, and no test can take it (listen(0) hands out ephemeral ports
+    // only), as another test file could take a port freed here. (fetch refuses ports 1 and 9.)
+    const deadUrl = 'http://127.0.0.1:2/fw/';
     const offline: ReleaseList = { ...list(), baseUrl: deadUrl };
     await assert.rejects(resolveRelease({ board: esp32, version: '9.9.9', releases: offline, cacheDir }), (error: unknown) => {
       assert.ok(error instanceof DeviceError);
