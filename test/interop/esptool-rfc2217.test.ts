@@ -51,8 +51,11 @@ describe('esptool v5 on running virtual boards over RFC 2217', { skip: skipWitho
       const boots = (): number => fleet!.boots(board);
 
       it('--before default-reset takes the running board into its ROM loader; --after hard-reset boots MicroPython again', async () => {
+        // The first boot done (it may still be under way when the fleet's ports are up): its line
+        // reads like the one the hard reset must bring, and would otherwise arrive during the run.
+        await fleet!.sim.waitFor(new RegExp(`b-${board} +│ .*INFO app .*boot=`), 30_000);
         const booted = boots();
-        // Only lines printed after this run began count (the first boot's line may still be in the tail).
+        // Only lines printed after this run began count.
         const from = fleet!.sim.stdout().length;
         const run = await esptool(['--port', url(), 'read-mac']);
         assert.equal(run.code, 0, run.output);
