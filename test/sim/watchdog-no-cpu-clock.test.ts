@@ -13,8 +13,10 @@ const lab = useWatchdogLab();
 test('without a CPU clock, a tight loop that never feeds the watchdog still resets the board', async () => {
   const board = await running(lab, SPIN_WITHOUT_FEEDING);
   after(() => board.stop());
-  const reset = await nextReset(board, 15_000);
-  assert.notEqual(reset, 'none', 'the board was reset within 15 s');
+  // 1.5 s of host time (the wall less the host's lag); a loaded host gives that slowly, as in
+  // watchdog-honesty.test.ts, hence the same wall-clock ceiling.
+  const reset = await nextReset(board, 60_000);
+  assert.notEqual(reset, 'none', 'the board was reset within 60 s');
   assert.equal((reset as ResetEvent).cause, 'watchdog');
 });
 
