@@ -89,3 +89,13 @@ test('too fast: ten times the interval fails; a reconnect flushing its offline b
   assert.equal(gradeTeams(snap, one, { minMessages: 3 }).teams[0]!.passed, true);
   assert.equal(evaluate(snap, { devices: one }).passed, true, evaluate(snap, { devices: one }).reasons.join('\n'));
 });
+
+test('no telemetry: an online board is told to check its topic and interval, an offline one that it is offline', () => {
+  const t = new TelemetryTracker({ devices, startedAt: 0 });
+  born(t, 'team-1', '240ac4000001', 0);
+  born(t, 'team-2', '240ac4000002', 0);
+  t.ingest('$devices/team-2/state', Buffer.from(JSON.stringify({ status: 'offline', mac: '240ac4000002' })), 100);
+  const [team1, team2] = gradeTeams(t.snapshot(5000), devices, { minMessages: 3 }).teams;
+  assert.equal(team1!.reasons[0], 'no telemetry on DATA/{mac} in 5 s, though the board is online: check the topic it publishes to and its interval');
+  assert.equal(team2!.reasons[0], 'no telemetry on DATA/{mac} in 5 s: the board is offline (its last will)');
+});

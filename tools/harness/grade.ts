@@ -105,7 +105,7 @@ export function gradeTeams(snapshot: Snapshot, devices: ResolvedDevice[], option
     const claimer = rows.length === 0 ? snapshot.devices.find((s) => s.claim === d.name) : undefined;
     if (claimer) reasons.push(text.claimedBy(claimer.key, teamName(claimer.students ?? [], claimer.group ?? ''), teamName(d.telemetry.students, d.telemetry.group)));
     else if (rows.length === 0) reasons.push(text.silent(seconds));
-    else if (messages === 0) reasons.push(text.noTelemetry(seconds, rows.some((s) => s.status === 'online'), [...new Set(d.telemetry.topics.map((t) => expandBuildTime(t, d)))]));
+    else if (messages === 0) reasons.push(text.noTelemetry(seconds, rows.some((s) => s.status === 'online') ? 'online' : rows.some((s) => s.status === 'offline') ? 'offline' : 'unknown', [...new Set(d.telemetry.topics.map((t) => expandBuildTime(t, d)))]));
     else {
       const firstError = sending.find((s) => s.firstError)?.firstError;
       if (invalid > maxInvalid && firstError) reasons.push(text.invalid(invalid, messages, firstError));

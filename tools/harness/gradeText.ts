@@ -11,7 +11,7 @@ export interface GradingText {
   failed: string;
   silent(seconds: number): string;
   /** `topics`: where the team's telemetry was expected, as the project writes them (`DATA/{mac}`). */
-  noTelemetry(seconds: number, online: boolean, topics: string[]): string;
+  noTelemetry(seconds: number, presence: 'online' | 'offline' | 'unknown', topics: string[]): string;
   invalid(invalid: number, messages: number, first: PayloadError): string;
   tooFew(valid: number, min: number, seconds: number): string;
   /** The payload names the team otherwise than the roster (a typo in group or students). */
@@ -30,7 +30,7 @@ const en: GradingText = {
   passed: (valid) => `accepted: ${valid} valid payload${valid === 1 ? '' : 's'}`,
   failed: 'not accepted',
   silent: (s) => `nothing received in ${s} s (no telemetry, no status)`,
-  noTelemetry: (s, online, topics) => `no telemetry on ${topics.join(', ')} in ${s} s${online ? ', though the board is online: check the topic it publishes to and its interval' : ''}`,
+  noTelemetry: (s, presence, topics) => `no telemetry on ${topics.join(', ')} in ${s} s${presence === 'online' ? ', though the board is online: check the topic it publishes to and its interval' : presence === 'offline' ? ': the board is offline (its last will)' : ''}`,
   invalid: (n, total, first) => `${n} of ${total} payloads invalid: ${first.reason}`,
   tooFew: (valid, min, s) => `${valid} valid payload${valid === 1 ? '' : 's'} in ${s} s, at least ${min} needed`,
   mismatch: (m) => [
@@ -45,7 +45,7 @@ const ru: GradingText = {
   passed: (valid) => `зачтено (корректных сообщений: ${valid})`,
   failed: 'не зачтено',
   silent: (s) => `за ${s} с ничего не получено (ни телеметрии, ни статуса)`,
-  noTelemetry: (s, online, topics) => `за ${s} с нет телеметрии в ${topics.join(', ')}${online ? ', хотя плата на связи: проверьте тему публикации и интервал' : ''}`,
+  noTelemetry: (s, presence, topics) => `за ${s} с нет телеметрии в ${topics.join(', ')}${presence === 'online' ? ', хотя плата на связи: проверьте тему публикации и интервал' : presence === 'offline' ? ': плата не в сети' : ''}`,
   invalid: (n, total, first) => `некорректных сообщений ${n} из ${total}: ${russianReason(first)}`,
   tooFew: (valid, min, s) => `за ${s} с корректных сообщений ${valid}, нужно не меньше ${min}`,
   mismatch: (m) => [
