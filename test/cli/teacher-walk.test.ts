@@ -54,3 +54,16 @@ test('init from a git checkout without its compiled library says to build it; a 
   assert.equal(unbuiltCheckout(checkout), null);
   assert.equal(unbuiltCheckout(path.join(tempDir(), 'node_modules', 'mpy-iot')), null);
 });
+
+test('a misspelt flag is refused (exit 2) naming the option it was meant to be', async () => {
+  const dir = tempDir();
+  const verify = await runCli(['verify', '--durations', '5s'], { cwd: dir });
+  assert.equal(verify.code, 2);
+  assert.match(verify.stderr, /Unknown argument: durations\n\s+fix: --durations: did you mean --duration\?/);
+  const grade = await runCli(['-p', '.', 'grade', '--min-message', '2', '--dry-runn', '--json'], { cwd: dir });
+  assert.equal(grade.code, 2);
+  assert.equal(grade.json<{ error: { hint: string } }>().error.hint, '--min-message: did you mean --min-messages?; --dry-runn: did you mean --dry-run? (`mpy-iot grade --help` lists the options)');
+  const nothingClose = await runCli(['watch', '--xyz'], { cwd: dir });
+  assert.equal(nothingClose.code, 2);
+  assert.doesNotMatch(nothingClose.stderr, /did you mean/);
+});

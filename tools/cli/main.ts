@@ -1,6 +1,7 @@
 // The command table and the one place that turns outcomes into output and exit codes.
 import yargs, { type MiddlewareFunction } from 'yargs';
 import { ExitCode, InputError } from '../errors.ts';
+import { didYouMean } from '../shared/didYouMean.ts';
 import { boardsCommand } from './boards.ts';
 import { brokerCommand } from './broker.ts';
 import { buildCommand } from './build.ts';
@@ -113,6 +114,24 @@ function keepNegativeValues(argv: string[]): string[] {
   return result;
 }
 
+/**
+ * yargs says "Unknown argument: durations" and no more: name the command's option it was meant to
+ * be (`--duration`), as `check` does for misspelt fields.
+ */
+function unknownFlagHint(message: string, argv: string[]): string | undefined {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(message);
+  const command = commands.find((c) => argv.includes(c.command.split(' ')[0]!));
+  if (!unknown || !command) return undefined;
+  const options = command.builder(yargs([])) as unknown as { getOptions(): { key: Record<string, unknown> } };
+  const known = [...Object.keys(options.getOptions().key), 'json', 'jsonl', 'verbose', 'color', 'project'].filter((k) => k.length > 1);
+  // yargs lists each unknown flag twice, as typed and camelCased (dry-runn, dryRunn).
+  const guesses = unknown[1]!.split(', ').filter((flag) => !/[A-Z]/.test(flag)).flatMap((flag) => {
+    const guess = didYouMean(flag, known);
+    return guess ? [`--${flag}: did you mean --${guess}?`] : [];
+  });
+  return guesses.length > 0 ? `${guesses.join('; ')} (\`mpy-iot ${command.command.split(' ')[0]} --help\` lists the options)` : undefined;
+}
+
 const INTERRUPTED = { type: 'Interrupted', message: 'interrupted (Ctrl-C)', exitCode: ExitCode.interrupted };
 
 /** Runs the CLI in-process; returns the exit code. Tests call this with captured streams. */
@@ -130,7 +149,11 @@ export async function main(rawArgv: string[], io: CliIo = processIo()): Promise<
       parser(argv)
         .exitProcess(false)
         // A .check() that returns a string arrives as `error` too, a string, not an Error.
-        .fail((message, error: unknown) => reject(error instanceof Error ? error : new InputError(message || String(error))))
+        .fail((message, error: unknown) => {
+          if (error instanceof Error) return reject(error);
+          const hint = unknownFlagHint(message || '', argv);
+          reject(new InputError(message || String(error), [], hint ? { hint } : {}));
+        })
         .parse(argv, {}, (error, args, output) => {
           helpText = output;
           if (error) reject(error);
