@@ -35,10 +35,12 @@ test('check: the password written in a misspelt field is never printed, in text 
 
 test('Ctrl-C while the command is still starting: exit 130 and the one --json document', async () => {
   const started = Date.now();
-  // The signal goes 300 ms after the process starts: its sources are still loading then on most
-  // machines; if they are already loaded, the command's own handler answers — the same document.
+  // Node prints a marker just before it runs the bin (a preload); the helper sends the signal half a
+  // second later, when the sources are still loading on most machines. If they are already loaded,
+  // the command's own handler answers — with the same document.
   const broker = await startAedes();
-  const run = await mpyIot(['verify', '--json', '--duration', '60s', '-t', 'DATA/+', '-b', broker.url], { cwd: tempDir(), sigintAfterMs: 300 }).finally(() => broker.stop());
+  const nodeArgs = ['--import', 'data:text/javascript,process.stderr.write("node-started\\n")'];
+  const run = await mpyIot(['verify', '--json', '--duration', '60s', '-t', 'DATA/+', '-b', broker.url], { cwd: tempDir(), nodeArgs, sigintWhen: (_out, err) => err.includes('node-started') }).finally(() => broker.stop());
   assert.equal(run.code, 130, run.stderr);
   const doc = JSON.parse(run.stdout) as { ok: boolean; error: { type: string; exitCode: number } };
   assert.equal(doc.ok, false);

@@ -13,10 +13,10 @@ export interface Spawned {
 }
 
 /** Runs `mpy-iot args…`; `closeStdout`: the reader goes away at once (as `| head -1` does after a line). */
-/** `sigintAfterMs`: Ctrl-C that long after the process started, whatever it printed (start-up). */
-export function mpyIot(args: string[], options: { cwd: string; closeStdout?: boolean; sigintWhen?: (stdout: string, stderr: string) => boolean; sigintAfterMs?: number }): Promise<Spawned> {
+/** `nodeArgs`: options for node itself, before the bin (e.g. an --import that prints a marker). */
+export function mpyIot(args: string[], options: { cwd: string; closeStdout?: boolean; sigintWhen?: (stdout: string, stderr: string) => boolean; nodeArgs?: string[] }): Promise<Spawned> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let signalled = false;
@@ -27,7 +27,6 @@ export function mpyIot(args: string[], options: { cwd: string; closeStdout?: boo
         setTimeout(() => child.kill('SIGINT'), 500);
       }
     };
-    if (options.sigintAfterMs !== undefined) setTimeout(() => child.kill('SIGINT'), options.sigintAfterMs);
     if (options.closeStdout) child.stdout.destroy();
     else child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), maybeInterrupt()));
     child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), maybeInterrupt()));
