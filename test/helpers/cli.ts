@@ -37,6 +37,8 @@ export async function runCli(
     ...(options.interrupt
       ? {
           onInterrupt: (handler: () => void) => {
+            // Aborted before the command got to waiting (a test that stops it on what it saw): Ctrl-C now.
+            if (options.interrupt!.aborted) queueMicrotask(handler);
             options.interrupt!.addEventListener('abort', handler, { once: true });
             return () => options.interrupt!.removeEventListener('abort', handler);
           },
