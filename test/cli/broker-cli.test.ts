@@ -1,21 +1,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { freePort } from '../helpers/brokers.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 
 test('mpy-iot broker: listens, logs clients and refusals, stops on Ctrl-C', async () => {
-  const port = await freePort();
   const dir = tempDir({ 'users.txt': '# lab accounts\nalice:alice-secret-1\n' });
   const stop = new AbortController();
-  let listening!: () => void;
-  const ready = new Promise<void>((resolve) => (listening = resolve));
-  const running = runCli(['broker', '--port', String(port), '--users', 'users.txt'], {
+  // --port 0 and the port it prints: a port picked free beforehand can be taken by another test
+  // file (a listener or an outgoing connection) before the broker binds it.
+  let listening!: (port: number) => void;
+  const ready = new Promise<number>((resolve) => (listening = resolve));
+  const running = runCli(['broker', '--port', '0', '--users', 'users.txt'], {
     cwd: dir,
     interrupt: stop.signal,
-    onStdout: (t) => t.includes('listening on') && listening(),
+    onStdout: (t) => {
+      const found = /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(t);
+      if (found) listening(Number(found[1]));
+    },
   });
-  await ready;
+  const port = await ready;
   const good = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { username: 'alice', password: 'alice-secret-1', clientId: 'alice-laptop', reconnectPeriod: 0 });
   await good.endAsync();
   await assert.rejects(mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { username: 'alice', password: 'wrong', clientId: 'intruder', reconnectPeriod: 0 }), /Bad username or password|code 4|Not authorized/i);

@@ -5,14 +5,23 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
-import { freePort } from '../helpers/brokers.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
-import { startServingCli } from './cli.ts';
+import { startServingCli, type RunningDashboard } from './cli.ts';
+
+/**
+ * The MQTT port the broker printed (it listens before it opens the page). --port 0 rather than a
+ * port picked free beforehand, which another test file could take before the broker binds it.
+ */
+function mqttPort(served: RunningDashboard): number {
+  const found = /listening on mqtt:\/\/127\.0\.0\.1:(\d+)/.exec(served.output());
+  assert.ok(found, `no MQTT listener printed: ${served.output()}`);
+  return Number(found[1]);
+}
 
 test('broker --dashboard serves the page of what the broker carries, and stops with it on Ctrl-C', async () => {
-  const port = await freePort();
-  const served = await startServingCli(['broker', '--port', String(port), '--dashboard', '0'], tempDir());
+  const served = await startServingCli(['broker', '--port', '0', '--dashboard', '0'], tempDir());
   try {
+    const port = mqttPort(served);
     assert.match(served.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     const board = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'mpy-iot-240ac4000001' });
     await board.publishAsync('DATA/240ac4000001', JSON.stringify({ temperature: 21.5, students: ['Иванов И.И'], group: 'БАГ-18-01' }));
@@ -40,11 +49,11 @@ test('broker --allow-commands without --dashboard is bad input', async () => {
 });
 
 test('broker --users FILE --dashboard: the page is let in although anonymous clients are refused', async () => {
-  const port = await freePort();
   const dir = tempDir();
   writeFileSync(path.join(dir, 'users.txt'), 'board:s3cret-board\n');
-  const served = await startServingCli(['broker', '--port', String(port), '--users', 'users.txt', '--dashboard', '0'], dir);
+  const served = await startServingCli(['broker', '--port', '0', '--users', 'users.txt', '--dashboard', '0'], dir);
   try {
+    const port = mqttPort(served);
     await assert.rejects(mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 }), /Not authorized|Bad username/i, 'anonymous clients stay refused');
     const board = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: 'mpy-iot-240ac4000002', username: 'board', password: 's3cret-board' });
     await board.publishAsync('DATA/240ac4000002', JSON.stringify({ temperature: 19.5, students: ['Петрова А.С'], group: 'БАГ-18-01' }));
