@@ -11,6 +11,7 @@ import { startVirtualBoard, type VirtualBoard } from '../../tools/sim/board.ts';
 import { startAedes, type TestBroker } from '../helpers/brokers.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { bootBoard, buildLab } from '../helpers/sim.ts';
+import { until } from '../helpers/until.ts';
 
 const TEAM3_MAC = '240ac4dd0003';
 
@@ -105,11 +106,14 @@ describe('grading a class of 4 teams with a silent one, an invalid one, a foreig
     assert.deepEqual(json.teams.map((t) => [t.device, t.passed]), [['team-1', true], ['team-2', false], ['team-3', false], ['team-4', true]]);
 
     // Each board prints its own verdict and nothing addressed to another board.
-    assert.match(await boards.team1.waitForLine(/result for my board/, 5000, { fromStart: true }), /Смирнов А\.А, Орлова Е\.В — зачтено/);
-    assert.match(await boards.team4.waitForLine(/result for my board/, 5000, { fromStart: true }), /Ng K\., Ли В\. — зачтено/);
+    assert.match(await boards.team1.waitForLine(/result for my board/, 20_000, { fromStart: true }), /Смирнов А\.А, Орлова Е\.В — зачтено/);
+    assert.match(await boards.team4.waitForLine(/result for my board/, 20_000, { fromStart: true }), /Ng K\., Ли В\. — зачтено/);
     for (const b of Object.values(boards)) assert.equal(b.console.filter((l) => /result for/.test(l.line)).length, b === boards.team1 || b === boards.team4 ? 1 : 0, `${b.name}: ${b.console.filter((l) => /result/.test(l.line)).map((l) => l.line).join('\n')}`);
     // team-3's own firmware gets its failure addressed to its MAC, in the lab's {group, message} form.
-    const mine = team3Results.map((r) => JSON.parse(r) as Record<string, unknown>).filter((r) => r.mac === TEAM3_MAC);
+    // It reaches team-3's client through the broker on its own socket: grade may exit before it lands.
+    const forTeam3 = (): Record<string, unknown>[] => team3Results.map((r) => JSON.parse(r) as Record<string, unknown>).filter((r) => r.mac === TEAM3_MAC);
+    await until(() => forTeam3().length > 0, "team-3's RESULT at its client");
+    const mine = forTeam3();
     assert.equal(mine.length, 1);
     assert.equal(mine[0]!.group, 'БАГ-18-02');
     assert.match(String(mine[0]!.message), /^Попов Д\.И — не зачтено: некорректных сообщений/);

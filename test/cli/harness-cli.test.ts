@@ -72,13 +72,13 @@ describe('a class of two groups on virtual boards', () => {
     const sent = results.map((r) => JSON.parse(r) as { device: string; mac: string });
     assert.deepEqual(sent.map((r) => r.device), ['team-1', 'team-2', 'team-3']);
     assert.deepEqual(sent.map((r) => r.mac), boards.map((b) => b.mac));
-    for (const board of boards) assert.match(await board.waitForLine(/result for my board/, 5000, { fromStart: true }), /Зачтено/);
+    for (const board of boards) assert.match(await board.waitForLine(/result for my board/, 20_000, { fromStart: true }), /Зачтено/);
   });
 
   test('result: a message for one group is printed by that group only', async () => {
     const run = await runCli(['result', '--group', 'БАГ-18-02', '--message', 'пересдача в пятницу'], { cwd: project });
     assert.equal(run.code, 0, run.stderr);
-    assert.match(await boards[2]!.waitForLine(/пересдача в пятницу/, 5000, { fromStart: true }), /for my group/);
+    assert.match(await boards[2]!.waitForLine(/пересдача в пятницу/, 20_000, { fromStart: true }), /for my group/);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(boards[0]!.console.filter((l) => /пересдача/.test(l.line)).length, 0);
   });
@@ -86,10 +86,10 @@ describe('a class of two groups on virtual boards', () => {
   test('result: a note for one team, and a class-wide note', async () => {
     const one = await runCli(['result', '--device', 'team-2', '--message', 'зайдите после пары'], { cwd: project });
     assert.equal(one.code, 0, one.stderr);
-    assert.match(await boards[1]!.waitForLine(/зайдите после пары/, 5000, { fromStart: true }), /result for my board: зайдите после пары/);
+    assert.match(await boards[1]!.waitForLine(/зайдите после пары/, 20_000, { fromStart: true }), /result for my board: зайдите после пары/);
     const all = await runCli(['result', '--message', 'лабораторная закрыта'], { cwd: project });
     assert.equal(all.code, 0, all.stderr);
-    for (const board of boards) assert.match(await board.waitForLine(/лабораторная закрыта/, 5000, { fromStart: true }), /result for everyone/);
+    for (const board of boards) assert.match(await board.waitForLine(/лабораторная закрыта/, 20_000, { fromStart: true }), /result for everyone/);
     assert.equal(boards[0]!.console.filter((l) => /зайдите после пары/.test(l.line)).length + boards[2]!.console.filter((l) => /зайдите после пары/.test(l.line)).length, 0, 'a team note stays with its team');
     const unknown = await runCli(['result', '--device', 'team-9', '-m', 'x'], { cwd: project });
     assert.equal(unknown.code, 2);
