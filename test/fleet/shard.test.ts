@@ -20,8 +20,12 @@ interface Event {
   boards?: { board: string; mac: string; resets: string[] }[];
 }
 
-/** `mpy-iot simulate …` in its own process, as on another machine; resolves with its JSON events. */
-function simulate(args: string[], cwd: string): { started: Promise<void>; done: Promise<{ code: number | null; events: Event[]; stderr: string }> } {
+/**
+ * `mpy-iot simulate …` in its own process, as on another machine; resolves with its JSON events.
+ * `started` resolves once each of its `boards` has sent telemetry: on a loaded host the last board
+ * of a shard can boot seconds after the first, and a verify begun then would miss its first payloads.
+ */
+function simulate(args: string[], cwd: string, boards: number): { started: Promise<void>; done: Promise<{ code: number | null; events: Event[]; stderr: string }> } {
   const child = spawn(process.execPath, [bin, 'simulate', '--jsonl', ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
   after(() => child.kill('SIGKILL'));
   let stdout = '';
@@ -30,7 +34,8 @@ function simulate(args: string[], cwd: string): { started: Promise<void>; done: 
   const started = new Promise<void>((resolve) => (markStarted = resolve));
   child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();
-    if (/telemetry sent/.test(stdout)) markStarted();
+    const sending = new Set(stdout.split('\n').slice(0, -1).filter((l) => l.includes('telemetry sent')).map((l) => (JSON.parse(l) as Event).board));
+    if (sending.size >= boards) markStarted();
   });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<{ code: number | null; events: Event[]; stderr: string }>((resolve) =>
@@ -46,7 +51,7 @@ test('two simulate --shard processes against one mosquitto: verify sees one flee
   assert.equal((await runCli(['build'], { cwd: dir })).code, 0);
 
   // --count 6 is the whole fleet; each machine runs its shard of it.
-  const shards = ['1/2', '2/2'].map((shard) => simulate(['--count', '6', '--shard', shard, '--broker', broker.url, '--duration', '25s'], dir));
+  const shards = ['1/2', '2/2'].map((shard) => simulate(['--count', '6', '--shard', shard, '--broker', broker.url, '--duration', '25s'], dir, 3));
   await Promise.all(shards.map((s) => s.started));
   // One verifier on the whole stream, and two splitting it (MQTT 5 shared subscription), all at once.
   const verifyArgs = ['verify', '--broker', broker.url, '--duration', '8s'];
