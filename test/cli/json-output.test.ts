@@ -173,8 +173,18 @@ test('simulate and monitor: --json is one summary document, --jsonl one event pe
   assert.equal(simulated.code, 0, simulated.stderr);
   const summary = oneDocument(simulated, 'simulate --json');
   assert.deepEqual((summary.boards as { board: string }[]).map((b) => b.board), ['team-1']);
-  // Long enough for a board to boot, join Wi-Fi (LED) and print on a loaded host, not only a quiet one.
-  const streamed = await runCli(['simulate', '--duration', '4s', '--jsonl'], { cwd: project });
+  // Stopped (as Ctrl-C) once the board printed and lit its LED, not after a fixed --duration: on a
+  // loaded host 4 s ended before the board had printed anything.
+  const stopStream = new AbortController();
+  let jsonl = '';
+  const streaming = runCli(['simulate', '--jsonl'], { cwd: project, interrupt: stopStream.signal, onStdout: (t) => (jsonl += t) });
+  try {
+    await until(() => /"type":"console".*"board":"team-1"/.test(jsonl) && /"type":"led"/.test(jsonl), 'a console line and an LED event streamed', 60_000);
+  } finally {
+    stopStream.abort();
+  }
+  const streamed = await streaming;
+  assert.equal(streamed.code, 130, streamed.stderr);
   const events = jsonLines(streamed, 'simulate --jsonl');
   assert.ok(events.some((e) => e.type === 'console' && e.board === 'team-1'));
   assert.ok(events.some((e) => e.type === 'led'), 'LED events carry the same timestamp format');
