@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startBroker, type RunningBroker } from '../../tools/broker/index.ts';
+import { clientIdHolders } from '../../tools/broker/client-ids.ts';
 import { freePort } from '../helpers/brokers.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
@@ -104,6 +105,18 @@ describe('IoT Core mode: a client id belongs to the identity holding it', () => 
     assert.equal(winner.client.connected, true);
     await winner.client.endAsync();
   });
+});
+
+test('one identity however it logged in: device A by certificate may take over A by password; its registry may not', () => {
+  const live = new Set(['first', 'second', 'third']);
+  const holders = clientIdHolders<string>((c) => live.has(c));
+  holders.claim('id', 'first', { kind: 'device', id: 'A', registryId: 'R', via: 'password' }, '127.0.0.1:1');
+  assert.equal(holders.conflict('id', 'second', { kind: 'device', id: 'A', registryId: 'R', via: 'certificate' }), null);
+  assert.deepEqual(holders.conflict('id', 'third', { kind: 'registry', id: 'R', via: 'certificate' })?.identity.id, 'A');
+  // A registry named like a device is another identity too.
+  assert.notEqual(holders.conflict('id', 'third', { kind: 'registry', id: 'A', via: 'password' }), null);
+  live.delete('first');
+  assert.equal(holders.conflict('id', 'third', { kind: 'registry', id: 'R', via: 'certificate' }), null, 'a holder that is gone frees the id');
 });
 
 test('the plain broker (no --iot-core) stays MQTT-standard: a second user with the same client id takes the session over', async () => {
