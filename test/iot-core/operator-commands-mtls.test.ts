@@ -42,7 +42,7 @@ const REGISTRY_LOGIN = /as mpy-iot-\w+-[0-9a-f]+ \(.*u'reg-1'\)/;
 
 /** Each command, as the operator types it (without the broker and TLS flags). */
 const COMMANDS: Record<'grade' | 'result' | 'send' | 'config push', string[]> = {
-  grade: ['grade', '--duration', '8s'],
+  grade: ['grade', '--duration', '12s'],
   result: ['result', '-d', 'dev-1', '-m', 'see me after class'],
   send: ['send', 'dev-1', 'ping'],
   'config push': ['config', 'push', 'dev-2', '--set', 'led=on'],
