@@ -34,6 +34,20 @@ export function samePassword(given: Buffer, expected: string): boolean {
 
 const refuse = (returnCode: 4 | 5, rule: string): AuthResult => ({ ok: false, returnCode, rule });
 
+/**
+ * A listener that requires a client certificate (`broker --tls-ca` without --iot-core): null when
+ * the client's certificate verifies against the CA and is in date, else the refusal saying why.
+ */
+export function requiredCertRefusal(cert: PeerCertificate | undefined): AuthResult | null {
+  const fix = 'connect with a client certificate signed by the --tls-ca CA (mqtts://, e.g. --cert/--key, or `mpy-iot certs device <id>`)';
+  if (!cert) return refuse(5, `this TLS listener requires a client certificate (mTLS, --tls-ca) and the client presented none; ${fix}`);
+  const cn = cert.cn === null ? 'no CN' : `CN '${cert.cn}'`;
+  if (cert.expired) return refuse(5, `the client certificate (${cn}) expired on ${cert.expired}; issue a new one`);
+  if (cert.notYetValid) return refuse(5, `the client certificate (${cn}) is not valid before ${cert.notYetValid} (is the clock right?)`);
+  if (!cert.verified) return refuse(5, `the client certificate (${cn}) is not signed by the --tls-ca CA${cert.problem ? ` (${cert.problem})` : ''}; ${fix}`);
+  return null;
+}
+
 export function createAuthenticator(options: { users?: UserCredential[]; iotCore?: IotCoreModel }): (c: Credentials) => AuthResult {
   const users = new Map((options.users ?? []).map((u) => [u.username, u.password]));
   const model = options.iotCore;

@@ -20,7 +20,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Aedes, type AedesPublishPacket, type AuthenticateError, type Client } from 'aedes';
-import { createAuthenticator, type PeerCertificate } from './auth.ts';
+import { createAuthenticator, requiredCertRefusal, type PeerCertificate } from './auth.ts';
+import { InputError } from '../errors.ts';
 import { clientIdHolders, takeoverRule } from './client-ids.ts';
 import { buildIotCoreModel, createRateLimiter, grantsFor, IOT_CORE_RATE, publishRefusal, rateRule, subscribeRefusal, topicWithin, type TopicGrants } from './iot-core.ts';
 import { listenTcp, listenTls, listenWs, type Listener } from './listeners.ts';
@@ -79,6 +80,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const model = options.iotCore ? buildIotCoreModel(options.iotCore) : undefined;
   const authenticate = createAuthenticator({ ...(options.users ? { users: options.users } : {}), ...(model ? { iotCore: model } : {}) });
   const sessions = new WeakMap<Client, Session>();
+  const requireCert = options.tls?.requireClientCert === true && !model;
+  if (options.tls?.requireClientCert && options.tls.ca === undefined) throw new InputError('requireClientCert needs a ca to verify client certificates against', [], { hint: 'pass tls.ca (broker --tls-ca CA.pem)' });
   const rate = model && options.iotCore?.rateLimit !== false ? (options.iotCore?.rateLimit ?? IOT_CORE_RATE) : null;
   const limiter = rate ? createRateLimiter(rate) : null;
   // Payloads over the rate: accepted from the sender (and acked), forwarded to nobody. aedes wraps
@@ -95,7 +98,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const aedes = await Aedes.createBroker({
     authenticate(client, username, password, done) {
       const cert = peerCertificate(client.conn, options.tls?.ca !== undefined);
-      const result = authenticate({
+      // mTLS (plain mode): checked before any password, and only on the TLS listener.
+      const certRefusal = requireCert && client.conn instanceof tls.TLSSocket ? requiredCertRefusal(cert) : null;
+      const result = certRefusal ?? authenticate({
         ...(username !== undefined ? { username } : {}),
         ...(password !== undefined ? { password } : {}),
         ...(cert ? { cert } : {}),

@@ -80,8 +80,9 @@ export async function listenWs(handle: Handle, host: string, port: number): Prom
 
 /**
  * Client certificates are requested but never rejected during the handshake: a client with no
- * certificate may still log in by password, and an unverified one is refused at CONNECT with a
- * CONNACK code and a 'refused' event naming the reason — far easier to diagnose than a TLS alert.
+ * certificate may still log in by password (IoT Core mode), and an unverified or missing one is
+ * refused at CONNECT (IoT Core rules, or requireClientCert) with a CONNACK code and a 'refused'
+ * event naming the reason — far easier to diagnose than a TLS alert.
  */
 export async function listenTls(handle: Handle, host: string, options: TlsListenerOptions, onTlsError: (error: Error, remote: string) => void): Promise<Listener> {
   const server = tls.createServer(
@@ -89,7 +90,7 @@ export async function listenTls(handle: Handle, host: string, options: TlsListen
       cert: options.cert,
       key: options.key,
       ...(options.ca !== undefined ? { ca: options.ca } : {}),
-      requestCert: options.requestClientCert ?? false,
+      requestCert: (options.requestClientCert ?? false) || (options.requireClientCert ?? false),
       rejectUnauthorized: false,
     },
     (socket) => handle(socket),

@@ -37,8 +37,14 @@ export interface TlsListenerOptions {
   key: string | Buffer;
   /** CA that signs client certificates; only certificates it verifies may be identified by their CN. */
   ca?: string | Buffer;
-  /** Ask clients for a certificate (mTLS). A client without one may still log in by password. */
+  /** Ask clients for a certificate. Alone, a client without one may still log in (by password, IoT Core). */
   requestClientCert?: boolean;
+  /**
+   * mTLS as mosquitto's `require_certificate true`: a client on this listener must present a
+   * certificate that `ca` verifies, else CONNACK 5 naming why. Not with `iotCore`, where a device
+   * may log in by password instead (as in the cloud).
+   */
+  requireClientCert?: boolean;
 }
 
 export interface BrokerOptions {

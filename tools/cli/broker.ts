@@ -39,7 +39,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       .option('iot-core', { type: 'boolean', default: false, describe: "Behave like Yandex IoT Core, with the project's devices and registries as identities" })
       .option('tls-cert', { type: 'string', requiresArg: true, describe: 'Server certificate (PEM) for an mqtts:// listener' })
       .option('tls-key', { type: 'string', requiresArg: true, describe: 'Server private key (PEM)' })
-      .option('tls-ca', { type: 'string', requiresArg: true, describe: 'CA that signs client certificates (enables mTLS)' })
+      .option('tls-ca', { type: 'string', requiresArg: true, describe: 'CA of the client certificates (mTLS): mqtts:// then refuses a client without a certificate it signed (CONNACK 5). With --iot-core asked for, not required: a device may log in by password, as in the cloud' })
       .option('tls-port', { type: 'string', default: '8883', requiresArg: true, describe: 'Port of the mqtts:// listener' })
       .option('dashboard', { type: 'string', describe: 'Also serve the live web dashboard of the class on this port (default 8080)' })
       .option('allow-commands', { type: 'boolean', default: false, describe: "With --dashboard: let the page's ping, LED and RESULT buttons work" })
@@ -48,6 +48,7 @@ export const brokerCommand = defineCommand<BrokerArgs>({
       .example('$0 broker', 'Plain broker on 127.0.0.1:1883 until Ctrl-C')
       .example('$0 broker --jsonl', 'Connections, refusals and errors as JSON Lines as they happen')
       .example('$0 broker --host 0.0.0.0 --ws-port 9001', 'Reachable by the classroom boards, and by browsers over WebSocket')
+      .example('$0 broker --tls-cert s.pem --tls-key s.key --tls-ca ca.pem', 'mTLS on mqtts://127.0.0.1:8883: only clients with a certificate ca.pem signed get in')
       .example('$0 broker --iot-core', "IoT Core rules for the project's devices; mqtts:// on 8883 with certs/broker.pem when `mpy-iot certs init` made it")
       .example('$0 broker --iot-core --tls-cert s.pem --tls-key s.key --tls-ca ca.pem', 'IoT Core rules; devices log in by password or certificate'),
   async run(args, { io, out }) {
@@ -69,7 +70,10 @@ export const brokerCommand = defineCommand<BrokerArgs>({
     if (args['tls-cert'] && args['tls-key']) {
       // The same checks as the operator's --cert/--key: PEM or DER, a key that matches, never printed.
       const pair = readKeyPair({ flag: '--tls-cert', file: args['tls-cert'] }, { flag: '--tls-key', file: args['tls-key'] }, io.cwd, out);
-      options.tls = { port: tlsPort, ...pair, ...(args['tls-ca'] ? { ca: readCaFile('--tls-ca', args['tls-ca'], io.cwd, out), requestClientCert: true } : {}) };
+      // --tls-ca alone is mTLS (mosquitto's require_certificate): no verified certificate, no login.
+      // With --iot-core a device may log in by password instead, as in the cloud: asked, not required.
+      const ca = args['tls-ca'] ? { ca: readCaFile('--tls-ca', args['tls-ca'], io.cwd, out), requestClientCert: true, requireClientCert: !args['iot-core'] } : {};
+      options.tls = { port: tlsPort, ...pair, ...ca };
     }
     if (args['iot-core']) {
       const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });

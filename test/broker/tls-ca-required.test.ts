@@ -1,0 +1,110 @@
+// `mpy-iot broker --tls-ca` says mTLS, so without --iot-core its mqtts:// listener lets in only a
+// client whose certificate the CA signed (mosquitto's require_certificate); with --iot-core a
+// certificate is asked for, not required: a password login still works, as in the cloud.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { IClientOptions } from 'mqtt';
+import { runCli, tempDir } from '../helpers/cli.ts';
+import { until } from '../helpers/until.ts';
+import { makeCerts, type Pem } from './certs.ts';
+import { open } from './helpers.ts';
+
+const certs = makeCerts();
+
+/** Runs `mpy-iot broker … --tls-port 0` until stop(); the mqtts URL it printed, and what it logged. */
+async function brokerCli(args: string[], cwd: string): Promise<{ tlsUrl: string; log: () => string; stop: () => Promise<{ code: number; stdout: string }> }> {
+  const interrupt = new AbortController();
+  let log = '';
+  let exited = false;
+  const run = runCli(['broker', '--port', '0', '--tls-port', '0', ...args], { cwd, env: {}, interrupt: interrupt.signal, onStdout: (t) => (log += t), onStderr: (t) => (log += t) });
+  void run.finally(() => (exited = true));
+  await until(() => exited || /listening on mqtts:\/\/127\.0\.0\.1:\d+/.test(log), 'the mqtts listener announced', 30_000).catch((error: unknown) => {
+    interrupt.abort();
+    throw error;
+  });
+  if (exited) throw new Error(`broker exited ${(await run).code}: ${log}`);
+  const tlsUrl = /listening on (mqtts:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]!;
+  return {
+    tlsUrl,
+    log: () => log,
+    stop: async () => {
+      interrupt.abort();
+      return run;
+    },
+  };
+}
+
+/** The server is verified against the CA in every case: only the client side changes. */
+const client = (clientId: string, pem?: Pem, extra: IClientOptions = {}): IClientOptions => ({
+  ca: certs.ca.cert,
+  rejectUnauthorized: true,
+  clientId,
+  ...(pem ? { cert: pem.cert, key: pem.key } : {}),
+  ...extra,
+});
+
+function tlsFiles(): { dir: string; flags: string[] } {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'server.pem'), certs.server.cert);
+  writeFileSync(path.join(dir, 'server.key'), certs.server.key);
+  writeFileSync(path.join(dir, 'ca.pem'), certs.ca.cert);
+  return { dir, flags: ['--tls-cert', 'server.pem', '--tls-key', 'server.key', '--tls-ca', 'ca.pem'] };
+}
+
+test('broker --tls-ca (no --iot-core): no certificate, or one the CA did not sign → CONNACK 5 with the reason logged; a CA-signed one gets in', { timeout: 60_000 }, async () => {
+  const { dir, flags } = tlsFiles();
+  const broker = await brokerCli(flags, dir);
+  try {
+    const without = await open(broker.tlsUrl, client('no-cert'));
+    assert.deepEqual(without.ok ? 'connected' : without.code, 5, 'a client without a certificate got in');
+    const selfSigned = await open(broker.tlsUrl, client('self-signed', certs.selfSigned('student')));
+    assert.deepEqual(selfSigned.ok ? 'connected' : selfSigned.code, 5, 'a self-signed certificate got in');
+    const signed = await open(broker.tlsUrl, client('ca-signed', certs.signed('teacher')));
+    assert.ok(signed.ok, signed.ok ? '' : `${signed.code} ${signed.message}`);
+    await until(() => /no-cert: connect refused — this TLS listener requires a client certificate \(mTLS, --tls-ca\) and the client presented none/.test(broker.log()), 'the refusal of no-cert logged');
+    await until(() => /self-signed: connect refused — the client certificate \(CN 'student'\) is not signed by the --tls-ca CA \(DEPTH_ZERO_SELF_SIGNED_CERT\)/.test(broker.log()), 'the refusal of self-signed logged');
+    await until(() => /\+ ca-signed from/.test(broker.log()), 'ca-signed connected');
+  } finally {
+    const done = await broker.stop();
+    assert.equal(done.code, 130);
+  }
+});
+
+test('broker --tls-ca with --users: the certificate is required and the password still checked', { timeout: 60_000 }, async () => {
+  const { dir, flags } = tlsFiles();
+  writeFileSync(path.join(dir, 'users.txt'), 'teacher:s3cret-pass\n');
+  const broker = await brokerCli([...flags, '--users', 'users.txt'], dir);
+  try {
+    const passwordOnly = await open(broker.tlsUrl, client('pw-only', undefined, { username: 'teacher', password: 's3cret-pass' }));
+    assert.deepEqual(passwordOnly.ok ? 'connected' : passwordOnly.code, 5, 'a password let a client without a certificate in');
+    const wrongPassword = await open(broker.tlsUrl, client('wrong-pw', certs.signed('teacher'), { username: 'teacher', password: 'nope' }));
+    assert.deepEqual(wrongPassword.ok ? 'connected' : wrongPassword.code, 4);
+    const both = await open(broker.tlsUrl, client('both', certs.signed('teacher'), { username: 'teacher', password: 's3cret-pass' }));
+    assert.ok(both.ok, both.ok ? '' : `${both.code} ${both.message}`);
+    assert.ok(!broker.log().includes('s3cret-pass'), 'the password was printed');
+  } finally {
+    await broker.stop();
+  }
+});
+
+test('broker --iot-core --tls-ca: a certificate is asked for, not required — an account logs in by password over mqtts://', { timeout: 60_000 }, async () => {
+  const root = tempDir();
+  const dir = path.join(root, 'fleet');
+  assert.equal((await runCli(['init', 'fleet', '--template', 'iot-core'], { cwd: root })).code, 0);
+  for (const args of [['certs', 'init'], ['certs', 'device', 'dev-1'], ['certs', 'device', 'dev-2']]) assert.equal((await runCli(args, { cwd: dir })).code, 0, args.join(' '));
+  const { dir: files, flags } = tlsFiles();
+  writeFileSync(path.join(dir, 'users.txt'), 'operator:op-pass-123\n');
+  const absolute = flags.map((f) => (f.startsWith('--') ? f : path.join(files, f)));
+  const broker = await brokerCli(['--iot-core', ...absolute, '--users', 'users.txt'], dir);
+  try {
+    const byPassword = await open(broker.tlsUrl, client('operator-pw', undefined, { username: 'operator', password: 'op-pass-123' }));
+    assert.ok(byPassword.ok, byPassword.ok ? '' : `${byPassword.code} ${byPassword.message}`);
+    const anonymous = await open(broker.tlsUrl, client('anon'));
+    assert.deepEqual(anonymous.ok ? 'connected' : anonymous.code, 5, 'IoT Core refuses anonymous clients');
+    await until(() => /anon: connect refused — IoT Core refuses anonymous clients/.test(broker.log()), 'the IoT Core refusal logged');
+  } finally {
+    await broker.stop();
+  }
+});
