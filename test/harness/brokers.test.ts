@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startWatch, verify, type DeviceStats, type MessageResult } from '../../tools/harness/index.ts';
 import { DeviceError } from '../../tools/errors.ts';
-import { freePort, hasMosquitto, startAedes, startMosquitto, type TestBroker } from '../helpers/brokers.ts';
+import { hasMosquitto, NOTHING_LISTENS_PORT, startAedes, startMosquitto, type TestBroker } from '../helpers/brokers.ts';
 import { until } from '../helpers/until.ts';
 import { birth, lab, labDevices, will } from './fixtures.ts';
 import { runnableClock } from '../helpers/clock.ts';
@@ -125,7 +125,7 @@ for (const [name, start] of [['Aedes', startAedes], ['mosquitto', startMosquitto
 }
 
 test('verify() against a port where nothing listens: DeviceError (exit 3) naming the broker', async () => {
-  const url = `mqtt://127.0.0.1:${await freePort()}`;
+  const url = `mqtt://127.0.0.1:${NOTHING_LISTENS_PORT}`;
   await assert.rejects(verify({ url, topics: ['DATA/+'], durationMs: 100, connectTimeoutMs: 700 }), (e: unknown) => {
     assert.ok(e instanceof DeviceError);
     assert.equal(e.exitCode, 3);

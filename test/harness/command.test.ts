@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
 import { publishOnce, sendCommand } from '../../tools/harness/index.ts';
 import { DeviceError } from '../../tools/errors.ts';
-import { freePort, startAedes, subscribe, type TestBroker } from '../helpers/brokers.ts';
+import { NOTHING_LISTENS_PORT, startAedes, subscribe, type TestBroker } from '../helpers/brokers.ts';
 import { runnableClock } from '../helpers/clock.ts';
 
 let broker: TestBroker;
@@ -77,7 +77,7 @@ test('timeout: DeviceError (exit 3) saying what was waited for, where', async ()
 });
 
 test('unreachable broker: DeviceError with a hint, quickly', async () => {
-  const url = `mqtt://user:secret@127.0.0.1:${await freePort()}`;
+  const url = `mqtt://user:secret@127.0.0.1:${NOTHING_LISTENS_PORT}`;
   await assert.rejects(sendCommand({ url, deviceId: 'dev-1', command: 'ping' }), (e: unknown) => {
     assert.ok(e instanceof DeviceError);
     assert.match(e.message, /could not connect to mqtt:\/\/user:\*\*\*@127\.0\.0\.1:\d+: .*ECONNREFUSED/);

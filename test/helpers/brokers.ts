@@ -16,6 +16,14 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
+/**
+ * A port where nothing listens, for "broker unreachable" tests: tcpmux's port 1 (privileged, never
+ * served here). A port picked by freePort() is free only at that moment: another test file running
+ * alongside can start listening on it, or take it as an outgoing connection's port, and then the
+ * test meets that instead of ECONNREFUSED.
+ */
+export const NOTHING_LISTENS_PORT = 1;
+
 export async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
