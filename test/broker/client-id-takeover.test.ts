@@ -10,7 +10,6 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startBroker, type RunningBroker } from '../../tools/broker/index.ts';
 import { clientIdHolders } from '../../tools/broker/client-ids.ts';
-import { freePort } from '../helpers/brokers.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 import { OPERATOR, PASSWORDS, ROSTER, as } from './fixtures.ts';
@@ -143,22 +142,18 @@ test("`broker --iot-core` prints the refusal: dev-2's certificate with dev-1's c
   for (const [args, cwd] of [[['init', 'fleet', '--template', 'iot-core'], root], [['certs', 'init'], dir], [['certs', 'device', 'dev-1'], dir], [['certs', 'device', 'dev-2'], dir]] as const) {
     assert.equal((await runCli([...args], { cwd })).code, 0, args.join(' '));
   }
-  const tlsPort = await freePort();
   const stop = new AbortController();
-  const run = runCli(['broker', '--iot-core', '--port', '0', '--tls-port', String(tlsPort)], { cwd: dir, env: {}, interrupt: stop.signal });
+  // --tls-port 0 and the URL it prints: a port picked free beforehand could be taken by another
+  // test file (a listener, or an outgoing connection's port) before the broker binds it.
+  let printed = '';
+  const run = runCli(['broker', '--iot-core', '--port', '0', '--tls-port', '0'], { cwd: dir, env: {}, interrupt: stop.signal, onStdout: (t) => (printed += t) });
   const file = (name: string): Buffer => readFileSync(path.join(dir, 'certs', name));
-  const device = (id: string) => ({ ca: file('ca.pem'), cert: file(`devices/${id}.pem`), key: file(`devices/${id}.key`), rejectUnauthorized: true, clientId: 'mpy-iot-240ac4aabbcc', reconnectPeriod: 0, connectTimeout: 5000 });
-  const url = `mqtts://127.0.0.1:${tlsPort}`;
+  const device = (id: string) => ({ ca: file('ca.pem'), cert: file(`devices/${id}.pem`), key: file(`devices/${id}.key`), rejectUnauthorized: true, clientId: 'mpy-iot-240ac4aabbcc', reconnectPeriod: 0, connectTimeout: 10_000 });
   let dev1: MqttClient | undefined;
   try {
-    for (let i = 0; i < 100 && !dev1; i++) {
-      dev1 = await mqtt.connectAsync(url, device('dev-1')).catch(async (error: { code?: unknown }) => {
-        if (error.code !== 'ECONNREFUSED') throw error; // a refusal by the broker is a failure, not "not up yet"
-        await new Promise((r) => setTimeout(r, 100));
-        return undefined;
-      });
-    }
-    assert.ok(dev1, 'the mqtts listener came up');
+    await until(() => /listening on mqtts:\/\/127\.0\.0\.1:\d+/.test(printed), 'the mqtts listener announced', 30_000);
+    const url = /listening on (mqtts:\/\/127\.0\.0\.1:\d+)/.exec(printed)![1]!;
+    dev1 = await mqtt.connectAsync(url, device('dev-1'));
     const dev2 = await open(url, device('dev-2'));
     assert.equal(!dev2.ok && dev2.code, 2, !dev2.ok ? dev2.message : 'dev-2 took over dev-1\'s client id');
     await dev1.publishAsync('$devices/dev-1/events', '{"temperature": 21.5, "seq": 0}', { qos: 1 });
