@@ -43,7 +43,9 @@ test('config push → the board applies interval and LED → its state acknowled
   const doc = pushed.json<{ ok: boolean; id: string; state: Record<string, unknown> }>();
   assert.equal(doc.ok, true);
   assert.deepEqual({ interval: doc.state.interval, led: doc.state.led, config: doc.state.config }, { interval: 3, led: 'on', config: { id: doc.id, ok: true } });
-  assert.equal(one!.led, true, 'the LED pin is lit');
+  // The pin reaches the host as a worker message, the state through the broker: nothing orders
+  // the two, so wait for the pin (an LED that never lights times out).
+  await until(() => one!.led === true, 'the LED pin is lit', 10_000);
 
   // Telemetry now comes every 3 s. Over two intervals (the schedule keeps its phase): one send
   // the host ran late moves the mean by half its lateness, not all of it.
