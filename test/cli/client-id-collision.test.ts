@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startAedes, type TestBroker } from '../helpers/brokers.ts';
 import { runCli } from '../helpers/cli.ts';
 import { buildLab } from '../helpers/sim.ts';
+import { until } from '../helpers/until.ts';
 
 let broker: TestBroker;
 let project: string;
@@ -23,11 +24,20 @@ after(() => broker.stop());
 
 test('a shared client id is reported by simulate, watch and verify, naming both boards', async () => {
   const watching = new AbortController();
-  const simulate = runCli(['simulate', '--duration', '14s', '--jsonl'], { cwd: project });
+  // simulate runs until it has reported the kicks (3 drops of one board), then is stopped as Ctrl-C:
+  // a fixed --duration 14s left a loaded host, slow to boot two interpreters, too few kicks to report.
+  const simulating = new AbortController();
+  let simulated = '';
+  const simulate = runCli(['simulate', '--jsonl'], { cwd: project, interrupt: simulating.signal, onStdout: (t) => (simulated += t) });
   await new Promise((r) => setTimeout(r, 1500));
   const watch = runCli(['watch'], { cwd: project, interrupt: watching.signal });
   const verify = await runCli(['verify', '--duration', '10s', '--json'], { cwd: project });
   watching.abort();
+  try {
+    await until(() => /"type":"client-id-collision"/.test(simulated), 'simulate reporting the kicks', 60_000);
+  } finally {
+    simulating.abort();
+  }
   const [sim, watched] = await Promise.all([simulate, watch]);
 
   const reasons = verify.json<{ fleetReasons: string[] }>().fleetReasons;
