@@ -99,3 +99,11 @@ test('no telemetry: an online board is told to check its topic and interval, an 
   assert.equal(team1!.reasons[0], 'no telemetry on DATA/{mac} in 5 s, though the board is online: check the topic it publishes to and its interval');
   assert.equal(team2!.reasons[0], 'no telemetry on DATA/{mac} in 5 s: the board is offline (its last will)');
 });
+
+test('too few payloads from a board publishing slower than the project says: the reason gives both intervals', () => {
+  const t = new TelemetryTracker({ devices, startedAt: 0 });
+  born(t, 'team-1', '240ac4000001', 0);
+  for (const at of [1000, 4000, 7000]) send(t, '240ac4000001', ['Иванов И.И'], 'G1', at);
+  const [team1] = gradeTeams(t.snapshot(8000), devices, { minMessages: 5, language: 'ru' }).teams;
+  assert.equal(team1!.reasons[0], 'за 8 с корректных сообщений 3, нужно не меньше 5 (сообщения раз в 3 с, а по заданию — раз в 1 с)');
+});

@@ -113,7 +113,9 @@ export function gradeTeams(snapshot: Snapshot, devices: ResolvedDevice[], option
       if (mismatch) reasons.push(text.mismatch(mismatch));
       const fast = sending.map((s) => tooFast(s, d, snapshot.at - snapshot.startedAt)).find((f) => f !== null);
       if (fast) reasons.push(text.tooFast(fast, seconds));
-      if (valid < min) reasons.push(text.tooFew(valid, min, seconds));
+      const expectedMs = d.telemetry.intervalSeconds * 1000;
+      const meanMs = best?.interval.meanMs ?? null;
+      if (valid < min) reasons.push(text.tooFew(valid, min, seconds, meanMs !== null && meanMs > 1.5 * expectedMs ? { meanMs, expectedMs } : undefined));
     }
     const passed = reasons.length === 0;
     const verdict = passed ? options.passedMessage ?? text.passed(valid) : `${options.failedMessage ?? text.failed}: ${reasons[0]}`;

@@ -13,7 +13,8 @@ export interface GradingText {
   /** `topics`: where the team's telemetry was expected, as the project writes them (`DATA/{mac}`). */
   noTelemetry(seconds: number, presence: 'online' | 'offline' | 'unknown', topics: string[]): string;
   invalid(invalid: number, messages: number, first: PayloadError): string;
-  tooFew(valid: number, min: number, seconds: number): string;
+  /** `slow`: the measured and the project's interval, when the board publishes well below its rate. */
+  tooFew(valid: number, min: number, seconds: number, slow?: { meanMs: number; expectedMs: number }): string;
   /** The payload names the team otherwise than the roster (a typo in group or students). */
   mismatch(m: TeamMismatch): string;
   /** Nothing under the team's name, but a board whose birth names the team sends as another team. */
@@ -32,7 +33,7 @@ const en: GradingText = {
   silent: (s) => `nothing received in ${s} s (no telemetry, no status)`,
   noTelemetry: (s, presence, topics) => `no telemetry on ${topics.join(', ')} in ${s} s${presence === 'online' ? ', though the board is online: check the topic it publishes to and its interval' : presence === 'offline' ? ': the board is offline (its last will)' : ''}`,
   invalid: (n, total, first) => `${n} of ${total} payloads invalid: ${first.reason}`,
-  tooFew: (valid, min, s) => `${valid} valid payload${valid === 1 ? '' : 's'} in ${s} s, at least ${min} needed`,
+  tooFew: (valid, min, s, slow) => `${valid} valid payload${valid === 1 ? '' : 's'} in ${s} s, at least ${min} needed${slow ? ` (it publishes every ${seconds(slow.meanMs)}, the project says every ${seconds(slow.expectedMs)})` : ''}`,
   mismatch: (m) => [
     m.group && `the payload says group '${m.group.sent}', the class list says '${m.group.expected}'`,
     m.students && (m.students.sent.length === 0 ? `the payload names no students, the class list says ${list(m.students.expected)}` : `the payload says students ${list(m.students.sent)}, the class list says ${list(m.students.expected)}`),
@@ -47,7 +48,7 @@ const ru: GradingText = {
   silent: (s) => `за ${s} с ничего не получено (ни телеметрии, ни статуса)`,
   noTelemetry: (s, presence, topics) => `за ${s} с нет телеметрии в ${topics.join(', ')}${presence === 'online' ? ', хотя плата на связи: проверьте тему публикации и интервал' : presence === 'offline' ? ': плата не в сети' : ''}`,
   invalid: (n, total, first) => `некорректных сообщений ${n} из ${total}: ${russianReason(first)}`,
-  tooFew: (valid, min, s) => `за ${s} с корректных сообщений ${valid}, нужно не меньше ${min}`,
+  tooFew: (valid, min, s, slow) => `за ${s} с корректных сообщений ${valid}, нужно не меньше ${min}${slow ? ` (сообщения раз в ${seconds(slow.meanMs).replace(' s', ' с')}, а по заданию — раз в ${seconds(slow.expectedMs).replace(' s', ' с')})` : ''}`,
   mismatch: (m) => [
     m.group && `в сообщениях группа '${m.group.sent}', а в списке класса '${m.group.expected}'`,
     m.students && (m.students.sent.length === 0 ? `в сообщениях нет студентов, а в списке класса ${list(m.students.expected)}` : `в сообщениях студенты ${list(m.students.sent)}, а в списке класса ${list(m.students.expected)}`),
