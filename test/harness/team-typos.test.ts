@@ -107,3 +107,20 @@ test('too few payloads from a board publishing slower than the project says: the
   const [team1] = gradeTeams(t.snapshot(8000), devices, { minMessages: 5, language: 'ru' }).teams;
   assert.equal(team1!.reasons[0], 'за 8 с корректных сообщений 3, нужно не меньше 5 (сообщения раз в 3 с, а по заданию — раз в 1 с)');
 });
+
+test('a board in a reboot loop fails (its seq starts over again and again); one reboot is allowed', () => {
+  const run = (reboots: number): { grade: string[]; verify: string[] } => {
+    const t = new TelemetryTracker({ devices: devices.slice(0, 1), startedAt: 0 });
+    let at = 0;
+    for (let boot = 0; boot <= reboots; boot++) {
+      born(t, 'team-1', '240ac4000001', (at += 100));
+      for (let seq = 0; seq < 3; seq++) send(t, '240ac4000001', ['Иванов И.И'], 'G1', (at += 1000), seq);
+    }
+    const snap = t.snapshot(at + 500);
+    return { grade: gradeTeams(snap, devices.slice(0, 1), { minMessages: 3, language: 'ru' }).teams[0]!.reasons, verify: evaluate(snap, { devices: devices.slice(0, 1) }).reasons };
+  };
+  assert.deepEqual(run(1), { grade: [], verify: [] });
+  const loop = run(3);
+  assert.deepEqual(loop.grade, ['плата перезагрузилась 3 раз за 13 с (seq начинался заново): посмотрите в консоли ошибку перед перезагрузкой']);
+  assert.deepEqual(loop.verify, ['team-1 (240ac4000001): the board rebooted 3 times in 13 s (its seq started over): look at its console for the error before each reset']);
+});

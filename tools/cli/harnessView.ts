@@ -122,6 +122,7 @@ export function snapshotTable(snapshot: Snapshot, out: Output, verdict?: Verdict
     if (d.firstError) return c.red(clip(d.firstError.reason, 60));
     if (d.mismatch) return c.red(clip(gradingText('en').mismatch(d.mismatch), 70));
     if (d.messages === 0) return 'no telemetry yet';
+    if (d.seq && d.seq.resets > 0) return c.yellow(`rebooted ${d.seq.resets}×`);
     return d.seq && d.seq.missing > 0 ? `${d.seq.missing} lost` : '';
   };
   const rows = snapshot.devices.filter((d) => d.messages > 0 || d.status !== 'unknown').map(row);

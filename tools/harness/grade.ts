@@ -7,6 +7,7 @@ import type { ResolvedDevice } from '../config/types.ts';
 import { publishAll, type MqttOptions } from './client.ts';
 import { gradingText, teamName, type Language } from './gradeText.ts';
 import { tooFast } from './rate.ts';
+import { rebootLoop } from './reboots.ts';
 import { expandBuildTime } from '../config/placeholders.ts';
 import type { DeviceStats, Snapshot } from './types.ts';
 
@@ -111,6 +112,8 @@ export function gradeTeams(snapshot: Snapshot, devices: ResolvedDevice[], option
       if (invalid > maxInvalid && firstError) reasons.push(text.invalid(invalid, messages, firstError));
       const mismatch = sending.find((s) => s.mismatch)?.mismatch;
       if (mismatch) reasons.push(text.mismatch(mismatch));
+      const reboots = sending.map(rebootLoop).find((n) => n !== null);
+      if (reboots) reasons.push(text.rebooted(reboots, seconds));
       const fast = sending.map((s) => tooFast(s, d, snapshot.at - snapshot.startedAt)).find((f) => f !== null);
       if (fast) reasons.push(text.tooFast(fast, seconds));
       const expectedMs = d.telemetry.intervalSeconds * 1000;

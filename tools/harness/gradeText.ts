@@ -19,6 +19,8 @@ export interface GradingText {
   mismatch(m: TeamMismatch): string;
   /** Nothing under the team's name, but a board whose birth names the team sends as another team. */
   claimedBy(board: string, sent: string, expected: string): string;
+  /** Its seq started over more than once in the window. */
+  rebooted(times: number, seconds: number): string;
   /** Publishes far more often than the project's interval. */
   tooFast(f: TooFast, windowSeconds: number): string;
 }
@@ -39,6 +41,7 @@ const en: GradingText = {
     m.students && (m.students.sent.length === 0 ? `the payload names no students, the class list says ${list(m.students.expected)}` : `the payload says students ${list(m.students.sent)}, the class list says ${list(m.students.expected)}`),
   ].filter(Boolean).join('; '),
   claimedBy: (board, sent, expected) => `board ${board} says it is this team, but its payload names ${sent}; the class list says ${expected}`,
+  rebooted: (n, s) => `the board rebooted ${n} times in ${s} s (its seq started over): look at its console for the error before each reset`,
   tooFast: (f, s) => `publishes every ${seconds(f.meanMs)} (${f.messages} payloads in ${s} s), the project says every ${seconds(f.expectedMs)}`,
 };
 
@@ -54,6 +57,7 @@ const ru: GradingText = {
     m.students && (m.students.sent.length === 0 ? `в сообщениях нет студентов, а в списке класса ${list(m.students.expected)}` : `в сообщениях студенты ${list(m.students.sent)}, а в списке класса ${list(m.students.expected)}`),
   ].filter(Boolean).join('; '),
   claimedBy: (board, sent, expected) => `плата ${board} называет себя этой командой, но в её сообщениях ${sent}, а в списке класса ${expected}`,
+  rebooted: (n, s) => `плата перезагрузилась ${n} раз за ${s} с (seq начинался заново): посмотрите в консоли ошибку перед перезагрузкой`,
   tooFast: (f, s) => `сообщения каждые ${seconds(f.meanMs).replace(' s', ' с')} (${f.messages} за ${s} с), а по заданию — раз в ${seconds(f.expectedMs).replace(' s', ' с')}`,
 };
 

@@ -2,6 +2,7 @@
 // reads the snapshot; verify() is startWatch + wait + evaluate.
 import { gradingText, teamName } from './gradeText.ts';
 import { tooFast } from './rate.ts';
+import { rebootLoop } from './reboots.ts';
 import { startWatch, type Watch, type WatchOptions } from './watch.ts';
 import type { ClientIdCollision, DeviceStats, DeviceVerdict, EvaluateOptions, Snapshot, Verdict, VerifyResult } from './types.ts';
 
@@ -32,6 +33,8 @@ function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' |
   const device = d.device !== null ? o.devices?.find((x) => x.name === d.device) : undefined;
   const fast = device ? tooFast(d, device, o.windowMs) : null;
   if (fast) reasons.push(`${label}: ${gradingText('en').tooFast(fast, Math.round(o.windowMs / 1000))}`);
+  const reboots = rebootLoop(d);
+  if (reboots) reasons.push(`${label}: ${gradingText('en').rebooted(reboots, Math.round(o.windowMs / 1000))}`);
   if (d.mismatch && d.messages > 0) reasons.push(`${label}: ${gradingText('en').mismatch(d.mismatch)}`);
   if (o.requireOnline && d.status === 'offline') {
     reasons.push(`${label}: offline since ${d.statusAt !== null ? clock(d.statusAt) : '?'} (last will or disconnect on its status topic)`);
