@@ -124,3 +124,19 @@ test('a board in a reboot loop fails (its seq starts over again and again); one 
   assert.deepEqual(loop.grade, ['плата перезагрузилась 3 раз за 13 с (seq начинался заново): посмотрите в консоли ошибку перед перезагрузкой']);
   assert.deepEqual(loop.verify, ['team-1 (240ac4000001): the board rebooted 3 times in 13 s (its seq started over): look at its console for the error before each reset']);
 });
+
+test('a roster that lists no students for a team: the board its birth names, or its group\'s only one, is that team\'s', () => {
+  const unnamed = labDevices([
+    { name: 'team-1', telemetry: { group: 'G1' } },
+    { name: 'team-2', telemetry: { group: 'G2' } },
+  ]);
+  const t = new TelemetryTracker({ devices: unnamed, startedAt: 0 });
+  born(t, 'team-1', '240ac4000001', 0);
+  for (let i = 1; i <= 3; i++) {
+    send(t, '240ac4000001', ['Иванов И.И'], 'G1', 1000 * i);
+    send(t, '240ac4000002', ['Петрова А.С'], 'G2', 1000 * i); // no birth seen
+  }
+  const grades = gradeTeams(t.snapshot(4000), unnamed, { minMessages: 3 });
+  assert.deepEqual(grades.teams.map((g) => [g.device, g.passed, g.mac]), [['team-1', true, '240ac4000001'], ['team-2', true, '240ac4000002']]);
+  assert.deepEqual(grades.foreign, []);
+});

@@ -76,12 +76,14 @@ function statusFields(info: StatusInfo | undefined): Pick<DeviceStats, 'status' 
 
 /**
  * Whether a payload naming a team the roster does not have is still the team its birth names,
- * mistyped: it names no students, or exactly the team's students (so only the group is wrong). Any
+ * mistyped: it names no students, or exactly the team's students (so only the group is wrong), or the
+ * roster lists none for the team. Any
  * other list may be another board using the name (a default lab's team-1): not this team.
  */
 export function sameTeam(team: ResolvedDevice, students: string[]): boolean {
   const own = team.telemetry.students;
-  return students.length === 0 || (students.length === own.length && students.every((s) => own.includes(s)));
+  // A roster team without students (the teacher did not list them) is whoever its birth names.
+  return own.length === 0 || students.length === 0 || (students.length === own.length && students.every((s) => own.includes(s)));
 }
 
 /** Where a team's payload disagrees with the roster about who it is; null when it agrees. */

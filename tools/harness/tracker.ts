@@ -219,6 +219,8 @@ export class TelemetryTracker {
       if (allowed(named)) device = named;
       // The board its birth names, with a typo in its group or students: that team's, failing.
       else if (claimed && sameTeam(claimed, students)) device = claim;
+      // A roster that names no students for the group's only team: whoever sends for the group.
+      else if (!claimed && allowed(this.groupDevice.get(group)) && this.roster.get(this.groupDevice.get(group)!)?.telemetry.students.length === 0) device = this.groupDevice.get(group)!;
       else {
         const team = `${students.join(', ')} (${group})`;
         const named = claim !== null ? this.roster.get(claim) : undefined;
