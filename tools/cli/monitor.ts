@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InputError } from '../errors.ts';
 import { openSerialLink, type SerialLink } from '../serial/index.ts';
 import { defineCommand, jsonlOption } from './command.ts';
+import { lineStamper } from './lineStamper.ts';
 
 interface MonitorArgs {
   port: string | undefined;
@@ -40,13 +41,14 @@ export const monitorCommand = defineCommand<MonitorArgs>({
     let pendingLine = '';
     const decoder = new TextDecoder();
     const stamp = (): string => new Date().toISOString().slice(11, 23);
+    const stampLog = lineStamper(stamp);
     const highlight = (line: string): string =>
       /\] ERROR |^Traceback|Error:/.test(line) ? c.red(line) : /telemetry sent/.test(line) ? c.green(line) : /\] WARN /.test(line) ? c.yellow(line) : line;
     const received = { bytes: 0, lines: 0 };
     const show = (bytes: Uint8Array): void => {
       const text = decoder.decode(bytes, { stream: true });
       received.bytes += bytes.length;
-      if (logFile) appendFileSync(logFile, text.replace(/\r/g, '').replace(/^|(?<=\n)(?=.)/g, () => `[${stamp()}] `));
+      if (logFile) appendFileSync(logFile, stampLog(text));
       // --json/--jsonl: stdout is for JSON only; the board's lines are events (a prompt arrives with its line).
       if (out.json) {
         const parts = (pendingLine + text).split('\n');
