@@ -69,3 +69,19 @@ test('a misspelt flag is refused (exit 2) naming the option it was meant to be',
   assert.equal(nothingClose.code, 2);
   assert.doesNotMatch(nothingClose.stderr, /did you mean/);
 });
+
+test('check: a device whose payload the schema would refuse (no students, no group) is warned about before anything is built', async () => {
+  const project = labProjectJson({
+    devices: [
+      { name: 'team-1', telemetry: { students: ['Иванов И.И'], group: 'БАГ-18-01' } },
+      { name: 'team-2', telemetry: { students: [], group: 'БАГ-18-01' } },
+      { name: 'team-3', telemetry: { students: ['Попов Д.И'] } },
+    ],
+  });
+  const run = await runCli(['check'], { cwd: tempDir({ 'mpy-iot.json': project }) });
+  assert.equal(run.code, 0, run.stderr);
+  const out = run.stdout + run.stderr;
+  assert.match(out, /devices\[1\]\.telemetry\.students: team-2's payloads would fail the lab payload schema: \/students must NOT have fewer than 1 items/);
+  assert.match(out, /devices\[2\]\.telemetry\.group: team-3's payloads would fail the lab payload schema: \/group must NOT have fewer than 1 characters/);
+  assert.doesNotMatch(out, /team-1's payloads/);
+});

@@ -1,7 +1,10 @@
 import path from 'node:path';
 import { loadProject } from '../config/index.ts';
 import { estimatePayloadBytes } from '../config/checks.ts';
+import { loadPayloadValidator } from '../harness/schema.ts';
+import { samplePayloadIssue } from '../harness/samplePayload.ts';
 import { defineCommand } from './command.ts';
+import { payloadSchema } from './harnessView.ts';
 import { formatIssue, issueJson } from './report.ts';
 import { table } from './table.ts';
 
@@ -15,6 +18,14 @@ export const checkCommand = defineCommand({
   async run(args, { io, out }) {
     const project = loadProject({ project: args.project, cwd: io.cwd, env: io.env });
     out.redactor.absorb(project.redactor);
+    // The payload each device will send, against the schema watch/verify/grade will judge it by.
+    const schemaPath = payloadSchema(undefined, project, io.cwd);
+    const { validate } = loadPayloadValidator(schemaPath);
+    const schemaName = schemaPath ? path.relative(io.cwd, schemaPath) || schemaPath : 'the lab payload schema';
+    for (const [i, device] of project.devices.entries()) {
+      const issue = samplePayloadIssue(device, i, validate, schemaName);
+      if (issue) project.warnings.push(issue);
+    }
     const rows = project.devices.map((d) => ({
       name: d.name,
       board: d.board.id,
