@@ -216,16 +216,17 @@ export class TelemetryTracker {
     if (group !== null && students !== null) {
       const named = this.studentsDevice.get(teamKey(group, students));
       const claimed = allowed(claim) ? this.roster.get(claim) : undefined;
+      const groupOnly = this.groupDevice.get(group);
       if (allowed(named)) device = named;
       // The board its birth names, with a typo in its group or students: that team's, failing.
       else if (claimed && sameTeam(claimed, students)) device = claim;
       // A roster that names no students for the group's only team: whoever sends for the group.
-      else if (!claimed && allowed(this.groupDevice.get(group)) && this.roster.get(this.groupDevice.get(group)!)?.telemetry.students.length === 0) device = this.groupDevice.get(group)!;
+      else if (!claimed && allowed(groupOnly) && this.roster.get(groupOnly)?.telemetry.students.length === 0) device = groupOnly;
       else {
         const team = `${students.join(', ')} (${group})`;
-        const named = claim !== null ? this.roster.get(claim) : undefined;
-        foreign = named
-          ? `not in this class: sends as ${team}, but its birth says ${claim}, which is ${named.telemetry.students.join(', ')} (${named.telemetry.group})`
+        const birthTeam = claim !== null ? this.roster.get(claim) : undefined;
+        foreign = birthTeam
+          ? `not in this class: sends as ${team}, but its birth says ${claim}, which is ${birthTeam.telemetry.students.join(', ')} (${birthTeam.telemetry.group})`
           : `not in this class: no team ${team} on the roster`;
       }
     } else if (allowed(claim)) device = claim;
