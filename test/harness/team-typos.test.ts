@@ -140,3 +140,18 @@ test('a roster that lists no students for a team: the board its birth names, or 
   assert.deepEqual(grades.teams.map((g) => [g.device, g.passed, g.mac]), [['team-1', true, '240ac4000001'], ['team-2', true, '240ac4000002']]);
   assert.deepEqual(grades.foreign, []);
 });
+
+test('over a lesson (the dashboard\'s window), a reboot per deploy now and then is not a reboot loop', () => {
+  const t = new TelemetryTracker({ devices: devices.slice(0, 1), startedAt: 0 });
+  let seq = 0;
+  for (let minute = 0; minute < 40; minute++) {
+    if (minute % 10 === 5) {
+      born(t, 'team-1', '240ac4000001', minute * 60_000 + 1); // a deploy soft-resets the board
+      seq = 0;
+    }
+    for (let s = 0; s < 6; s++) send(t, '240ac4000001', ['Иванов И.И'], 'G1', minute * 60_000 + s * 10_000 + 2, seq++);
+  }
+  const snap = t.snapshot(40 * 60_000);
+  assert.equal(snap.devices[0]!.seq?.resets, 4);
+  assert.deepEqual(gradeTeams(snap, devices.slice(0, 1), { minMessages: 3 }).teams[0]!.reasons, []);
+});

@@ -112,7 +112,7 @@ export function gradeTeams(snapshot: Snapshot, devices: ResolvedDevice[], option
       if (invalid > maxInvalid && firstError) reasons.push(text.invalid(invalid, messages, firstError));
       const mismatch = sending.find((s) => s.mismatch)?.mismatch;
       if (mismatch) reasons.push(text.mismatch(mismatch));
-      const reboots = sending.map(rebootLoop).find((n) => n !== null);
+      const reboots = sending.map((s) => rebootLoop(s, snapshot.at - snapshot.startedAt)).find((n) => n !== null);
       if (reboots) reasons.push(text.rebooted(reboots, seconds));
       const fast = sending.map((s) => tooFast(s, d, snapshot.at - snapshot.startedAt)).find((f) => f !== null);
       if (fast) reasons.push(text.tooFast(fast, seconds));

@@ -33,7 +33,7 @@ function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' |
   const device = d.device !== null ? o.devices?.find((x) => x.name === d.device) : undefined;
   const fast = device ? tooFast(d, device, o.windowMs) : null;
   if (fast) reasons.push(`${label}: ${gradingText('en').tooFast(fast, Math.round(o.windowMs / 1000))}`);
-  const reboots = rebootLoop(d);
+  const reboots = rebootLoop(d, o.windowMs);
   if (reboots) reasons.push(`${label}: ${gradingText('en').rebooted(reboots, Math.round(o.windowMs / 1000))}`);
   if (d.mismatch && d.messages > 0) reasons.push(`${label}: ${gradingText('en').mismatch(d.mismatch)}`);
   if (o.requireOnline && d.status === 'offline') {
