@@ -73,7 +73,7 @@ describe('grading a class whose students typed their group wrong, left their nam
     assert.deepEqual(json.teams.map((t) => [t.device, t.passed, t.mac]), roster.map((t) => [t.name, t.name === 'team-1', mac(t.name)]));
     assert.deepEqual(json.foreign, []);
     // The student with the group typo reads on the board's console what to change.
-    const printed = await boards.get('team-3')!.waitForLine(/result for my board/, 10_000, { fromStart: true });
+    const printed = await boards.get('team-3')!.waitForLine(/result for my board/, 20_000, { fromStart: true });
     assert.match(printed, /не зачтено: в сообщениях группа 'БАГ-18-2', а в списке класса 'БАГ-18-02'/);
   });
 

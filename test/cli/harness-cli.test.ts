@@ -25,7 +25,7 @@ describe('a class of two groups on virtual boards', () => {
       ],
     });
     boards = [await bootBoard(project, 'team-1'), await bootBoard(project, 'team-2'), await bootBoard(project, 'team-3')];
-    await Promise.all(boards.map((b) => b.waitForLine(/telemetry sent/, 15_000)));
+    await Promise.all(boards.map((b) => b.waitForLine(/telemetry sent/, 30_000)));
   });
   after(async () => {
     await Promise.all(boards.map((b) => b.stop()));

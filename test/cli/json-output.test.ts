@@ -203,8 +203,8 @@ test('simulate and monitor: --json is one summary document, --jsonl one event pe
     const running = runCli(['monitor', '--port', port, flag], { cwd: project, serialBinding: VirtualBinding, stdin: new PassThrough(), interrupt: stop.signal, onStdout: (t) => (stdout += t), onStderr: (t) => (stderr += t) });
     await until(() => /connected to/.test(stderr), 'monitor connected');
     // Two lines printed since it connected: the first has crossed the serial link by the second.
-    await board.waitForLine(/telemetry/, 15_000);
-    await board.waitForLine(/telemetry/, 15_000);
+    await board.waitForLine(/telemetry/, 30_000);
+    await board.waitForLine(/telemetry/, 30_000);
     if (flag === '--jsonl') await until(() => /\[mpy-iot\]/.test(stdout), 'a console line streamed');
     stop.abort();
     return running;

@@ -59,7 +59,7 @@ test('deploy over the serial stack: the board then publishes valid telemetry; a 
   assert.equal(first.code, 0, first.stdout + first.stderr);
   const sent = first.json<{ ports: { result: { uploaded: string[]; wireBytes: number } }[] }>().ports[0]!.result;
   assert.ok(sent.uploaded.includes('main.py') && sent.uploaded.includes('config.py'));
-  await board.waitForLine(/telemetry sent/, 15_000);
+  await board.waitForLine(/telemetry sent/, 30_000);
   await until(() => broker.published.some((p) => p.topic === `DATA/${board.mac}`), 'DATA at the broker');
   assert.match(broker.published.find((p) => p.topic === `DATA/${board.mac}`)!.payload.toString(), /"students": \["Иванов И\.И"\]/);
 
@@ -72,7 +72,7 @@ test('deploy over the serial stack: the board then publishes valid telemetry; a 
 
 test('monitor: shows the REPL, sends keys, logs with timestamps, hard-resets with Ctrl-T R, quits with Ctrl-]', async () => {
   const { project, board, port } = await boardOnPort('mon', {});
-  await board.waitForLine(/\[mpy-iot\] INFO app/, 10_000);
+  await board.waitForLine(/\[mpy-iot\] INFO app/, 30_000);
   const keys = new PassThrough();
   let output = '';
   let notes = '';

@@ -69,7 +69,7 @@ describe('boards that were up before the teacher started watching', () => {
       ],
     });
     boards = [await bootBoard(project, 'team-1'), await bootBoard(project, 'team-2')];
-    await Promise.all(boards.map((b) => b.waitForLine(/telemetry sent/, 15_000)));
+    await Promise.all(boards.map((b) => b.waitForLine(/telemetry sent/, 30_000)));
   });
   after(async () => {
     await Promise.all(boards.map((b) => b.stop()));
@@ -111,7 +111,7 @@ describe('presence where births are not retained (IoT Core): a ping round', () =
       devices: [{ name: 'team-1', board: 'esp32', telemetry: { students: ['Иванов И.И'], group: 'БАГ-18-01' } }],
     });
     board = await bootBoard(project, 'team-1');
-    await board.waitForLine(/telemetry sent/, 15_000);
+    await board.waitForLine(/telemetry sent/, 30_000);
   });
   after(async () => {
     await board.stop();

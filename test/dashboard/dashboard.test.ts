@@ -91,7 +91,7 @@ describe('dashboard in a real browser, three virtual boards', { skip: browserMis
     await until(() => blinks.filter((on) => on).length >= 3, 'the LED of team-2 to blink 3 times');
     await c.locator('button[data-action="result"]').click();
     await c.locator('.outcome.ok', { hasText: /^RESULT → Сидоров П.П — / }).waitFor({ timeout: 10_000 });
-    const heard = await boards['team-2']!.waitForLine(/result for my board/, 10_000, { fromStart: true });
+    const heard = await boards['team-2']!.waitForLine(/result for my board/, 20_000, { fromStart: true });
     assert.match(heard, /Сидоров П\.П/);
     // Only the addressed board prints it.
     assert.equal(boards['team-1']!.console.some((l) => /result for my board/.test(l.line)), false);

@@ -67,7 +67,7 @@ describe('mTLS with the same files on mosquitto', { skip: !hasMosquitto() && 'mo
 
     const other = await boot('other-device');
     await other.waitForLine(/INFO mqtt connected/, 30_000, { fromStart: true });
-    await other.waitForLine(/telemetry sent/, 10_000, { fromStart: true });
+    await other.waitForLine(/telemetry sent/, 30_000, { fromStart: true });
     await mosquitto.waitForLog(new RegExp(`Denied PUBLISH from mpy-iot-${other.mac} \\(.*'\\$devices/dev-1/events'`), 'the denied telemetry');
     // mosquitto knows it as dev-2 and drops what it sends to dev-1's topics (MQTT 3.1.1 cannot say no to a PUBLISH).
     assert.match(log(), new RegExp(`as mpy-iot-${other.mac} \\(.*u'dev-2'\\)`));
