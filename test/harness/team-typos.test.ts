@@ -27,12 +27,49 @@ test('a group typo and a team listed in another order: the team\'s own row, fail
   const row = snap.devices.find((d) => d.key === '240ac4000002');
   assert.equal(row?.device, 'team-2');
   assert.equal(row?.foreign, null);
-  assert.deepEqual(row?.mismatch?.group, { sent: 'G-1', expected: 'G1' });
+  assert.deepEqual(row?.mismatch, { group: { sent: 'G-1', expected: 'G1' }, students: null }, 'the students are the same people: only the group is off');
   const team2 = gradeTeams(snap, devices, { minMessages: 3, language: 'ru' }).teams[1]!;
   assert.equal(team2.passed, false);
   assert.equal(team2.mac, '240ac4000002', 'the verdict is addressed to the board');
-  assert.match(team2.reasons[0]!, /^в сообщениях группа 'G-1', а в списке класса 'G1'/);
-  assert.match(evaluate(snap, { devices }).reasons.join('\n'), /team-2 \(240ac4000002\): the payload says group 'G-1', the class list says 'G1'/);
+  assert.deepEqual(team2.reasons, ["в сообщениях группа 'G-1', а в списке класса 'G1'"]);
+  assert.deepEqual(evaluate(snap, { devices, expectDevices: 1 }).reasons, ["team-2 (240ac4000002): the payload says group 'G-1', the class list says 'G1'"]);
+});
+
+test('the team\'s students in another order, with the right group: the team passes, with or without a birth', () => {
+  for (const withBirth of [true, false]) {
+    const t = new TelemetryTracker({ devices, startedAt: 0 });
+    if (withBirth) born(t, 'team-2', '240ac4000002', 0);
+    for (let i = 1; i <= 4; i++) send(t, '240ac4000002', ['Ли В.', 'Петрова А.С'], 'G1', 1000 * i);
+    const snap = t.snapshot(5000);
+    const row = snap.devices.find((d) => d.key === '240ac4000002');
+    assert.deepEqual([row?.device, row?.foreign, row?.mismatch], ['team-2', null, null], `birth seen: ${withBirth}`);
+    const team2 = gradeTeams(snap, devices, { minMessages: 3 }).teams[1]!;
+    assert.deepEqual([team2.passed, team2.reasons], [true, []], `birth seen: ${withBirth}`);
+    assert.deepEqual(evaluate(snap, { devices, expectDevices: 1 }).reasons, [], `birth seen: ${withBirth}`);
+  }
+});
+
+test('a per-device topic (DATA/team-2, IoT Core events) is checked against the roster too: a group typo fails, another order does not', () => {
+  const perDevice = labDevices([
+    { name: 'team-1', telemetry: { students: ['Иванов И.И'], group: 'G1', intervalSeconds: 1, topics: ['DATA/{name}'] } },
+    { name: 'team-2', telemetry: { students: ['Петрова А.С', 'Ли В.'], group: 'G1', intervalSeconds: 1, topics: ['DATA/{name}'] } },
+  ]);
+  const t = new TelemetryTracker({ devices: perDevice, startedAt: 0 });
+  for (let i = 1; i <= 4; i++) {
+    send(t, 'team-1', ['Иванов И.И'], 'G1', 1000 * i);
+    send(t, 'team-2', ['Ли В.', 'Петрова А.С'], 'G-1', 1000 * i);
+  }
+  const snap = t.snapshot(5000);
+  assert.deepEqual(snap.devices.map((d) => [d.key, d.device, d.mismatch]), [
+    ['team-1', 'team-1', null],
+    ['team-2', 'team-2', { group: { sent: 'G-1', expected: 'G1' }, students: null }],
+  ]);
+  const grades = gradeTeams(snap, perDevice, { minMessages: 3 });
+  assert.deepEqual(grades.teams.map((g) => [g.device, g.passed, g.reasons]), [
+    ['team-1', true, []],
+    ['team-2', false, ["the payload says group 'G-1', the class list says 'G1'"]],
+  ]);
+  assert.deepEqual(evaluate(snap, { devices: perDevice }).reasons, ["team-2: the payload says group 'G-1', the class list says 'G1'"]);
 });
 
 test('no students in the payload: the team its birth names, failing with the schema\'s reason first', () => {

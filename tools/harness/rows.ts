@@ -17,8 +17,6 @@ export interface Row {
   payloadStudents: string[] | null;
   /** Set when the payload names a team the roster does not have: why it is not in this class. */
   foreign: string | null;
-  /** Set when the row is a roster team's but its payload names the team otherwise. */
-  mismatch: TeamMismatch | null;
   temperature: number | null;
   streams: Map<string, Stream>;
   messages: number;
@@ -44,14 +42,20 @@ export interface StatusInfo {
 export function newRow(identity: Identity): Row {
   return {
     key: identity.key, byMac: identity.byMac === true, device: identity.device ?? null, candidates: identity.candidates,
-    fixed: identity.device !== undefined, claim: null, payloadGroup: null, payloadStudents: null, foreign: null, mismatch: null, temperature: null, streams: new Map(), messages: 0, valid: 0, invalid: 0, invalidByKind: {}, firstError: null,
+    fixed: identity.device !== undefined, claim: null, payloadGroup: null, payloadStudents: null, foreign: null, temperature: null, streams: new Map(), messages: 0, valid: 0, invalid: 0, invalidByKind: {}, firstError: null,
     firstSeen: null, lastSeen: null, lastPayload: undefined, dirty: false,
   };
 }
 
-export function rowStats(row: Row, status: StatusInfo | undefined, group: string | null): DeviceStats {
+/**
+ * `team` is the roster device the row is (by topic, birth or payload). The mismatch is derived here,
+ * not when the row is attributed, so a per-device topic (`$devices/<id>/events`, `DATA/team-2`),
+ * which is never re-attributed, is checked against the roster too.
+ */
+export function rowStats(row: Row, status: StatusInfo | undefined, group: string | null, team: ResolvedDevice | undefined): DeviceStats {
+  const mismatch = team && row.foreign === null ? teamMismatch(team, row.payloadGroup, row.payloadStudents) : null;
   return {
-    key: row.key, device: row.device, group, students: row.payloadStudents, temperature: row.temperature, foreign: row.foreign, claim: row.foreign !== null ? row.claim : null, mismatch: row.mismatch,
+    key: row.key, device: row.device, group, students: row.payloadStudents, temperature: row.temperature, foreign: row.foreign, claim: row.foreign !== null ? row.claim : null, mismatch,
     topics: [...row.streams.keys()],
     messages: row.messages, valid: row.valid, invalid: row.invalid, invalidByKind: { ...row.invalidByKind },
     firstError: row.firstError, firstSeen: row.firstSeen, lastSeen: row.lastSeen,
@@ -83,14 +87,23 @@ function statusFields(info: StatusInfo | undefined): Pick<DeviceStats, 'status' 
 export function sameTeam(team: ResolvedDevice, students: string[]): boolean {
   const own = team.telemetry.students;
   // A roster team without students (the teacher did not list them) is whoever its birth names.
-  return own.length === 0 || students.length === 0 || (students.length === own.length && students.every((s) => own.includes(s)));
+  return own.length === 0 || students.length === 0 || studentsKey(students) === studentsKey(own);
+}
+
+/**
+ * A list of students as one key that ignores their order (and Unicode composition, invisible on
+ * screen): the same people listed in another order are the same team, for every comparison the
+ * tracker and grade make (attribution, mismatch), so one can never disagree with another.
+ */
+export function studentsKey(students: readonly string[]): string {
+  return students.map((s) => s.normalize('NFC')).sort().join('\u0000');
 }
 
 /** Where a team's payload disagrees with the roster about who it is; null when it agrees. */
 export function teamMismatch(team: ResolvedDevice, group: string | null, students: string[] | null): TeamMismatch | null {
   const expected = team.telemetry;
   const groupOff = group !== null && expected.group !== '' && group !== expected.group;
-  const studentsOff = students !== null && expected.students.length > 0 && (students.length !== expected.students.length || students.some((s, i) => s !== expected.students[i]));
+  const studentsOff = students !== null && expected.students.length > 0 && studentsKey(students) !== studentsKey(expected.students);
   if (!groupOff && !studentsOff) return null;
   return {
     group: groupOff ? { sent: group, expected: expected.group } : null,

@@ -3,7 +3,7 @@
 // UTF-8 decode, JSON.parse and the compiled schema; per-message objects are the result only.
 import type { ResolvedDevice } from '../config/types.ts';
 import { loadPayloadValidator } from './schema.ts';
-import { countBoards, newRow, rowStats, sameTeam, statusOnlyStats, teamMismatch, type Row, type StatusInfo } from './rows.ts';
+import { countBoards, newRow, rowStats, sameTeam, statusOnlyStats, studentsKey, type Row, type StatusInfo } from './rows.ts';
 import { SeqState, Stream } from './stream.ts';
 import { normalizeMac, watchTargets, type WatchTargets } from './topics.ts';
 import type { ClientIdCollision, DeviceStats, Identity, InvalidKind, MessageResult, PayloadError, Snapshot, Totals } from './types.ts';
@@ -35,7 +35,7 @@ const err = (kind: InvalidKind, message: string): PayloadError => ({ kind, path:
 const EMPTY = err('empty', 'empty payload');
 const NOT_UTF8 = err('not-utf8', 'not UTF-8 text');
 const BAD_STATUS = err('schema', 'status payload must be JSON {"status": "online" | "offline", …}');
-const teamKey = (group: string, students: string[]): string => `${group}\u0000${students.join('\u0000')}`;
+const teamKey = (group: string, students: string[]): string => `${group}\u0001${studentsKey(students)}`;
 const sameList = (a: string[], b: string[] | null): boolean => b !== null && a.length === b.length && a.every((x, i) => x === b[i]);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -237,8 +237,6 @@ export class TelemetryTracker {
     }
     row.device = device;
     row.foreign = foreign;
-    const team = device !== null ? this.roster.get(device) : undefined;
-    row.mismatch = team ? teamMismatch(team, group, students) : null;
   }
 
   private status(identity: Identity, value: Record<string, unknown>, at: number): void {
@@ -339,9 +337,13 @@ export class TelemetryTracker {
     return row.byMac && byDevice && this.statusByMac.get(byDevice.key) === byDevice ? undefined : byDevice;
   }
 
+  private statsOf(row: Row): DeviceStats {
+    return rowStats(row, this.statusOf(row), this.groupOf(row.device) ?? row.payloadGroup, row.device !== null ? this.roster.get(row.device) : undefined);
+  }
+
   /** Rows for every board heard from: telemetry rows, then boards only seen on their status topic. */
   deviceStats(): DeviceStats[] {
-    const out = [...this.rows.values()].map((row) => rowStats(row, this.statusOf(row), this.groupOf(row.device) ?? row.payloadGroup));
+    const out = [...this.rows.values()].map((row) => this.statsOf(row));
     for (const info of this.statusByKey.values()) {
       if (out.some((s) => s.key === info.key || (info.device !== null && s.device === info.device))) continue;
       out.push(statusOnlyStats(info, this.groupOf(info.device)));
@@ -362,7 +364,7 @@ export class TelemetryTracker {
   /** Stats of rows that changed since the last call (for a throttled live table). */
   takeChanged(): DeviceStats[] {
     const all = this.dirtyStatus.size > 0 ? this.deviceStats() : [];
-    const changed = this.dirty.map((row) => rowStats(row, this.statusOf(row), this.groupOf(row.device) ?? row.payloadGroup));
+    const changed = this.dirty.map((row) => this.statsOf(row));
     for (const row of this.dirty) row.dirty = false;
     this.dirty.length = 0;
     for (const key of this.dirtyStatus) {
