@@ -66,9 +66,15 @@ describe('IoT Core mode: a client id belongs to the identity holding it', () => 
       const seen = record(watcher);
       assert.equal(await publishOutcome(second.client, '$devices/A/events', 'A after the takeover'), 'acked');
       await seen.waitFor('A after the takeover');
+      // The old connection's close came after the takeover: it must not free the id the new
+      // session holds, or device B could take A's id while A is connected.
+      await log.waitFor('client-disconnected', id);
+      const intruder = await open(broker.url, { ...as('B'), clientId: id });
+      assert.equal(!intruder.ok && intruder.code, 2, 'the closed old session freed the id A still holds');
+      assert.equal(second.client.connected, true);
       await second.client.endAsync();
     }
-    assert.equal(log.refusals().filter((r) => r.clientId === id).length, 0);
+    assert.equal(log.refusals().filter((r) => r.clientId === id).length, 1);
   });
 
   test('once the holder is gone (a clean DISCONNECT, or its connection dropped) another identity may use the id', async () => {

@@ -12,6 +12,7 @@ import { DeviceError, InputError } from '../../tools/errors.ts';
 import { defaultCacheDir, loadReleases, readImageFile, resolveRelease, type ReleaseList } from '../../tools/flash/images.ts';
 import { pinsFile, readPins } from '../../tools/flash/pins.ts';
 import { syntheticRelease } from '../../tools/flash/synthetic.ts';
+import { NOTHING_LISTENS_PORT } from '../helpers/brokers.ts';
 import { tempDir } from '../helpers/cli.ts';
 
 const boards = loadBoards();
@@ -225,9 +226,8 @@ describe('MicroPython release images (--version)', () => {
   it('fails clearly when offline and not cached, and still works offline once cached', async () => {
     files.set('TEST_GENERIC-v9.9.9.bin', release);
     const cacheDir = tempDir();
-    // Port 2: nothing listens there, and no test can take it (listen(0) hands out ephemeral ports
-    // only), as another test file could take a port freed here. (fetch refuses ports 1 and 9.)
-    const deadUrl = 'http://127.0.0.1:2/fw/';
+    // Not a port freed here: another test file could take it (NOTHING_LISTENS_PORT says why).
+    const deadUrl = `http://127.0.0.1:${NOTHING_LISTENS_PORT}/fw/`;
     const offline: ReleaseList = { ...list(), baseUrl: deadUrl };
     await assert.rejects(resolveRelease({ board: esp32, version: '9.9.9', releases: offline, cacheDir }), (error: unknown) => {
       assert.ok(error instanceof DeviceError);

@@ -17,12 +17,12 @@ export interface TestBroker {
 }
 
 /**
- * A port where nothing listens, for "broker unreachable" tests: tcpmux's port 1 (privileged, never
- * served here). A port picked by freePort() is free only at that moment: another test file running
+ * A port where nothing listens, for "broker unreachable" and "offline download" tests: port 2
+ * (privileged, never served here; fetch() refuses port 1 as a "bad port", so not tcpmux's 1). A port picked by freePort() is free only at that moment: another test file running
  * alongside can start listening on it, or take it as an outgoing connection's port, and then the
  * test meets that instead of ECONNREFUSED.
  */
-export const NOTHING_LISTENS_PORT = 1;
+export const NOTHING_LISTENS_PORT = 2;
 
 export async function freePort(): Promise<number> {
   const server = net.createServer();

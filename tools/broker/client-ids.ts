@@ -10,7 +10,7 @@
 import type { Identity } from './types.ts';
 
 /** One identity, however it logged in: dev-1 by password and dev-1 by certificate are the same device. */
-export function sameIdentity(a: Identity, b: Identity): boolean {
+function sameIdentity(a: Identity, b: Identity): boolean {
   return a.kind === b.kind && a.id === b.id;
 }
 
