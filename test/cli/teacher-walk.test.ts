@@ -35,13 +35,20 @@ test('check: the password written in a misspelt field is never printed, in text 
 
 test('Ctrl-C while the command is still starting: exit 130 and the one --json document', async () => {
   const started = Date.now();
-  // Node prints a marker just before it runs the bin (a preload); the helper sends the signal half a
-  // second later, when the sources are still loading on most machines. If they are already loaded,
-  // the command's own handler answers — with the same document.
+  // A preload reports every SIGINT handler as it is installed; the signal goes the moment the first
+  // one (bin.mjs's, installed before the sources load) is: the command's own handler comes a second
+  // or more later, once tsx and the sources are loaded, so the early one must answer.
   const broker = await startAedes();
-  const nodeArgs = ['--import', 'data:text/javascript,process.stderr.write("node-started\\n")'];
-  const run = await mpyIot(['verify', '--json', '--duration', '60s', '-t', 'DATA/+', '-b', broker.url], { cwd: tempDir(), nodeArgs, sigintWhen: (_out, err) => err.includes('node-started') }).finally(() => broker.stop());
+  const report = 'const on = process.on.bind(process); process.on = (e, f) => { on(e, f); if (e === "SIGINT") process.stderr.write(`sigint-handler ${f.name}\\n`); return process; };';
+  const nodeArgs = ['--import', `data:text/javascript,${encodeURIComponent(report)}`];
+  const run = await mpyIot(['verify', '--json', '--duration', '60s', '-t', 'DATA/+', '-b', broker.url], {
+    cwd: tempDir(),
+    nodeArgs,
+    sigintWhen: (_out, err) => err.includes('sigint-handler'),
+    sigintDelayMs: 0,
+  }).finally(() => broker.stop());
   assert.equal(run.code, 130, run.stderr);
+  assert.deepEqual(run.stderr.match(/sigint-handler \w*/g), ['sigint-handler interruptedEarly'], `bin.mjs's start-up handler answered:\n${run.stderr}`);
   const doc = JSON.parse(run.stdout) as { ok: boolean; error: { type: string; exitCode: number } };
   assert.equal(doc.ok, false);
   assert.deepEqual([doc.error.type, doc.error.exitCode], ['Interrupted', 130]);

@@ -13,8 +13,14 @@ export interface Spawned {
 }
 
 /** Runs `mpy-iot args…`; `closeStdout`: the reader goes away at once (as `| head -1` does after a line). */
-/** `nodeArgs`: options for node itself, before the bin (e.g. an --import that prints a marker). */
-export function mpyIot(args: string[], options: { cwd: string; closeStdout?: boolean; sigintWhen?: (stdout: string, stderr: string) => boolean; nodeArgs?: string[] }): Promise<Spawned> {
+/**
+ * `nodeArgs`: options for node itself, before the bin (e.g. an --import that prints a marker).
+ * `sigintWhen`: sends Ctrl-C once the output satisfies it, `sigintDelayMs` (500) later.
+ */
+export function mpyIot(
+  args: string[],
+  options: { cwd: string; closeStdout?: boolean; sigintWhen?: (stdout: string, stderr: string) => boolean; sigintDelayMs?: number; nodeArgs?: string[] },
+): Promise<Spawned> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -23,8 +29,8 @@ export function mpyIot(args: string[], options: { cwd: string; closeStdout?: boo
     const maybeInterrupt = (): void => {
       if (!signalled && options.sigintWhen?.(stdout, stderr)) {
         signalled = true;
-        // A moment later, so the command is past its start-up and in its running state.
-        setTimeout(() => child.kill('SIGINT'), 500);
+        // By default a moment later, so the command is past its start-up and in its running state.
+        setTimeout(() => child.kill('SIGINT'), options.sigintDelayMs ?? 500);
       }
     };
     if (options.closeStdout) child.stdout.destroy();
