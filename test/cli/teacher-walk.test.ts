@@ -92,3 +92,17 @@ test('check: a device whose payload the schema would refuse (no students, no gro
   assert.match(out, /devices\[2\]\.telemetry\.group: team-3's payloads would fail the lab payload schema: \/group must NOT have fewer than 1 characters/);
   assert.doesNotMatch(out, /team-1's payloads/);
 });
+
+test("check judges each device's payload by the project's own telemetry.schema.json when there is one", async () => {
+  // A class whose schema also requires a humidity field the devices do not send.
+  const schema = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    type: 'object',
+    required: ['temperature', 'students', 'group', 'humidity'],
+    properties: { temperature: { type: 'number' }, students: { type: 'array', items: { type: 'string' } }, group: { type: 'string' }, humidity: { type: 'number' } },
+  };
+  const project = labProjectJson({ devices: [{ name: 'team-1', telemetry: { students: ['Иванов И.И'], group: 'БАГ-18-01' } }] });
+  const run = await runCli(['check'], { cwd: tempDir({ 'mpy-iot.json': project, 'telemetry.schema.json': schema }) });
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout + run.stderr, /team-1's payloads would fail telemetry\.schema\.json: .*humidity/);
+});
