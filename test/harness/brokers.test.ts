@@ -62,7 +62,7 @@ for (const [name, start] of [['Aedes', startAedes], ['mosquitto', startMosquitto
       assert.equal(d.invalid, 4);
       assert.deepEqual(d.invalidByKind, { schema: 1, 'not-json': 1, 'not-utf8': 1, empty: 1 });
       assert.equal(d.firstError?.reason, '/temperature must be number');
-      assert.deepEqual(d.seq, { last: 4, missing: 1, missingSample: [2], duplicates: 0, resets: 0 });
+      assert.deepEqual(d.seq, { last: 4, missing: 1, missingSample: [2], duplicates: 0, resets: 0, recentResets: [] });
       assert.equal(d.boot, 'power_on');
       assert.equal((d.lastPayload as { temperature: unknown }).temperature, 'warm', 'the last payload that parsed (later garbage does not replace it)');
       assert.deepEqual(messages.filter((m) => m.kind === 'telemetry' && m.valid).map((m) => (m.payload as { students: string[] }).students[0]), ['Иванов И.И', 'Иванов И.И', 'Иванов И.И']);

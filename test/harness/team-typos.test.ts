@@ -178,17 +178,58 @@ test('a roster that lists no students for a team: the board its birth names, or 
   assert.deepEqual(grades.foreign, []);
 });
 
-test('over a lesson (the dashboard\'s window), a reboot per deploy now and then is not a reboot loop', () => {
-  const t = new TelemetryTracker({ devices: devices.slice(0, 1), startedAt: 0 });
+// A 45-minute lesson on the dashboard: payloads every 10 s; a reset (a birth, seq from 0) before
+// the payload following each time in `resets`; the board stops sending at `lastMs`.
+const lesson = (resets: number[], lastMs = 45 * 60_000): { grade: string[]; verify: string[] } => {
+  const one = devices.slice(0, 1);
+  const t = new TelemetryTracker({ devices: one, startedAt: 0 });
   let seq = 0;
-  for (let minute = 0; minute < 40; minute++) {
-    if (minute % 10 === 5) {
-      born(t, 'team-1', '240ac4000001', minute * 60_000 + 1); // a deploy soft-resets the board
+  for (let at = 10_000; at <= lastMs; at += 10_000) {
+    if (resets.some((r) => r > at - 10_000 && r <= at)) {
+      born(t, 'team-1', '240ac4000001', at - 1);
       seq = 0;
     }
-    for (let s = 0; s < 6; s++) send(t, '240ac4000001', ['Иванов И.И'], 'G1', minute * 60_000 + s * 10_000 + 2, seq++);
+    send(t, '240ac4000001', ['Иванов И.И'], 'G1', at, seq++);
   }
-  const snap = t.snapshot(40 * 60_000);
-  assert.equal(snap.devices[0]!.seq?.resets, 4);
-  assert.deepEqual(gradeTeams(snap, devices.slice(0, 1), { minMessages: 3 }).teams[0]!.reasons, []);
+  const snap = t.snapshot(45 * 60_000);
+  assert.equal(snap.devices[0]!.seq?.resets, resets.length, 'every reset was seen');
+  return { grade: gradeTeams(snap, one, { minMessages: 3 }).teams[0]!.reasons, verify: evaluate(snap, { devices: one }).reasons };
+};
+const minutes = (from: number, every: number, count: number): number[] => Array.from({ length: count }, (_, i) => (from + every * i) * 60_000 + 5_000);
+
+test('over a lesson, a team that redeployed 11 times while iterating and now runs fine passes', () => {
+  assert.deepEqual(lesson(minutes(2, 3, 11)), { grade: [], verify: [] });
+});
+
+test('over a lesson, a board crash-looping every 40 s for the last 5 minutes fails, though 7 resets are few for 45 minutes', () => {
+  const loop = minutes(40, 2 / 3, 7);
+  const expected = { grade: ['the board rebooted 7 times in 300 s (its seq started over): look at its console for the error before each reset'], verify: ['team-1 (240ac4000001): the board rebooted 7 times in 300 s (its seq started over): look at its console for the error before each reset'] };
+  assert.deepEqual(lesson(loop), expected);
+  // Crash-looped and then died: judged on its last 5 minutes on air, not on the silence since.
+  assert.deepEqual(lesson(minutes(30, 2 / 3, 7), 35 * 60_000), expected);
+});
+
+test('over a lesson, a crash loop the team fixed 20 minutes ago does not fail it: the grade is about the board now', () => {
+  assert.deepEqual(lesson(minutes(20, 2 / 3, 7)), { grade: [], verify: [] });
+});
+
+test('grade and verify name the same problems of a board, in the same order (one set of checks)', () => {
+  const one = devices.slice(0, 1);
+  const t = new TelemetryTracker({ devices: one, startedAt: 0 });
+  let seq = 0;
+  for (let i = 0; i < 60; i++) {
+    if (i % 15 === 0) {
+      born(t, 'team-1', '240ac4000001', 100 * i + 50);
+      seq = 0;
+    }
+    send(t, '240ac4000001', ['Иванов И.И'], 'G-1', 100 * i + 100, seq++);
+  }
+  const snap = t.snapshot(6000);
+  const grade = gradeTeams(snap, one, { minMessages: 3 }).teams[0]!.reasons;
+  assert.deepEqual(grade, [
+    "the payload says group 'G-1', the class list says 'G1'",
+    'the board rebooted 3 times in 6 s (its seq started over): look at its console for the error before each reset',
+    'publishes every 0.1 s (60 payloads in 6 s), the project says every 1 s',
+  ]);
+  assert.deepEqual(evaluate(snap, { devices: one }).reasons, grade.map((r) => `team-1 (240ac4000001): ${r}`));
 });

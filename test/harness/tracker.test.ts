@@ -76,7 +76,7 @@ test('seq: gaps counted as missing numbers, duplicates counted, a late arrival f
   const t = new TelemetryTracker({ devices });
   for (const seq of [0, 1, 2, 4, 5, 5, 7, 8]) t.ingest(MAC1, lab({ seq }), 1000 + seq);
   let s = row(t, '240ac4000001').seq;
-  assert.deepEqual(s, { last: 8, missing: 2, missingSample: [3, 6], duplicates: 1, resets: 0 });
+  assert.deepEqual(s, { last: 8, missing: 2, missingSample: [3, 6], duplicates: 1, resets: 0, recentResets: [] });
   t.ingest(MAC1, lab({ seq: 3 }), 2000);
   s = row(t, '240ac4000001').seq;
   assert.equal(s?.missing, 1);
@@ -92,13 +92,13 @@ test('reboot: seq back to 0 is a reset, not a gap or duplicate — with or witho
   t.ingest('$devices/team-1/state', birth('team-1', 1), 20);
   t.ingest(MAC1, lab({ seq: 0 }), 21);
   let s = row(t, '240ac4000001').seq;
-  assert.deepEqual(s, { last: 0, missing: 0, missingSample: [], duplicates: 0, resets: 2 });
+  assert.deepEqual(s, { last: 0, missing: 0, missingSample: [], duplicates: 0, resets: 2, recentResets: [10, 21] });
   // A reboot seen through the birth whose first payload got lost: 0 and 1 of the new count are missing.
   for (const seq of [1, 2, 3, 4, 5]) t.ingest(MAC1, lab({ seq }), 30 + seq);
   t.ingest('$devices/team-1/state', birth('team-1', 1), 40);
   t.ingest(MAC1, lab({ seq: 2 }), 41);
   s = row(t, '240ac4000001').seq;
-  assert.deepEqual(s, { last: 2, missing: 2, missingSample: [0, 1], duplicates: 0, resets: 3 });
+  assert.deepEqual(s, { last: 2, missing: 2, missingSample: [0, 1], duplicates: 0, resets: 3, recentResets: [10, 21, 41] });
 });
 
 test('a reconnect birth (connects > 1) is not a reboot: buffered payloads continue the count', () => {
@@ -108,7 +108,7 @@ test('a reconnect birth (connects > 1) is not a reboot: buffered payloads contin
   t.ingest('$devices/team-1/state', birth('team-1', 2), 9000);
   for (const seq of [2, 3, 4]) t.ingest(MAC1, lab({ seq }), 9000 + seq); // 2 again: sent twice around the break
   const d = row(t, '240ac4000001');
-  assert.deepEqual(d.seq, { last: 4, missing: 0, missingSample: [], duplicates: 1, resets: 0 });
+  assert.deepEqual(d.seq, { last: 4, missing: 0, missingSample: [], duplicates: 1, resets: 0, recentResets: [] });
   assert.equal(d.status, 'online');
   assert.equal(d.connects, 2);
   assert.equal(d.interval.maxMs, 1000, 'the interval spanning the outage is not measured');
@@ -195,10 +195,10 @@ test('a birth from other firmware (no connects) resets only when seq did not go 
   for (const seq of [0, 1, 2]) t.ingest(MAC1, lab({ seq }), seq);
   t.ingest('$devices/team-1/state', plainBirth, 5);
   t.ingest(MAC1, lab({ seq: 3 }), 6);
-  assert.deepEqual(row(t, '240ac4000001').seq, { last: 3, missing: 0, missingSample: [], duplicates: 0, resets: 0 });
+  assert.deepEqual(row(t, '240ac4000001').seq, { last: 3, missing: 0, missingSample: [], duplicates: 0, resets: 0, recentResets: [] });
   t.ingest('$devices/team-1/state', plainBirth, 7);
   t.ingest(MAC1, lab({ seq: 1 }), 8);
-  assert.deepEqual(row(t, '240ac4000001').seq, { last: 1, missing: 1, missingSample: [0], duplicates: 0, resets: 1 });
+  assert.deepEqual(row(t, '240ac4000001').seq, { last: 1, missing: 1, missingSample: [0], duplicates: 0, resets: 1, recentResets: [8] });
 });
 
 test('a custom schema file is used; an unreadable one is an InputError', () => {

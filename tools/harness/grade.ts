@@ -5,9 +5,8 @@
 // prints only the verdict addressed to it (firmware/README.md "RESULT").
 import type { ResolvedDevice } from '../config/types.ts';
 import { publishAll, type MqttOptions } from './client.ts';
-import { gradingText, teamName, type Language } from './gradeText.ts';
-import { tooFast } from './rate.ts';
-import { rebootLoop } from './reboots.ts';
+import { gradingText, type Language } from './gradeText.ts';
+import { claimReason, teamProblems, windowOf } from './problems.ts';
 import { expandBuildTime } from '../config/placeholders.ts';
 import type { DeviceStats, Snapshot } from './types.ts';
 
@@ -103,19 +102,15 @@ export function gradeTeams(snapshot: Snapshot, devices: ResolvedDevice[], option
     const invalid = sum(sending, (s) => s.invalid);
     const best = speakingRow(rows);
     const reasons: string[] = [];
-    const claimer = rows.length === 0 ? snapshot.devices.find((s) => s.claim === d.name) : undefined;
-    if (claimer) reasons.push(text.claimedBy(claimer.key, teamName(claimer.students ?? [], claimer.group ?? ''), teamName(d.telemetry.students, d.telemetry.group)));
+    const claimed = rows.length === 0 ? claimReason(snapshot, { device: d.name, students: d.telemetry.students, group: d.telemetry.group }, text) : null;
+    if (claimed) reasons.push(claimed);
     else if (rows.length === 0) reasons.push(text.silent(seconds));
     else if (messages === 0) reasons.push(text.noTelemetry(seconds, rows.some((s) => s.status === 'online') ? 'online' : rows.some((s) => s.status === 'offline') ? 'offline' : 'unknown', [...new Set(d.telemetry.topics.map((t) => expandBuildTime(t, d)))]));
     else {
       const firstError = sending.find((s) => s.firstError)?.firstError;
       if (invalid > maxInvalid && firstError) reasons.push(text.invalid(invalid, messages, firstError));
-      const mismatch = sending.find((s) => s.mismatch)?.mismatch;
-      if (mismatch) reasons.push(text.mismatch(mismatch));
-      const reboots = sending.map((s) => rebootLoop(s, snapshot.at - snapshot.startedAt)).find((n) => n !== null);
-      if (reboots) reasons.push(text.rebooted(reboots, seconds));
-      const fast = sending.map((s) => tooFast(s, d, snapshot.at - snapshot.startedAt)).find((f) => f !== null);
-      if (fast) reasons.push(text.tooFast(fast, seconds));
+      // Each board of the team (usually one), its problems once.
+      reasons.push(...new Set(sending.flatMap((s) => teamProblems(s, d, windowOf(snapshot), text))));
       const expectedMs = d.telemetry.intervalSeconds * 1000;
       const meanMs = best?.interval.meanMs ?? null;
       if (valid < min) reasons.push(text.tooFew(valid, min, seconds, meanMs !== null && meanMs > 1.5 * expectedMs ? { meanMs, expectedMs } : undefined));

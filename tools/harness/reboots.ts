@@ -1,13 +1,29 @@
 // A board that keeps restarting (a crash loop, a watchdog biting, a brown-out) still gets a payload
-// out after each boot, so counts alone pass it. Its `seq` starting over says it rebooted. One
-// reboot per window is allowed (a student pressing EN, `mpy-iot send … reboot`), plus one per
-// 5 minutes of a long window: over a lesson on the dashboard, every deploy resets the board too.
+// out after each boot, so counts alone pass it. Its `seq` starting over says it rebooted.
+//
+// Judged on the last 5 minutes the board was heard in, not on the whole window: the dashboard grades
+// a whole lesson, and a count over it both fails a team that redeployed a dozen times while
+// iterating (every deploy resets the board) and passes a board crash-looping every 40 s for the
+// last few minutes. What a teacher signs is how the board behaves now: more than 2 resets within
+// those 5 minutes is a loop (a student pressing EN, `mpy-iot send … reboot` or a deploy or two are
+// not). Ending at the board's last payload rather than at the grade's time: a board that crash-looped
+// and then went silent still fails; one fixed and running for 5 minutes passes.
 import type { DeviceStats } from './types.ts';
 
-const ALLOWED_EVERY_MS = 5 * 60_000;
+export const LOOP_SPAN_MS = 5 * 60_000;
+const ALLOWED_IN_SPAN = 2;
 
-/** The reboots seen in the window when they are more than allowed, else null. */
-export function rebootLoop(d: DeviceStats, windowMs: number): number | null {
-  const resets = d.seq?.resets ?? 0;
-  return resets > 1 + Math.floor(windowMs / ALLOWED_EVERY_MS) ? resets : null;
+export interface RebootLoop {
+  /** Resets within the span. */
+  resets: number;
+  /** The span judged: 5 minutes, or the window when it is shorter. */
+  spanMs: number;
+}
+
+/** The reboots within the board's last 5 minutes when more than allowed, else null. */
+export function rebootLoop(d: DeviceStats, windowMs: number): RebootLoop | null {
+  const times = d.seq?.recentResets ?? [];
+  const end = d.lastSeen ?? times[times.length - 1] ?? 0;
+  const resets = times.filter((t) => t > end - LOOP_SPAN_MS).length;
+  return resets > ALLOWED_IN_SPAN ? { resets, spanMs: Math.min(windowMs, LOOP_SPAN_MS) } : null;
 }

@@ -6,12 +6,16 @@ import type { IntervalStats, SeqStats } from './types.ts';
 /** Missing numbers remembered individually (so late arrivals can be taken off); the count is exact beyond. */
 const MISSING_TRACKED = 10_000;
 const MISSING_SAMPLE = 20;
+/** Times of the newest resets kept (a ring): enough to tell a crash loop, constant memory. */
+const RECENT_RESETS = 16;
 
 export class SeqState {
   last: number | null = null;
   missing = 0;
   duplicates = 0;
   resets = 0;
+  /** When the newest resets were seen (receive time of the first payload of each new count), oldest first. */
+  readonly recentResets: number[] = [];
   /**
    * Set by a birth: 'reboot' (connects=1) means the next number starts a new count whatever it is;
    * 'maybe' (a birth without connects, other firmware) only when the number did not go up.
@@ -19,7 +23,8 @@ export class SeqState {
   resetPending: 'reboot' | 'maybe' | null = null;
   private readonly missingSet = new Set<number>();
 
-  observe(seq: number): void {
+  /** `at`: when the payload arrived (a reset is dated by it). */
+  observe(seq: number, at: number): void {
     const last = this.last;
     const pending = this.resetPending;
     this.resetPending = null;
@@ -29,7 +34,7 @@ export class SeqState {
     }
     if (pending === 'reboot' || (pending === 'maybe' && seq <= last)) {
       // We saw the reboot, so numbers 0..seq-1 of the new count were published and lost.
-      this.startOver(seq, true);
+      this.startOver(seq, true, at);
       return;
     }
     if (seq === last + 1) {
@@ -42,7 +47,7 @@ export class SeqState {
       this.last = seq;
     } else if (seq === 0 && last > 0) {
       // Back to 0 without a birth seen (started watching late, or the status topic is not watched).
-      this.startOver(0, false);
+      this.startOver(0, false, at);
     } else if (this.missingSet.delete(seq)) {
       this.missing--;
     } else {
@@ -50,8 +55,10 @@ export class SeqState {
     }
   }
 
-  private startOver(seq: number, countBelow: boolean): void {
+  private startOver(seq: number, countBelow: boolean, at: number): void {
     this.resets++;
+    if (this.recentResets.length === RECENT_RESETS) this.recentResets.shift();
+    this.recentResets.push(at);
     this.missingSet.clear();
     if (countBelow && seq > 0) {
       this.missing += seq;
@@ -66,7 +73,7 @@ export class SeqState {
       if (missingSample.length === MISSING_SAMPLE) break;
       missingSample.push(n);
     }
-    return { last: this.last, missing: this.missing, missingSample, duplicates: this.duplicates, resets: this.resets };
+    return { last: this.last, missing: this.missing, missingSample, duplicates: this.duplicates, resets: this.resets, recentResets: [...this.recentResets] };
   }
 }
 
@@ -131,6 +138,8 @@ export function poolSeq(streams: Iterable<Stream>): SeqStats | null {
     }
     out.missing += st.missing;
     out.duplicates += st.duplicates;
+    // One reboot shows on every topic the board publishes to: the stream that saw most speaks for it.
+    if (st.resets > out.resets) out.recentResets = st.recentResets;
     out.resets = Math.max(out.resets, st.resets);
     out.last = Math.max(out.last ?? 0, st.last ?? 0);
     out.missingSample = [...new Set([...out.missingSample, ...st.missingSample])].slice(0, MISSING_SAMPLE);

@@ -173,7 +173,7 @@ export class TelemetryTracker {
       const s = value.seq;
       if (typeof s === 'number' && Number.isInteger(s) && s >= 0) {
         seq = s;
-        (stream.seq ??= new SeqState()).observe(s);
+        (stream.seq ??= new SeqState()).observe(s, at);
       }
       if (typeof value.temperature === 'number') row.temperature = value.temperature;
       // Invalid payloads still say whose they are: the row stays the team's, with the error on it.

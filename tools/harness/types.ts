@@ -55,6 +55,8 @@ export interface SeqStats {
   duplicates: number;
   /** Reboots seen (birth with connects=1, or seq back to 0); never counted as gaps. */
   resets: number;
+  /** When the newest resets (at most 16) were seen, oldest first: a crash loop is judged on these. */
+  recentResets: number[];
 }
 
 export interface IntervalStats {

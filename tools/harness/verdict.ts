@@ -1,8 +1,7 @@
 // Pass/fail from a snapshot, as sentences a student or CI log can act on. Pure: evaluate() only
 // reads the snapshot; verify() is startWatch + wait + evaluate.
-import { gradingText, teamName } from './gradeText.ts';
-import { tooFast } from './rate.ts';
-import { rebootLoop } from './reboots.ts';
+import { gradingText } from './gradeText.ts';
+import { claimReason, teamProblems, windowOf } from './problems.ts';
 import { startWatch, type Watch, type WatchOptions } from './watch.ts';
 import type { ClientIdCollision, DeviceStats, DeviceVerdict, EvaluateOptions, Snapshot, Verdict, VerifyResult } from './types.ts';
 
@@ -31,11 +30,7 @@ function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' |
     reasons.push(`${label}: ${d.invalid} of ${d.messages} payloads invalid (allowed ${o.maxInvalid}); first on ${d.firstError.topic}: ${d.firstError.reason}`);
   }
   const device = d.device !== null ? o.devices?.find((x) => x.name === d.device) : undefined;
-  const fast = device ? tooFast(d, device, o.windowMs) : null;
-  if (fast) reasons.push(`${label}: ${gradingText('en').tooFast(fast, Math.round(o.windowMs / 1000))}`);
-  const reboots = rebootLoop(d, o.windowMs);
-  if (reboots) reasons.push(`${label}: ${gradingText('en').rebooted(reboots, Math.round(o.windowMs / 1000))}`);
-  if (d.mismatch && d.messages > 0) reasons.push(`${label}: ${gradingText('en').mismatch(d.mismatch)}`);
+  for (const problem of teamProblems(d, device, o.windowMs, gradingText('en'))) reasons.push(`${label}: ${problem}`);
   if (o.requireOnline && d.status === 'offline') {
     reasons.push(`${label}: offline since ${d.statusAt !== null ? clock(d.statusAt) : '?'} (last will or disconnect on its status topic)`);
   }
@@ -52,7 +47,7 @@ function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' |
  * at least that many boards must send telemetry (project devices may then be absent).
  */
 export function evaluate(snapshot: Snapshot, options: EvaluateOptions = {}): Verdict {
-  const o = { ...options, minMessages: options.minMessages ?? 1, maxInvalid: options.maxInvalid ?? 0, windowMs: snapshot.at - snapshot.startedAt };
+  const o = { ...options, minMessages: options.minMessages ?? 1, maxInvalid: options.maxInvalid ?? 0, windowMs: windowOf(snapshot) };
   const fleetReasons: string[] = [];
   const devices: DeviceVerdict[] = snapshot.devices.map((d) => {
     // Not in this class: listed, never judged healthy, never a failure of the class either.
@@ -71,10 +66,8 @@ export function evaluate(snapshot: Snapshot, options: EvaluateOptions = {}): Ver
     }
   } else {
     for (const m of snapshot.missing) {
-      const claimer = snapshot.devices.find((d) => d.claim === m.device);
-      const reason = claimer
-        ? `${m.device}: ${gradingText('en').claimedBy(claimer.key, teamName(claimer.students ?? [], claimer.group ?? ''), teamName(m.students, m.group ?? ''))}`
-        : `${m.device}: nothing received in ${seconds} s (no telemetry, no status)`;
+      const claimed = claimReason(snapshot, m, gradingText('en'));
+      const reason = `${m.device}: ${claimed ?? `nothing received in ${seconds} s (no telemetry, no status)`}`;
       devices.push({ key: m.device, device: m.device, group: m.group, passed: false, reasons: [reason] });
     }
   }
