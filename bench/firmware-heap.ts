@@ -5,7 +5,7 @@
 // Builds a lab project for an ESP8266 (the runtime shipped as .mpy, as `mpy-iot build` does) and
 // runs it on a virtual ESP8266, whose GC heap is the profile's 38 KiB: more live data than that
 // raises MemoryError there as on the board. The firmware reports `heap` (gc.mem_free()) in every
-// payload; the run goes through connect, steady telemetry, a command, a RESULT and cut connections
+// payload; the run goes through connect, steady telemetry, commands (status, result), a RESULT and cut connections
 // (reconnect, resubscribe), and prints the lowest free heap seen in each phase. gc.mem_free() counts
 // garbage not yet collected, as on the board, so the lowest figures are pessimistic.
 import path from 'node:path';
@@ -57,10 +57,12 @@ const next = (name: string): void => {
 await sleep(4000);
 next('steady telemetry');
 await sleep(seconds * 500);
-next('after a command and a RESULT');
+next('after commands, a RESULT, a result command');
 const client = await mqtt.connectAsync(broker.url);
 await client.publishAsync('$devices/heap8266/commands', '{"id": "s", "cmd": "status"}');
 await client.publishAsync('RESULT', '{"group": "БАГ-18-01", "message": "ok"}');
+// The verdict as IoT Core projects send it: a `result` command (the same object as the RESULT above).
+await client.publishAsync('$devices/heap8266/commands', JSON.stringify({ id: 'v', cmd: 'result', args: { group: 'БАГ-18-01', message: 'ok', passed: true, grade: 5 } }));
 await client.endAsync();
 await sleep(seconds * 250);
 next('connections cut, reconnect, resubscribe');

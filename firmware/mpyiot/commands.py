@@ -1,6 +1,7 @@
 # Commands: {"id": "<request id>", "cmd": "<name>", "args": {…}}. handle() never raises: it
 # returns a reply or error as UTF-8 JSON bytes. The app object provides the hooks
-# set_interval(seconds), publish_now(), led(state, times), reboot(), status() -> dict, republish().
+# set_interval(seconds), publish_now(), led(state, times), reboot(), status() -> dict, republish(),
+# verdict(args) -> bool (printed, as a RESULT message would be).
 import json
 from mpyiot.jsontext import obj
 from mpyiot.log import exc
@@ -35,6 +36,16 @@ def _led(app, a):
     return {"state": st, "times": n} if st == "blink" else {"state": st}
 
 
+def _result(app, a):
+    # A verdict where IoT Core has no RESULT topic: the same fields, the same printed line.
+    m = a.get("message")
+    if m is not None and type(m) is not str:
+        raise ValueError("args.message must be a string")
+    if type(a.get("passed", False)) is not bool:
+        raise ValueError("args.passed must be true or false")
+    return {"shown": app.verdict(a)}
+
+
 def _run(app, cmd, a):
     if cmd == "ping":
         return {"pong": True}
@@ -51,6 +62,8 @@ def _run(app, cmd, a):
     if cmd == "state":
         app.republish()
         return {"published": True}
+    if cmd == "result":
+        return _result(app, a)
     return app.status()
 
 
@@ -71,7 +84,7 @@ def handle(app, msg, max_bytes):
         cmd = req.get("cmd")
         if type(cmd) is not str:
             return error(rid, None, "missing cmd")
-        if cmd not in ("ping", "set_interval", "publish_now", "led", "reboot", "status", "state"):
+        if cmd not in ("ping", "set_interval", "publish_now", "led", "reboot", "status", "state", "result"):
             return error(rid, cmd, "unknown command: " + cmd)
         a = req.get("args")
         a = {} if a is None else a

@@ -1,4 +1,5 @@
-# RESULT: JSON {"group", "message", "passed", "grade", "device", "students", "mac"}. A verdict
+# RESULT (or the args of the "result" command, where the cloud has no RESULT topic): JSON
+# {"group", "message", "passed", "grade", "device", "students", "mac"}. A verdict
 # addressed to one board (by "mac", else by "device" + "students" + "group") is printed only by that
 # board, one for a group only by the boards of that group, one without a group by everyone; others
 # are not printed. Anything that is not a JSON object is printed as text.
@@ -34,6 +35,12 @@ def describe(msg, cfg, mac):
         r = None
     if type(r) is not dict:
         return "text: " + text
+    return line(r, cfg, mac)
+
+
+def line(r, cfg, mac):
+    # The line for a verdict object (a RESULT message, or the args of a "result" command in an
+    # IoT Core project), or None when it is for another board or group.
     m = r.get("message")
     s = "(no message)" if m is None else str(m)
     tail = ["%s=%s" % (k, json.dumps(r[k])) for k in ("grade", "passed") if k in r]

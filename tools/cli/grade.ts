@@ -2,13 +2,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, InputError } from '../errors.ts';
 import { parseCount } from '../shared/numbers.ts';
-import { gradesCsv, gradeTeams, gradingPlan, publishResults, verify, type ClassGrades } from '../harness/index.ts';
+import { gradesCsv, gradeTeams, gradingPlan, listensOnResult, publishResults, resultBody, sendVerdicts, verify, type ClassGrades, type VerdictDelivery } from '../harness/index.ts';
 import { loadProject } from '../config/index.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
 import { brokerConnection, brokerOptions, collisionLines, payloadSchema, snapshotTable, type BrokerArgs } from './harnessView.ts';
 import { isoTimestamps, type Output } from './io.ts';
 import { table } from './table.ts';
+import { deliveryExit, deliveryJson, deliveryLines } from './verdictDelivery.ts';
 
 interface GradeArgs extends BrokerArgs {
   duration: string | undefined;
@@ -19,11 +20,12 @@ interface GradeArgs extends BrokerArgs {
   'dry-run': boolean;
   report: string[] | undefined;
   schema: string | undefined;
+  timeout: string;
 }
 
 export const gradeCommand = defineCommand<GradeArgs>({
   command: 'grade',
-  describe: 'Verify every team of the class, then tell each board its own verdict on RESULT',
+  describe: 'Verify every team of the class, then tell each board its own verdict (on RESULT, or as a result command where the board does not listen there: IoT Core)',
   builder: (y) =>
     brokerOptions(y)
       .option('duration', { type: 'string', requiresArg: true, describe: 'How long to listen (default: 3 intervals of the slowest board + slack)' })
@@ -34,6 +36,7 @@ export const gradeCommand = defineCommand<GradeArgs>({
       .option('dry-run', { type: 'boolean', default: false, describe: 'Print the grades without publishing them' })
       .option('report', { type: 'string', array: true, requiresArg: true, describe: 'Write the class for the gradebook: *.csv or *.json (repeatable)' })
       .option('schema', { type: 'string', requiresArg: true, describe: "JSON Schema for payloads (default: the project's telemetry.schema.json)" })
+      .option('timeout', { type: 'string', default: '5s', requiresArg: true, describe: 'How long each board sent its verdict as a result command has to answer' })
       .example('$0 grade', 'Listen, grade every team, tell each board; exit 1 when a team failed')
       .example('$0 grade --report grades.csv --dry-run', 'Grades into a spreadsheet, nothing published'),
   async run(a, { io, out }) {
@@ -43,6 +46,7 @@ export const gradeCommand = defineCommand<GradeArgs>({
     }
     const minMessages = a['min-messages'] === undefined ? undefined : parseCount(a['min-messages'], '--min-messages');
     const maxInvalid = parseCount(a['max-invalid'], '--max-invalid', 0);
+    const timeoutMs = parseDuration(a.timeout, '--timeout');
     const project = loadProject({ project: a.project, cwd: io.cwd, env: io.env });
     out.redactor.absorb(project.redactor);
     const broker = brokerConnection(a, project, out, { cwd: io.cwd });
@@ -57,24 +61,36 @@ export const gradeCommand = defineCommand<GradeArgs>({
       ...(a['passed-message'] ? { passedMessage: a['passed-message'] } : {}),
       ...(a['failed-message'] ? { failedMessage: a['failed-message'] } : {}),
     });
+    // Each board hears its verdict where it listens: RESULT (the lab), else its commands topic (IoT Core).
+    const deviceOf = new Map(project.devices.map((d) => [d.name, d]));
+    const routed = grades.teams.map((team) => ({ team, device: deviceOf.get(team.device) }));
+    const onResult = routed.filter((r) => !r.device || listensOnResult(r.device)).map((r) => r.team);
+    const byCommand = routed.flatMap((r) => (r.device && !listensOnResult(r.device) ? [{ device: r.device, verdict: resultBody(r.team) }] : []));
+    let deliveries: VerdictDelivery[] = [];
     if (!a['dry-run']) {
-      await publishResults(broker.url, grades.teams, broker.mqttOptions);
+      if (onResult.length > 0) await publishResults(broker.url, onResult, broker.mqttOptions);
+      deliveries = await sendVerdicts(byCommand, { url: broker.url, mqttOptions: broker.mqttOptions, timeoutMs });
     }
     for (const file of a.report ?? []) {
       const target = path.resolve(io.cwd, file);
       writeFileSync(target, file.toLowerCase().endsWith('.csv') ? gradesCsv(grades) : JSON.stringify(isoTimestamps({ ...grades, at: snapshot.at, durationMs: plan.durationMs }), null, 2) + '\n');
     }
-    if (out.json) out.document({ ok: grades.passed, published: !a['dry-run'], ...grades, snapshot });
+    const delivered = deliveryExit(deliveries);
+    if (out.json) out.document({ ok: grades.passed && delivered === ExitCode.ok, published: !a['dry-run'], ...grades, ...(byCommand.length > 0 && !a['dry-run'] ? { commands: deliveryJson(deliveries) } : {}), snapshot });
     else {
-      printGrades(grades, a['dry-run'], out, snapshotTable(snapshot, out));
+      printGrades(grades, a['dry-run'] ? null : { onResult: onResult.length, byCommand: byCommand.length }, out, snapshotTable(snapshot, out));
+      for (const line of deliveryLines(deliveries, out)) out.line(line);
       const collisions = collisionLines(snapshot, out);
       if (collisions) out.line(collisions);
     }
+    // A board that never answered its verdict is a device error (3) over the grades' 0/1: the
+    // grades are printed and written either way, but that team has not been told.
+    if (delivered === ExitCode.deviceError) return delivered;
     return grades.passed ? ExitCode.ok : ExitCode.verificationFailed;
   },
 });
 
-function printGrades(grades: ClassGrades, dryRun: boolean, out: Output, details: string): void {
+function printGrades(grades: ClassGrades, sent: { onResult: number; byCommand: number } | null, out: Output, details: string): void {
   const c = out.color;
   if (out.verbose) out.line(details + '\n');
   const rows = grades.teams.map((t) => [
@@ -86,5 +102,10 @@ function printGrades(grades: ClassGrades, dryRun: boolean, out: Output, details:
   const failed = grades.teams.filter((t) => !t.passed).length;
   out.line(failed === 0 ? c.green(`✓ all ${grades.teams.length} teams passed`) : c.red(`✖ ${failed} of ${grades.teams.length} teams failed`));
   if (grades.foreign.length > 0) out.line(c.yellow(`${grades.foreign.length} board${grades.foreign.length > 1 ? 's' : ''} not in this class: not graded`));
-  out.line(dryRun ? c.dim('dry run: nothing published') : `${c.green('✓')} published ${grades.teams.length} verdict${grades.teams.length === 1 ? '' : 's'} to RESULT, each addressed to its board`);
+  const verdicts = (n: number): string => `${n} verdict${n === 1 ? '' : 's'}`;
+  if (!sent) out.line(c.dim('dry run: nothing published'));
+  else {
+    if (sent.onResult > 0) out.line(`${c.green('✓')} published ${verdicts(sent.onResult)} to RESULT, each addressed to its board`);
+    if (sent.byCommand > 0) out.line(`sent ${verdicts(sent.byCommand)} as a result command, each to its board's $devices/<id>/commands:`);
+  }
 }

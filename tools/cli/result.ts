@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InputError } from '../errors.ts';
-import { publishOnce, resultPayload } from '../harness/index.ts';
+import { ExitCode, InputError } from '../errors.ts';
+import { listensOnResult, publishOnce, resultBody, sendVerdicts } from '../harness/index.ts';
 import type { LoadedProject } from '../config/index.ts';
+import type { ResolvedDevice } from '../config/types.ts';
+import { parseDuration } from '../shared/duration.ts';
 import { didYouMean } from '../shared/didYouMean.ts';
 import { defineCommand } from './command.ts';
 import type { Output } from './io.ts';
 import { brokerConnection, brokerOptions, optionalProject, type BrokerArgs } from './harnessView.ts';
 import { findDevice } from './unknownDevice.ts';
+import { deliveryExit, deliveryJson, deliveryLines } from './verdictDelivery.ts';
 
 interface ResultArgs extends BrokerArgs {
   group: string | undefined;
@@ -16,11 +19,12 @@ interface ResultArgs extends BrokerArgs {
   file: string | undefined;
   passed: boolean | undefined;
   'any-group': boolean;
+  timeout: string;
 }
 
 export const resultCommand = defineCommand<ResultArgs>({
   command: 'result',
-  describe: 'Publish a result to RESULT for one team, a group, or everyone (only those boards print it)',
+  describe: 'Tell one team, a group, or everyone a result (only those boards print it): on RESULT, or as a result command to each board that does not listen there (IoT Core)',
   builder: (y) =>
     brokerOptions(y)
       .option('group', { alias: 'g', type: 'string', requiresArg: true, describe: 'Group the result is for (neither --group nor --device: everyone)' })
@@ -30,6 +34,7 @@ export const resultCommand = defineCommand<ResultArgs>({
       .option('message', { alias: 'm', type: 'string', requiresArg: true, describe: 'Text of the result' })
       .option('file', { type: 'string', requiresArg: true, describe: 'A JSON file with the whole RESULT message (its address is replaced by --group or --device)' })
       .option('passed', { type: 'boolean', describe: 'Mark the result passed or failed' })
+      .option('timeout', { type: 'string', default: '5s', requiresArg: true, describe: 'How long each board sent a result command has to answer (boards on RESULT answer nothing)' })
       .conflicts('message', 'file')
       .check((argv) => (argv.message !== undefined || argv.file !== undefined ? true : 'what to publish is missing: give --message TEXT (e.g. -m "Лабораторная зачтена") or --file RESULT.json'))
       .example('$0 result -g БАГ-18-01 -m "Лабораторная зачтена" --passed', 'Tell group БАГ-18-01 it passed')
@@ -59,14 +64,38 @@ export const resultCommand = defineCommand<ResultArgs>({
       // By name + students + group: the board's MAC is not known here (grade addresses by MAC).
       address = { group: device.telemetry.group, device: device.name, students: device.telemetry.students };
     }
-    const payload = a.file
-      ? Buffer.from(JSON.stringify({ ...message, ...(a.group === undefined && a.device === undefined ? {} : { group: undefined, device: undefined, students: undefined, mac: undefined }), ...address }), 'utf8')
-      : resultPayload({ group: '', message: String(message.message), ...address, ...(a.passed === undefined ? {} : { passed: a.passed }) });
-    await publishOnce({ url: broker.url, mqttOptions: broker.mqttOptions, topic: 'RESULT', payload });
-    if (out.json) out.document({ ok: true, topic: 'RESULT', payload: JSON.parse(payload.toString('utf8')) });
-    else out.line(`${out.color.green('✓')} RESULT → ${payload.toString('utf8')}`);
+    const timeoutMs = parseDuration(a.timeout, '--timeout');
+    const body = a.file
+      ? { ...message, ...(a.group === undefined && a.device === undefined ? {} : { group: undefined, device: undefined, students: undefined, mac: undefined }), ...address }
+      : resultBody({ group: '', message: String(message.message), ...address, ...(a.passed === undefined ? {} : { passed: a.passed }) });
+    const payload = Buffer.from(JSON.stringify(body), 'utf8');
+    // Each addressed board hears it where it listens: RESULT, else its own commands topic (IoT Core).
+    const addressed = project ? addressedDevices(project, a) : [];
+    const byCommand = addressed.filter((d) => !listensOnResult(d));
+    const onResult = !project || addressed.length === 0 || addressed.some(listensOnResult);
+    if (onResult) {
+      await publishOnce({ url: broker.url, mqttOptions: broker.mqttOptions, topic: 'RESULT', payload });
+      if (!out.json) out.line(`${out.color.green('✓')} RESULT → ${payload.toString('utf8')}`);
+    }
+    const args = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+    if (byCommand.length > 0 && !out.json) out.line(`result command → ${byCommand.length === 1 ? byCommand[0]!.name : `${byCommand.length} boards`}: ${payload.toString('utf8')}`);
+    const deliveries = await sendVerdicts(byCommand.map((device) => ({ device, verdict: args })), { url: broker.url, mqttOptions: broker.mqttOptions, timeoutMs });
+    const code = deliveryExit(deliveries);
+    if (out.json) {
+      out.document({ ok: code === ExitCode.ok, ...(onResult ? { topic: 'RESULT' } : {}), payload: args, ...(byCommand.length > 0 ? { commands: deliveryJson(deliveries) } : {}) });
+    } else {
+      for (const line of deliveryLines(deliveries, out)) out.line(line);
+    }
+    return code;
   },
 });
+
+/** The project's devices the result is for: the one of --device, the group's, or all of them. */
+function addressedDevices(project: LoadedProject, a: ResultArgs): ResolvedDevice[] {
+  if (a.device !== undefined) return [findDevice(project, a.device)];
+  if (a.group !== undefined) return project.devices.filter((d) => d.telemetry.group.trim() === a.group!.trim());
+  return project.devices;
+}
 
 /** A group nobody on the roster is in would reach no board, and look sent: refuse it, with the likely one. */
 function checkGroup(group: string, project: LoadedProject | null, out: Output): void {

@@ -139,18 +139,33 @@ const macOf = (s: DeviceStats): string | null => (/^[0-9a-f]{12}$/.test(s.key) ?
  * The RESULT payload (UTF-8 JSON, non-ASCII written raw as the firmware expects). For a team:
  * addressed by "mac" when the board was heard from, else by "device" + "students" + "group".
  */
-export function resultPayload(result: { group: string; message: string; passed?: boolean; grade?: number | string; device?: string; students?: string[]; mac?: string | null }): Buffer {
+export function resultPayload(result: VerdictFields): Buffer {
+  return Buffer.from(JSON.stringify(resultBody(result)), 'utf8');
+}
+
+export interface VerdictFields {
+  group: string;
+  message: string;
+  passed?: boolean;
+  grade?: number | string;
+  device?: string;
+  students?: string[];
+  mac?: string | null;
+}
+
+/** The verdict object: RESULT's payload, and the args of the `result` command where there is no RESULT. */
+export function resultBody(result: VerdictFields): Record<string, unknown> {
   const body: Record<string, unknown> = { group: result.group, message: result.message };
   if (result.passed !== undefined) body.passed = result.passed;
   if (result.grade !== undefined) body.grade = result.grade;
   if (result.device !== undefined) body.device = result.device;
   if (result.students !== undefined) body.students = result.students;
   if (result.mac) body.mac = result.mac;
-  return Buffer.from(JSON.stringify(body), 'utf8');
+  return body;
 }
 
 /** Publishes one RESULT per team (the grade command, the dashboard's buttons and the demo). */
-export function publishResults(url: string, teams: Parameters<typeof resultPayload>[0][], mqttOptions: MqttOptions = {}): Promise<void> {
+export function publishResults(url: string, teams: VerdictFields[], mqttOptions: MqttOptions = {}): Promise<void> {
   return publishAll(url, teams.map((t) => ({ topic: 'RESULT', payload: resultPayload(t) })), mqttOptions);
 }
 

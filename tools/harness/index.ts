@@ -6,8 +6,9 @@ export { TelemetryTracker, DEFAULT_MAX_PAYLOAD_BYTES, type TrackerOptions } from
 export { startWatch, Watch, type WatchOptions, type WatchEvents, type ConnectionState } from './watch.ts';
 export { evaluate, verify, deviceLabel, collisionReason, type VerifyOptions } from './verdict.ts';
 export { toJUnitXml, toJsonReport, xmlEscape, type JsonReport } from './report.ts';
-export { gradeTeams, gradingPlan, gradesCsv, publishResults, resultPayload, speakingRow, type TeamGrade, type ClassGrades, type ForeignBoard, type GradeOptions, type GradingPlan } from './grade.ts';
+export { gradeTeams, gradingPlan, gradesCsv, publishResults, resultPayload, resultBody, type VerdictFields, speakingRow, type TeamGrade, type ClassGrades, type ForeignBoard, type GradeOptions, type GradingPlan } from './grade.ts';
 export { LANGUAGES, gradingText, type Language } from './gradeText.ts';
-export { sendCommand, newRequestId, type SendCommandOptions, type CommandRoundTrip, type CommandReply } from './command.ts';
+export { sendVerdicts, listensOnResult, type VerdictDelivery } from './verdicts.ts';
+export { sendCommand, sendCommands, newRequestId, type CommandRequest, type CommandOutcome, type SendCommandOptions, type CommandRoundTrip, type CommandReply } from './command.ts';
 export { connectOnce, endClient, publishAcked, publishOnce, publishAll, brokerError, safeUrl, type MqttOptions, type PublishOptions } from './client.ts';
 export type * from './types.ts';

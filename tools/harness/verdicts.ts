@@ -1,0 +1,57 @@
+// Where a verdict (`result`, `grade`) reaches a board. A device whose `listen` holds RESULT gets it
+// on RESULT, as the lab always did (one publish, each board picks what is addressed to it, nothing
+// answers). Any other device — an IoT Core project's: the cloud and `broker --iot-core` have no
+// RESULT topic and let a registry publish only to commands — gets the same object as the args of a
+// `result` command on its own `$devices/<id>/commands`, and its reply says whether it printed it.
+import type { ResolvedDevice } from '../config/types.ts';
+import type { DeviceError } from '../errors.ts';
+import type { MqttOptions } from './client.ts';
+import { sendCommands } from './command.ts';
+import { topicFilter } from './topics.ts';
+
+export const listensOnResult = (device: ResolvedDevice): boolean => device.listen.includes('RESULT');
+
+/** What one board did with its verdict command. */
+export interface VerdictDelivery {
+  device: string;
+  deviceId: string;
+  commandTopic: string;
+  /** shown: printed; not-shown: the board says it is for another board or group; refused: it answered an error; no-reply: nothing within the timeout. */
+  outcome: 'shown' | 'not-shown' | 'refused' | 'no-reply';
+  rttMs?: number;
+  /** The board's error, or why there was no reply. */
+  error?: string;
+  /** Set for no-reply: the DeviceError a caller may rethrow (exit 3). */
+  cause?: DeviceError;
+}
+
+/**
+ * Sends each device its verdict (resultBody's object) as a `result` command over one connection (the round trip of
+ * `mpy-iot send`) and waits up to `timeoutMs` for every reply; never throws for a silent board
+ * (see its delivery), only for the connection itself.
+ */
+export async function sendVerdicts(
+  verdicts: { device: ResolvedDevice; verdict: Record<string, unknown> }[],
+  options: { url: string; mqttOptions?: MqttOptions; timeoutMs?: number },
+): Promise<VerdictDelivery[]> {
+  if (verdicts.length === 0) return [];
+  const outcomes = await sendCommands(
+    verdicts.map(({ device, verdict }) => ({
+      deviceId: device.identity.deviceId,
+      command: 'result',
+      args: verdict,
+      replyTopic: topicFilter(device.mqtt.replyTopic, device),
+    })),
+    { url: options.url, ...(options.mqttOptions ? { mqttOptions: options.mqttOptions } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) },
+  );
+  return outcomes.map((o, i) => {
+    const device = verdicts[i]!.device;
+    const base = { device: device.name, deviceId: device.identity.deviceId, commandTopic: o.commandTopic };
+    if (!o.ok) return { ...base, outcome: 'no-reply', error: o.error.message, cause: o.error };
+    const reply = o.reply;
+    if (reply.ok !== true) return { ...base, outcome: 'refused', rttMs: o.rttMs, error: typeof reply.error === 'string' ? reply.error : JSON.stringify(reply) };
+    const shown = (reply.result as { shown?: unknown } | undefined)?.shown === true;
+    return { ...base, outcome: shown ? 'shown' : 'not-shown', rttMs: o.rttMs };
+  });
+}
+
