@@ -4,7 +4,8 @@
 // IoT Core topic, so neither the cloud nor `broker --iot-core` lets a registry publish it, while a
 // class's own mosquitto grants it to the teacher's certificate in its ACL; and a mosquitto listener
 // has no password fallback, so a run that passes can only have logged in with the certificate.
-// The embedded `--iot-core` broker is used for what it answers differently: refusing RESULT.
+// The embedded `--iot-core` broker is used for what it answers differently: refusing RESULT (to a
+// project whose boards say they listen there; others get verdicts as `result` commands).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -149,8 +150,14 @@ describe('grade, result, send and config push log in with --cafile/--cert/--key 
   });
 });
 
-test("result with the registry's certificate on `broker --iot-core`: RESULT is refused (as IoT Core has no such topic), exit 3 naming it, no hang", { timeout: 120_000 }, async () => {
+// Boards that do not listen on RESULT (the template's) get verdicts as commands instead
+// (verdicts-commands.test.ts); a project that says its boards listen on RESULT still publishes there.
+test("result with the registry's certificate on `broker --iot-core`, boards listening on RESULT: RESULT is refused (as IoT Core has no such topic), exit 3 naming it, no hang", { timeout: 120_000 }, async () => {
   const fleet = await makeIotCoreFleet();
+  const projectFile = path.join(fleet.dir, 'mpy-iot.json');
+  const json = JSON.parse(readFileSync(projectFile, 'utf8')) as { defaults: { listen: string[] } };
+  json.defaults.listen = ['RESULT'];
+  writeFileSync(projectFile, JSON.stringify(json, null, 2));
   assert.equal((await runCli(['certs', 'registry', 'reg-1'], { cwd: fleet.dir })).code, 0);
   const file = (name: string): Buffer => readFileSync(path.join(fleet.certsDir, name));
   const broker = await startBroker({
