@@ -151,6 +151,7 @@ for (const [name, schema, extra] of [
     }
     assert.deepEqual(got.results.led, { state: 'blink', times: 2 });
     assert.equal(got.results.set_interval?.interval, 2);
+    assert.deepEqual(got.results.result, { shown: true }, 'a class-wide verdict is shown');
     assert.match(got.refused, /args\.seconds must be between 1 and 86400/);
   });
 }

@@ -29,6 +29,8 @@ export async function roundTrip(projectDir: string): Promise<{ payloads: Telemet
     if (led.ok) results.led = led.result;
     const state = await fleet.send(device, commands.state());
     if (state.ok) results.state = state.result;
+    const verdict = await fleet.send(device, commands.result('Лабораторная зачтена', true, 5));
+    if (verdict.ok) results.result = verdict.result;
     const refusedReply = await fleet.send(device, commands.setInterval(0));
     const refused = refusedReply.ok ? 'accepted' : refusedReply.error;
     const reboot = await fleet.send(device, commands.reboot());

@@ -76,6 +76,20 @@ export const FIRMWARE_COMMANDS: CommandSpec[] = [
     result: { type: 'object', required: ['published'], properties: { published: { const: true } } },
   },
   {
+    name: 'result',
+    description: 'A verdict where there is no RESULT topic (IoT Core): the board prints the line a RESULT message with these fields would, if it is addressed to it, its group or everyone.',
+    params: [
+      { name: 'message', required: true, schema: { type: 'string', description: 'The text the board prints.' } },
+      { name: 'passed', required: false, schema: { type: 'boolean', description: 'Shown as [passed=…].' } },
+      { name: 'grade', required: false, schema: { type: ['number', 'string'], description: 'Shown as [grade=…].' } },
+      { name: 'group', required: false, schema: { type: 'string', description: 'Only boards of this group print it ("" or absent: everyone).' } },
+      { name: 'device', required: false, schema: { type: 'string', description: 'Only the board of this project device prints it (with students and group).' } },
+      { name: 'students', required: false, schema: { type: 'array', items: { type: 'string' }, description: 'With device: the team\'s students, as on the roster.' } },
+      { name: 'mac', required: false, schema: { type: 'string', description: 'Only the board with this MAC prints it (any format).' } },
+    ],
+    result: { type: 'object', required: ['shown'], properties: { shown: { type: 'boolean', description: 'Printed (false: addressed to another board or group).' } } },
+  },
+  {
     name: 'reboot',
     description: 'Replies, publishes {"status": "offline"}, disconnects and resets the board a second later.',
     params: [],
