@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IClientOptions } from 'mqtt';
+import { requiredCertRefusal } from '../../tools/broker/auth.ts';
+import { startBroker } from '../../tools/broker/index.ts';
+import { InputError } from '../../tools/errors.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 import { makeCerts, type Pem } from './certs.ts';
@@ -107,4 +110,27 @@ test('broker --iot-core --tls-ca: a certificate is asked for, not required — a
   } finally {
     await broker.stop();
   }
+});
+
+test('the certificate rule itself: none, expired, not yet valid, another CA → refused with the reason; a CA-signed one in date → in', () => {
+  const cert = { fingerprint256: 'AA', cn: 'dev-1', verified: true };
+  assert.equal(requiredCertRefusal(cert), null);
+  const rule = (c: Parameters<typeof requiredCertRefusal>[0]): string => {
+    const result = requiredCertRefusal(c);
+    assert.ok(result && !result.ok, 'refused');
+    assert.equal(result.returnCode, 5);
+    return result.rule;
+  };
+  assert.match(rule(undefined), /requires a client certificate \(mTLS, --tls-ca\) and the client presented none/);
+  assert.match(rule({ ...cert, expired: 'Jan  1 00:00:00 2025 GMT' }), /^the client certificate \(CN 'dev-1'\) expired on Jan {2}1 00:00:00 2025 GMT; issue a new one$/);
+  assert.match(rule({ ...cert, notYetValid: 'Jan  1 00:00:00 2099 GMT' }), /not valid before Jan {2}1 00:00:00 2099 GMT \(is the clock right\?\)/);
+  assert.match(rule({ ...cert, cn: null, verified: false, problem: 'SELF_SIGNED_CERT_IN_CHAIN' }), /\(no CN\) is not signed by the --tls-ca CA \(SELF_SIGNED_CERT_IN_CHAIN\)/);
+});
+
+test('a listener that requires client certificates without a CA to check them against is refused before any port opens', async () => {
+  await assert.rejects(startBroker({ port: 0, tls: { port: 0, cert: certs.server.cert, key: certs.server.key, requireClientCert: true } }), (error: unknown) => {
+    assert.ok(error instanceof InputError);
+    assert.match(error.message, /requireClientCert needs a ca/);
+    return true;
+  });
 });

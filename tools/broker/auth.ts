@@ -41,10 +41,18 @@ const refuse = (returnCode: 4 | 5, rule: string): AuthResult => ({ ok: false, re
 export function requiredCertRefusal(cert: PeerCertificate | undefined): AuthResult | null {
   const fix = 'connect with a client certificate signed by the --tls-ca CA (mqtts://, e.g. --cert/--key, or `mpy-iot certs device <id>`)';
   if (!cert) return refuse(5, `this TLS listener requires a client certificate (mTLS, --tls-ca) and the client presented none; ${fix}`);
-  const cn = cert.cn === null ? 'no CN' : `CN '${cert.cn}'`;
-  if (cert.expired) return refuse(5, `the client certificate (${cn}) expired on ${cert.expired}; issue a new one`);
-  if (cert.notYetValid) return refuse(5, `the client certificate (${cn}) is not valid before ${cert.notYetValid} (is the clock right?)`);
-  if (!cert.verified) return refuse(5, `the client certificate (${cn}) is not signed by the --tls-ca CA${cert.problem ? ` (${cert.problem})` : ''}; ${fix}`);
+  const outOfDate = certDateRefusal(cert, '', 'issue a new one');
+  if (outOfDate) return outOfDate;
+  if (!cert.verified) return refuse(5, `the client certificate (${cnOf(cert)}) is not signed by the --tls-ca CA${cert.problem ? ` (${cert.problem})` : ''}; ${fix}`);
+  return null;
+}
+
+const cnOf = (cert: PeerCertificate): string => (cert.cn === null ? 'no CN' : `CN '${cert.cn}'`);
+
+/** Refuses a certificate outside its dates (checked even for a pinned one: registering it does not extend them). */
+function certDateRefusal(cert: PeerCertificate, prefix: string, renew: string): AuthResult | null {
+  if (cert.expired) return refuse(5, `${prefix}the client certificate (${cnOf(cert)}) expired on ${cert.expired}; ${renew}`);
+  if (cert.notYetValid) return refuse(5, `${prefix}the client certificate (${cnOf(cert)}) is not valid before ${cert.notYetValid} (is the clock right?)`);
   return null;
 }
 
@@ -86,10 +94,9 @@ export function createAuthenticator(options: { users?: UserCredential[]; iotCore
   const registered = new Set([...model.byFingerprint.values()].map((e) => e.id));
 
   const certLogin = (cert: PeerCertificate): AuthResult => {
-    const cn = cert.cn === null ? 'no CN' : `CN '${cert.cn}'`;
-    // Checked even for a pinned certificate: a registered certificate does not outlive its dates.
-    if (cert.expired) return refuse(5, `IoT Core: the client certificate (${cn}) expired on ${cert.expired}; issue a new one (mpy-iot certs device <id> --force)`);
-    if (cert.notYetValid) return refuse(5, `IoT Core: the client certificate (${cn}) is not valid before ${cert.notYetValid} (is the clock right?)`);
+    const cn = cnOf(cert);
+    const outOfDate = certDateRefusal(cert, 'IoT Core: ', 'issue a new one (mpy-iot certs device <id> --force)');
+    if (outOfDate) return outOfDate;
     const pinned = model.byFingerprint.get(normalizeFingerprint(cert.fingerprint256));
     if (pinned) return { ok: true, identity: identityOf(pinned.kind, pinned.id, 'certificate') };
     // A CN is only a claim: it counts when our CA vouches for it, never on a self-signed certificate,

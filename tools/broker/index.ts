@@ -80,7 +80,8 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const model = options.iotCore ? buildIotCoreModel(options.iotCore) : undefined;
   const authenticate = createAuthenticator({ ...(options.users ? { users: options.users } : {}), ...(model ? { iotCore: model } : {}) });
   const sessions = new WeakMap<Client, Session>();
-  const requireCert = options.tls?.requireClientCert === true && !model;
+  // A certificate-only listener; `broker` asks for it without --iot-core (there a device may log in by password).
+  const requireCert = options.tls?.requireClientCert === true;
   if (options.tls?.requireClientCert && options.tls.ca === undefined) throw new InputError('requireClientCert needs a ca to verify client certificates against', [], { hint: 'pass tls.ca (broker --tls-ca CA.pem)' });
   const rate = model && options.iotCore?.rateLimit !== false ? (options.iotCore?.rateLimit ?? IOT_CORE_RATE) : null;
   const limiter = rate ? createRateLimiter(rate) : null;
@@ -98,7 +99,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const aedes = await Aedes.createBroker({
     authenticate(client, username, password, done) {
       const cert = peerCertificate(client.conn, options.tls?.ca !== undefined);
-      // mTLS (plain mode): checked before any password, and only on the TLS listener.
+      // mTLS: checked before any password, and only on the TLS listener.
       const certRefusal = requireCert && client.conn instanceof tls.TLSSocket ? requiredCertRefusal(cert) : null;
       const result = certRefusal ?? authenticate({
         ...(username !== undefined ? { username } : {}),
