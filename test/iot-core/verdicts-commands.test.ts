@@ -8,6 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { iotCoreFromProject, startBroker, type RunningBroker } from '../../tools/broker/index.ts';
 import { loadProject } from '../../tools/config/index.ts';
+import { runAction } from '../../tools/dashboard/actions.ts';
+import type { ClassGrades, TeamGrade } from '../../tools/harness/index.ts';
 import { buildProject } from '../../tools/render/build.ts';
 import type { VirtualBoard } from '../../tools/sim/board.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
@@ -102,6 +104,27 @@ test('grade (human output) says where the verdicts went and which board printed 
   assert.match(run.stdout, /sent 3 verdicts as a result command, each to its board's \$devices\/<id>\/commands:/);
   for (const id of IDS) assert.match(run.stdout, new RegExp(`✓ ${id} printed it \\(\\$devices/${id}/commands, \\d+ ms\\)`));
   assert.doesNotMatch(run.stdout, /to RESULT/);
+});
+
+test("the dashboard's RESULT buttons deliver as grade does: a result command each board confirms (its RESULT topic does not exist here)", { timeout: 120_000 }, async () => {
+  const project = loadProject({ project: dir, env: {} });
+  const cert = (name: string): Buffer => readFileSync(path.join(dir, 'certs', name));
+  const team = (id: Id, message: string): TeamGrade => ({
+    device: id, ...TEAMS[id], students: [...TEAMS[id].students], mac: boards[id].mac, passed: true, reasons: [], message, messages: 3, valid: 3, invalid: 0, minMessages: 1,
+  });
+  const grades: ClassGrades = { teams: IDS.map((id) => team(id, `кнопка: ${id} зачтено`)), foreign: [], passed: true, language: 'ru' };
+  const ctx = { url: broker.tlsUrl!, mqttOptions: { ca: cert('ca.pem'), cert: cert('registries/reg-1.pem'), key: cert('registries/reg-1.key') }, devices: project.devices, grades: () => grades };
+  const one = await runAction({ action: 'result', device: 'dev-2' }, ctx);
+  assert.equal(one.ok, true, one.text);
+  assert.match(one.text, /^dev-2 printed its verdict \(\$devices\/dev-2\/commands, \d+ ms\)$/);
+  assert.ok(printed('dev-2', 'кнопка: dev-2 зачтено'));
+  const all = await runAction({ action: 'result-all' }, ctx);
+  assert.equal(all.ok, true, all.text);
+  for (const id of IDS) {
+    assert.match(all.text, new RegExp(`${id} printed its verdict`));
+    assert.ok(printed(id, `кнопка: ${id} зачтено`), `${id} did not print its verdict`);
+  }
+  assert.doesNotMatch(all.text, /RESULT/);
 });
 
 test('a board that does not answer: exit 3 naming it, the others still told', { timeout: 120_000 }, async () => {

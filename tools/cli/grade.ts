@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, InputError } from '../errors.ts';
 import { parseCount } from '../shared/numbers.ts';
-import { gradesCsv, gradeTeams, gradingPlan, listensOnResult, publishResults, resultBody, sendVerdicts, verify, type ClassGrades, type VerdictDelivery } from '../harness/index.ts';
+import { deliverVerdicts, gradesCsv, gradeTeams, gradingPlan, routeVerdicts, verify, type ClassGrades, type VerdictDelivery } from '../harness/index.ts';
 import { loadProject } from '../config/index.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
@@ -62,15 +62,8 @@ export const gradeCommand = defineCommand<GradeArgs>({
       ...(a['failed-message'] ? { failedMessage: a['failed-message'] } : {}),
     });
     // Each board hears its verdict where it listens: RESULT (the lab), else its commands topic (IoT Core).
-    const deviceOf = new Map(project.devices.map((d) => [d.name, d]));
-    const routed = grades.teams.map((team) => ({ team, device: deviceOf.get(team.device) }));
-    const onResult = routed.filter((r) => !r.device || listensOnResult(r.device)).map((r) => r.team);
-    const byCommand = routed.flatMap((r) => (r.device && !listensOnResult(r.device) ? [{ device: r.device, verdict: resultBody(r.team) }] : []));
-    let deliveries: VerdictDelivery[] = [];
-    if (!a['dry-run']) {
-      if (onResult.length > 0) await publishResults(broker.url, onResult, broker.mqttOptions);
-      deliveries = await sendVerdicts(byCommand, { url: broker.url, mqttOptions: broker.mqttOptions, timeoutMs });
-    }
+    const { onResult, byCommand } = routeVerdicts(grades.teams, project.devices);
+    const deliveries: VerdictDelivery[] = a['dry-run'] ? [] : await deliverVerdicts({ onResult, byCommand }, { url: broker.url, mqttOptions: broker.mqttOptions, timeoutMs });
     for (const file of a.report ?? []) {
       const target = path.resolve(io.cwd, file);
       writeFileSync(target, file.toLowerCase().endsWith('.csv') ? gradesCsv(grades) : JSON.stringify(isoTimestamps({ ...grades, at: snapshot.at, durationMs: plan.durationMs }), null, 2) + '\n');

@@ -1,8 +1,9 @@
 // The page's buttons, through the same harness code as the CLI: ping and LED are `mpy-iot send`'s
-// sendCommand round trip, RESULT is `grade`'s resultPayload for that team, published to RESULT.
+// sendCommand round trip; RESULT is `grade`'s verdict for that team, delivered where its board
+// listens (RESULT in the lab, a `result` command to an IoT Core device), as `grade` delivers it.
 import type { ResolvedDevice } from '../config/types.ts';
 import { InputError } from '../errors.ts';
-import { publishResults, sendCommand, topicFilter, type ClassGrades, type MqttOptions } from '../harness/index.ts';
+import { deliverVerdicts, routeVerdicts, sendCommand, topicFilter, type ClassGrades, type MqttOptions, type TeamGrade, type VerdictDelivery } from '../harness/index.ts';
 
 export const ACTIONS = ['ping', 'led', 'result', 'result-all'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -43,17 +44,14 @@ export function parseActionRequest(body: unknown): ActionRequest {
 
 export async function runAction(request: ActionRequest, ctx: ActionContext): Promise<ActionOutcome> {
   if (request.action === 'result-all') {
-    const { teams } = ctx.grades();
-    await publishResults(ctx.url, teams, ctx.mqttOptions);
-    return { ok: true, text: `published ${teams.length} verdict${teams.length === 1 ? '' : 's'} to RESULT` };
+    return deliver(ctx.grades().teams, ctx);
   }
   const device = ctx.devices.find((d) => d.name === request.device);
   if (!device) throw new InputError(`device: no device '${request.device}' in the project`, [], { hint: `devices: ${ctx.devices.map((d) => d.name).join(', ') || 'none (no project)'}` });
   if (request.action === 'result') {
     const team = ctx.grades().teams.find((t) => t.device === device.name);
     if (!team) throw new InputError(`device: '${device.name}' has no grade yet`);
-    await publishResults(ctx.url, [team], ctx.mqttOptions);
-    return { ok: true, text: `RESULT → ${team.message}` };
+    return deliver([team], ctx);
   }
   const trip = await sendCommand({
     url: ctx.url,
@@ -67,4 +65,21 @@ export async function runAction(request: ActionRequest, ctx: ActionContext): Pro
   const ok = (trip.reply as { ok?: unknown }).ok === true;
   const answer = request.action === 'ping' ? (ok ? 'pong' : JSON.stringify(trip.reply)) : ok ? 'LED blinks 3 times' : JSON.stringify(trip.reply);
   return { ok, text: `${answer} in ${trip.rttMs.toFixed(0)} ms`, rttMs: trip.rttMs, reply: trip.reply };
+}
+
+/** One line for the page: how many verdicts went to RESULT, and what each commanded board did. */
+async function deliver(teams: TeamGrade[], ctx: ActionContext): Promise<ActionOutcome> {
+  const route = routeVerdicts(teams, ctx.devices);
+  const deliveries = await deliverVerdicts(route, { url: ctx.url, mqttOptions: ctx.mqttOptions, timeoutMs: ctx.timeoutMs ?? 5000 });
+  const parts: string[] = [];
+  if (route.onResult.length === 1 && teams.length === 1) parts.push(`RESULT → ${route.onResult[0]!.message}`);
+  else if (route.onResult.length > 0) parts.push(`published ${route.onResult.length} verdict${route.onResult.length === 1 ? '' : 's'} to RESULT`);
+  parts.push(...deliveries.map(deliveryText));
+  return { ok: deliveries.every((d) => d.outcome === 'shown'), text: parts.join('; '), ...(deliveries.length > 0 ? { reply: deliveries.map(({ cause: _cause, ...d }) => d) } : {}) };
+}
+
+function deliveryText(d: VerdictDelivery): string {
+  if (d.outcome === 'shown') return `${d.device} printed its verdict (${d.commandTopic}, ${d.rttMs?.toFixed(0)} ms)`;
+  if (d.outcome === 'not-shown') return `${d.device} did not print it (it says the verdict is for another board)`;
+  return `${d.device}: ${d.error ?? d.outcome}`;
 }

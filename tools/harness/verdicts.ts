@@ -7,6 +7,7 @@ import type { ResolvedDevice } from '../config/types.ts';
 import type { DeviceError } from '../errors.ts';
 import type { MqttOptions } from './client.ts';
 import { sendCommands } from './command.ts';
+import { publishResults, resultBody, type TeamGrade } from './grade.ts';
 import { topicFilter } from './topics.ts';
 
 export const listensOnResult = (device: ResolvedDevice): boolean => device.listen.includes('RESULT');
@@ -55,3 +56,28 @@ export async function sendVerdicts(
   });
 }
 
+
+/** A class's verdicts split by where each board hears them. */
+export interface VerdictRoute {
+  /** Teams whose board listens on RESULT (and teams no longer on the roster): one publish each. */
+  onResult: TeamGrade[];
+  /** The others, each as a `result` command to its device. */
+  byCommand: { device: ResolvedDevice; verdict: Record<string, unknown> }[];
+}
+
+export function routeVerdicts(teams: TeamGrade[], devices: ResolvedDevice[]): VerdictRoute {
+  const deviceOf = new Map(devices.map((d) => [d.name, d]));
+  const route: VerdictRoute = { onResult: [], byCommand: [] };
+  for (const team of teams) {
+    const device = deviceOf.get(team.device);
+    if (device && !listensOnResult(device)) route.byCommand.push({ device, verdict: resultBody(team) });
+    else route.onResult.push(team);
+  }
+  return route;
+}
+
+/** Publishes the RESULT part, then sends the commands (grade, the dashboard's buttons); the commands' outcomes. */
+export async function deliverVerdicts(route: VerdictRoute, options: { url: string; mqttOptions?: MqttOptions; timeoutMs?: number }): Promise<VerdictDelivery[]> {
+  if (route.onResult.length > 0) await publishResults(options.url, route.onResult, options.mqttOptions);
+  return sendVerdicts(route.byCommand, options);
+}
