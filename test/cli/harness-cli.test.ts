@@ -41,6 +41,10 @@ describe('a class of two groups on virtual boards', () => {
     const bad = await runCli(['send', 'team-1', 'set_interval', '--args', '{"seconds": 0}'], { cwd: project });
     assert.equal(bad.code, 1, 'a command the board refuses exits 1');
     assert.match(bad.stdout, /✖ set_interval/);
+    const typo = await runCli(['send', 'team-1', 'pnig'], { cwd: project });
+    assert.equal(typo.code, 2, 'a command name the board does not know is bad input');
+    assert.match(typo.stderr, /team-1 does not know the command 'pnig' \(it answered: unknown command: pnig\)/);
+    assert.match(typo.stderr, /did you mean 'ping'\?/);
   });
 
   test('verify: passes with every device, writes JUnit and JSON reports; fails with reasons when a device is expected but silent', async () => {

@@ -1,6 +1,8 @@
 import { InputError } from '../errors.ts';
 import { sendCommand, topicFilter } from '../harness/index.ts';
 import { parseDuration } from '../shared/duration.ts';
+import { FIRMWARE_COMMANDS } from '../codegen/commandSet.ts';
+import { didYouMean } from '../shared/didYouMean.ts';
 import { defineCommand } from './command.ts';
 import { brokerConnection, brokerOptions, optionalProject, type BrokerArgs } from './harnessView.ts';
 import { findDevice } from './unknownDevice.ts';
@@ -19,7 +21,7 @@ export const sendCommandCli = defineCommand<SendArgs>({
   builder: (y) =>
     brokerOptions(y)
       .positional('device', { type: 'string', describe: 'Device name from the project, or a device id' })
-      .positional('cmd', { type: 'string', describe: 'ping, status, set_interval, publish_now, led, reboot' })
+      .positional('cmd', { type: 'string', describe: `The command: ${FIRMWARE_COMMANDS.map((c) => c.name).join(', ')}` })
       .option('args', { type: 'string', requiresArg: true, describe: 'Command arguments as JSON, e.g. \'{"seconds": 5}\'' })
       .option('registry', { type: 'string', requiresArg: true, describe: 'Send to $registries/<id>/commands (every device of the registry)' })
       .option('timeout', { type: 'string', default: '5s', describe: 'How long to wait for the reply' })
@@ -55,6 +57,15 @@ export const sendCommandCli = defineCommand<SendArgs>({
       ...(device ? { replyTopic: topicFilter(device.mqtt.replyTopic, device) } : {}),
     });
     const ok = (trip.reply as { ok?: unknown }).ok === true;
+    // The board names a command it does not know: a typo is bad input (2), with the likely one.
+    const refusal = (trip.reply as { error?: unknown }).error;
+    if (!ok && typeof refusal === 'string' && refusal.startsWith('unknown command')) {
+      const known = FIRMWARE_COMMANDS.map((c) => c.name);
+      const guess = didYouMean(a.cmd, known);
+      throw new InputError(`${a.device} does not know the command '${a.cmd}' (it answered: ${refusal})`, [], {
+        hint: `${guess ? `did you mean '${guess}'? ` : ''}mpy-iot's firmware knows ${known.join(', ')}; a board with older firmware may lack the newest (build and deploy)`,
+      });
+    }
     if (out.json) out.document({ ok, rttMs: trip.rttMs, commandTopic: trip.commandTopic, reply: trip.reply });
     else {
       out.line(`${ok ? out.color.green('✓') : out.color.red('✖')} ${a.cmd} → ${JSON.stringify(trip.reply)}`);
