@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { APP_PRELUDE, startFirmware } from './firmware-vm.ts';
+import { devicePayload, estimatePayloadBytes, firmwareJson, WORST_READINGS } from '../../tools/config/payload.ts';
+import { samplePayload } from '../../tools/harness/samplePayload.ts';
+import { labDevices } from '../harness/fixtures.ts';
 
 const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
 
@@ -82,4 +85,20 @@ print("PUBS", len([e for e in fake.log if e[0] == "publish" and e[1].startswith(
   assert.match(first, /"heap": \d+\}$/);
   assert.ok(out.some((l) => /^\[mpy-iot\] WARN telemetry sensor simulated failed, nothing published: OSError/.test(l)));
   assert.ok(out.includes('PUBS 1'));
+});
+
+test('check\'s payload size and schema sample are what the firmware builds: the worst case byte for byte, the same keys in the same order', async () => {
+  const [device] = labDevices([{ name: 'team-1', telemetry: { students: ['Иванов И.И', 'Д\'Артаньян "Ш."'], group: 'БАГ-18-01', extras: ['seq', 'uptime', 'rssi', 'heap'] } }]);
+  const worst = devicePayload(device!, WORST_READINGS);
+  const vm = await startFirmware();
+  const out = vm.py(`
+import binascii
+from mpyiot.jsontext import telemetry
+p = telemetry(${worst.temperature}, ${JSON.stringify(worst.students)}, ${JSON.stringify(worst.group)}, [${device!.telemetry.extras.map((e) => `("${e}", ${worst[e]})`).join(', ')}])
+print(len(p))
+print(binascii.hexlify(p).decode())
+`);
+  assert.equal(Number(out[0]), estimatePayloadBytes(device!));
+  assert.equal(Buffer.from(out[1]!, 'hex').toString('utf8'), firmwareJson(worst));
+  assert.deepEqual(Object.keys(samplePayload(device!)), Object.keys(JSON.parse(Buffer.from(out[1]!, 'hex').toString('utf8')) as object));
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadProject } from '../config/index.ts';
-import { estimatePayloadBytes } from '../config/checks.ts';
+import { estimatePayloadBytes } from '../config/payload.ts';
 import { loadPayloadValidator } from '../harness/schema.ts';
 import { samplePayloadIssue } from '../harness/samplePayload.ts';
 import { defineCommand } from './command.ts';

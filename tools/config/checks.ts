@@ -6,6 +6,7 @@ import { didYouMean } from '../shared/didYouMean.ts';
 import { joinPath } from '../shared/jsonPath.ts';
 import { writtenAt } from './origin.ts';
 import { expandBuildTime, isPlaceholder, placeholdersIn, PLACEHOLDERS } from './placeholders.ts';
+import { estimatePayloadBytes } from './payload.ts';
 import type { ProjectFile, ResolvedDevice } from './types.ts';
 
 /** IoT Core accepts at most one message per second per device. */
@@ -173,18 +174,6 @@ function checkIotCoreProfile(device: ResolvedDevice, at: (...s: (string | number
     issues.push({ path: at('telemetry'), message: 'IoT Core messages are at most 256 KB', severity: 'error' });
   }
   return issues;
-}
-
-/** UTF-8 size of the largest payload the firmware will build (worst-case numbers for extras). */
-export function estimatePayloadBytes(device: ResolvedDevice): number {
-  const worst: Record<string, number> = { seq: 4294967295, uptime: 4294967, rssi: -100, heap: 4194304 };
-  const fields = [
-    `"temperature": -40.5`,
-    `"students": [${device.telemetry.students.map((s) => JSON.stringify(s)).join(', ')}]`,
-    `"group": ${JSON.stringify(device.telemetry.group)}`,
-    ...device.telemetry.extras.map((e) => `"${e}": ${worst[e]}`),
-  ];
-  return Buffer.byteLength(`{${fields.join(', ')}}`);
 }
 
 /** Where a missing TLS file comes from: `mpy-iot certs` makes the ones under certs/. */

@@ -2,16 +2,18 @@
 // built or flashed: a student who leaves `students` empty or `group` blank learns it from `check`,
 // not from a failed grade. The firmware's payload is fixed by the project (jsontext.telemetry):
 // temperature, students, group, then the extras; only the readings vary.
+import { devicePayload, type Readings } from '../config/payload.ts';
 import type { ResolvedDevice } from '../config/types.ts';
 import type { InputIssue } from '../errors.ts';
 import type { PayloadError } from './types.ts';
 
-const SAMPLE_EXTRAS: Record<string, number> = { seq: 0, uptime: 60, rssi: -60, heap: 100_000 };
+// Typical readings, not the worst case the size budget uses: a teacher's schema may well bound the
+// temperature to a sensor's range (DHT22: -40…80) or the RSSI, and the question here is whether
+// the payload's shape — students, group, extras — fits the schema, not whether extremes do.
+const TYPICAL_READINGS: Readings = { temperature: 21.5, extras: { seq: 0, uptime: 60, rssi: -60, heap: 100_000 } };
 
 export function samplePayload(device: ResolvedDevice): Record<string, unknown> {
-  const payload: Record<string, unknown> = { temperature: 21.5, students: device.telemetry.students, group: device.telemetry.group };
-  for (const extra of device.telemetry.extras) payload[extra] = SAMPLE_EXTRAS[extra];
-  return payload;
+  return devicePayload(device, TYPICAL_READINGS);
 }
 
 /** A warning at the device's telemetry when its payload would fail the schema; null when it passes. */
