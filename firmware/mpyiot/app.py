@@ -276,12 +276,6 @@ class App:
             self.dirty = True
         self.show(state is True or state == "on")
 
-    def verdict(self, r):
-        d = load("result").line(r, self.cfg, self.mac)
-        if d is not None:
-            info("result", d)
-        return d is not None
-
     def reboot(self):
         self.reboot_at = time.ticks_add(self.ticks(), _REBOOT_PAUSE_MS)
 

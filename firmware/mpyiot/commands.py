@@ -1,7 +1,7 @@
 # Commands: {"id": "<request id>", "cmd": "<name>", "args": {…}}. handle() never raises: it
 # returns a reply or error as UTF-8 JSON bytes. The app object provides the hooks
 # set_interval(seconds), publish_now(), led(state, times), reboot(), status() -> dict, republish(),
-# verdict(args) -> bool (printed, as a RESULT message would be).
+# and .cfg, .mac (a "result" command prints as a RESULT message would).
 import json
 from mpyiot.jsontext import obj
 from mpyiot.log import exc
@@ -43,7 +43,9 @@ def _result(app, a):
         raise ValueError("args.message must be a string")
     if type(a.get("passed", False)) is not bool:
         raise ValueError("args.passed must be true or false")
-    return {"shown": app.verdict(a)}
+    from mpyiot.app import load
+
+    return {"shown": load("result").show(a, app.cfg, app.mac)}
 
 
 def _run(app, cmd, a):

@@ -58,6 +58,8 @@ def line(r, cfg, mac):
 
 
 def show(msg, cfg, mac):
-    d = describe(msg, cfg, mac)
+    # msg: a RESULT message (bytes) or a verdict object (a "result" command's args). True if printed.
+    d = line(msg, cfg, mac) if type(msg) is dict else describe(msg, cfg, mac)
     if d is not None:
         info("result", d)
+    return d is not None

@@ -80,8 +80,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<RunningB
   const model = options.iotCore ? buildIotCoreModel(options.iotCore) : undefined;
   const authenticate = createAuthenticator({ ...(options.users ? { users: options.users } : {}), ...(model ? { iotCore: model } : {}) });
   const sessions = new WeakMap<Client, Session>();
-  // A certificate-only listener; `broker` asks for it without --iot-core (there a device may log in by password).
-  const requireCert = options.tls?.requireClientCert === true;
+  // A certificate-only listener (`broker --tls-ca` without --iot-core). In IoT Core mode the
+  // certificate login (certLogin) judges certificates, a registered self-signed one included.
+  const requireCert = options.tls?.requireClientCert === true && !model;
   if (options.tls?.requireClientCert && options.tls.ca === undefined) throw new InputError('requireClientCert needs a ca to verify client certificates against', [], { hint: 'pass tls.ca (broker --tls-ca CA.pem)' });
   const rate = model && options.iotCore?.rateLimit !== false ? (options.iotCore?.rateLimit ?? IOT_CORE_RATE) : null;
   const limiter = rate ? createRateLimiter(rate) : null;

@@ -41,9 +41,9 @@ export interface TlsListenerOptions {
   requestClientCert?: boolean;
   /**
    * mTLS as mosquitto's `require_certificate true`: a client on this listener must present a
-   * certificate that `ca` verifies, else CONNACK 5 naming why. With `iotCore` it makes a
-   * certificate-only listener (`broker --iot-core` leaves it off: there a device may log in by
-   * password instead, as in the cloud).
+   * certificate that `ca` verifies, else CONNACK 5 naming why. Ignored with `iotCore`, where a
+   * device may log in by password instead (as in the cloud) and certificates are judged by the
+   * IoT Core rules (a registered fingerprint, or a CN our CA vouches for).
    */
   requireClientCert?: boolean;
 }

@@ -2,14 +2,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, InputError } from '../errors.ts';
 import { parseCount } from '../shared/numbers.ts';
-import { deliverVerdicts, gradesCsv, gradeTeams, gradingPlan, routeVerdicts, verify, type ClassGrades, type VerdictDelivery } from '../harness/index.ts';
+import { deliverVerdicts, deliveryExit, gradesCsv, gradeTeams, gradingPlan, routeVerdicts, verify, type ClassGrades, type VerdictDelivery } from '../harness/index.ts';
 import { loadProject } from '../config/index.ts';
 import { formatDuration, parseDuration } from '../shared/duration.ts';
 import { defineCommand } from './command.ts';
 import { brokerConnection, brokerOptions, collisionLines, payloadSchema, snapshotTable, type BrokerArgs } from './harnessView.ts';
 import { isoTimestamps, type Output } from './io.ts';
 import { table } from './table.ts';
-import { deliveryExit, deliveryJson, deliveryLines } from './verdictDelivery.ts';
+import { deliveryLines } from './verdictDelivery.ts';
 
 interface GradeArgs extends BrokerArgs {
   duration: string | undefined;
@@ -69,7 +69,7 @@ export const gradeCommand = defineCommand<GradeArgs>({
       writeFileSync(target, file.toLowerCase().endsWith('.csv') ? gradesCsv(grades) : JSON.stringify(isoTimestamps({ ...grades, at: snapshot.at, durationMs: plan.durationMs }), null, 2) + '\n');
     }
     const delivered = deliveryExit(deliveries);
-    if (out.json) out.document({ ok: grades.passed && delivered === ExitCode.ok, published: !a['dry-run'], ...grades, ...(byCommand.length > 0 && !a['dry-run'] ? { commands: deliveryJson(deliveries) } : {}), snapshot });
+    if (out.json) out.document({ ok: grades.passed && delivered === ExitCode.ok, published: !a['dry-run'], ...grades, ...(deliveries.length > 0 ? { commands: deliveries } : {}), snapshot });
     else {
       printGrades(grades, a['dry-run'] ? null : { onResult: onResult.length, byCommand: byCommand.length }, out, snapshotTable(snapshot, out));
       for (const line of deliveryLines(deliveries, out)) out.line(line);

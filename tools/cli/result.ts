@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, InputError } from '../errors.ts';
-import { listensOnResult, publishOnce, resultBody, sendVerdicts } from '../harness/index.ts';
+import { deliveryExit, listensOnResult, publishOnce, resultBody, sendVerdicts } from '../harness/index.ts';
 import type { LoadedProject } from '../config/index.ts';
 import type { ResolvedDevice } from '../config/types.ts';
 import { parseDuration } from '../shared/duration.ts';
@@ -10,7 +10,7 @@ import { defineCommand } from './command.ts';
 import type { Output } from './io.ts';
 import { brokerConnection, brokerOptions, optionalProject, type BrokerArgs } from './harnessView.ts';
 import { findDevice } from './unknownDevice.ts';
-import { deliveryExit, deliveryJson, deliveryLines } from './verdictDelivery.ts';
+import { deliveryLines } from './verdictDelivery.ts';
 
 interface ResultArgs extends BrokerArgs {
   group: string | undefined;
@@ -82,7 +82,7 @@ export const resultCommand = defineCommand<ResultArgs>({
     const deliveries = await sendVerdicts(byCommand.map((device) => ({ device, verdict: args })), { url: broker.url, mqttOptions: broker.mqttOptions, timeoutMs });
     const code = deliveryExit(deliveries);
     if (out.json) {
-      out.document({ ok: code === ExitCode.ok, ...(onResult ? { topic: 'RESULT' } : {}), payload: args, ...(byCommand.length > 0 ? { commands: deliveryJson(deliveries) } : {}) });
+      out.document({ ok: code === ExitCode.ok, ...(onResult ? { topic: 'RESULT' } : {}), payload: args, ...(byCommand.length > 0 ? { commands: deliveries } : {}) });
     } else {
       for (const line of deliveryLines(deliveries, out)) out.line(line);
     }

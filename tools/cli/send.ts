@@ -1,5 +1,5 @@
 import { InputError } from '../errors.ts';
-import { sendCommand, topicFilter } from '../harness/index.ts';
+import { isUnknownCommand, sendCommand, topicFilter } from '../harness/index.ts';
 import { parseDuration } from '../shared/duration.ts';
 import { FIRMWARE_COMMANDS } from '../codegen/commandSet.ts';
 import { didYouMean } from '../shared/didYouMean.ts';
@@ -59,7 +59,7 @@ export const sendCommandCli = defineCommand<SendArgs>({
     const ok = (trip.reply as { ok?: unknown }).ok === true;
     // The board names a command it does not know: a typo is bad input (2), with the likely one.
     const refusal = (trip.reply as { error?: unknown }).error;
-    if (!ok && typeof refusal === 'string' && refusal.startsWith('unknown command')) {
+    if (!ok && isUnknownCommand(refusal)) {
       const known = FIRMWARE_COMMANDS.map((c) => c.name);
       const guess = didYouMean(a.cmd, known);
       throw new InputError(`${a.device} does not know the command '${a.cmd}' (it answered: ${refusal})`, [], {

@@ -2,8 +2,8 @@
 // sendCommand round trip; RESULT is `grade`'s verdict for that team, delivered where its board
 // listens (RESULT in the lab, a `result` command to an IoT Core device), as `grade` delivers it.
 import type { ResolvedDevice } from '../config/types.ts';
-import { InputError } from '../errors.ts';
-import { deliverVerdicts, routeVerdicts, sendCommand, topicFilter, type ClassGrades, type MqttOptions, type TeamGrade, type VerdictDelivery } from '../harness/index.ts';
+import { ExitCode, InputError } from '../errors.ts';
+import { deliverVerdicts, deliveryExit, deliverySentence, routeVerdicts, sendCommand, topicFilter, type ClassGrades, type MqttOptions, type TeamGrade } from '../harness/index.ts';
 
 export const ACTIONS = ['ping', 'led', 'result', 'result-all'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -74,12 +74,6 @@ async function deliver(teams: TeamGrade[], ctx: ActionContext): Promise<ActionOu
   const parts: string[] = [];
   if (route.onResult.length === 1 && teams.length === 1) parts.push(`RESULT → ${route.onResult[0]!.message}`);
   else if (route.onResult.length > 0) parts.push(`published ${route.onResult.length} verdict${route.onResult.length === 1 ? '' : 's'} to RESULT`);
-  parts.push(...deliveries.map(deliveryText));
-  return { ok: deliveries.every((d) => d.outcome === 'shown'), text: parts.join('; '), ...(deliveries.length > 0 ? { reply: deliveries.map(({ cause: _cause, ...d }) => d) } : {}) };
-}
-
-function deliveryText(d: VerdictDelivery): string {
-  if (d.outcome === 'shown') return `${d.device} printed its verdict (${d.commandTopic}, ${d.rttMs?.toFixed(0)} ms)`;
-  if (d.outcome === 'not-shown') return `${d.device} did not print it (it says the verdict is for another board)`;
-  return `${d.device}: ${d.error ?? d.outcome}`;
+  parts.push(...deliveries.map(deliverySentence).map((d) => d.text + d.aside));
+  return { ok: deliveryExit(deliveries) === ExitCode.ok, text: parts.join('; '), ...(deliveries.length > 0 ? { reply: deliveries } : {}) };
 }

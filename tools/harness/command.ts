@@ -44,6 +44,11 @@ export interface CommandRoundTrip {
   replyTopic: string;
 }
 
+/** The firmware's answer to a command it does not know (`send` with a typo, a board older than the command). */
+export function isUnknownCommand(error: unknown): boolean {
+  return typeof error === 'string' && error.startsWith('unknown command');
+}
+
 export function newRequestId(): string {
   return `mpy-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }

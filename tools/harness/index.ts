@@ -8,7 +8,7 @@ export { evaluate, verify, deviceLabel, collisionReason, type VerifyOptions } fr
 export { toJUnitXml, toJsonReport, xmlEscape, type JsonReport } from './report.ts';
 export { gradeTeams, gradingPlan, gradesCsv, publishResults, resultPayload, resultBody, type VerdictFields, speakingRow, type TeamGrade, type ClassGrades, type ForeignBoard, type GradeOptions, type GradingPlan } from './grade.ts';
 export { LANGUAGES, gradingText, type Language } from './gradeText.ts';
-export { deliverVerdicts, routeVerdicts, sendVerdicts, listensOnResult, type VerdictDelivery, type VerdictRoute } from './verdicts.ts';
-export { sendCommand, sendCommands, newRequestId, type CommandRequest, type CommandOutcome, type SendCommandOptions, type CommandRoundTrip, type CommandReply } from './command.ts';
+export { deliverVerdicts, deliveryExit, deliverySentence, routeVerdicts, sendVerdicts, listensOnResult, type VerdictDelivery, type VerdictRoute } from './verdicts.ts';
+export { sendCommand, newRequestId, isUnknownCommand, type SendCommandOptions, type CommandRoundTrip, type CommandReply } from './command.ts';
 export { connectOnce, endClient, publishAcked, publishOnce, publishAll, brokerError, safeUrl, type MqttOptions, type PublishOptions } from './client.ts';
 export type * from './types.ts';

@@ -4,9 +4,9 @@
 // RESULT topic and let a registry publish only to commands — gets the same object as the args of a
 // `result` command on its own `$devices/<id>/commands`, and its reply says whether it printed it.
 import type { ResolvedDevice } from '../config/types.ts';
-import type { DeviceError } from '../errors.ts';
+import { ExitCode, type ExitCodeValue } from '../errors.ts';
 import type { MqttOptions } from './client.ts';
-import { sendCommands } from './command.ts';
+import { isUnknownCommand, sendCommands } from './command.ts';
 import { publishResults, resultBody, type TeamGrade } from './grade.ts';
 import { topicFilter } from './topics.ts';
 
@@ -22,8 +22,6 @@ export interface VerdictDelivery {
   rttMs?: number;
   /** The board's error, or why there was no reply. */
   error?: string;
-  /** Set for no-reply: the DeviceError a caller may rethrow (exit 3). */
-  cause?: DeviceError;
 }
 
 /**
@@ -48,7 +46,7 @@ export async function sendVerdicts(
   return outcomes.map((o, i) => {
     const device = verdicts[i]!.device;
     const base = { device: device.name, deviceId: device.identity.deviceId, commandTopic: o.commandTopic };
-    if (!o.ok) return { ...base, outcome: 'no-reply', error: o.error.message, cause: o.error };
+    if (!o.ok) return { ...base, outcome: 'no-reply', error: o.error.message };
     const reply = o.reply;
     if (reply.ok !== true) return { ...base, outcome: 'refused', rttMs: o.rttMs, error: typeof reply.error === 'string' ? reply.error : JSON.stringify(reply) };
     const shown = (reply.result as { shown?: unknown } | undefined)?.shown === true;
@@ -80,4 +78,26 @@ export function routeVerdicts(teams: TeamGrade[], devices: ResolvedDevice[]): Ve
 export async function deliverVerdicts(route: VerdictRoute, options: { url: string; mqttOptions?: MqttOptions; timeoutMs?: number }): Promise<VerdictDelivery[]> {
   if (route.onResult.length > 0) await publishResults(options.url, route.onResult, options.mqttOptions);
   return sendVerdicts(route.byCommand, options);
+}
+
+/** What a board did with its verdict, in words (the CLI marks and colours them, the dashboard shows them as they are). */
+export function deliverySentence(d: VerdictDelivery): { shown: boolean; text: string; aside: string } {
+  const via = ` (${d.commandTopic}${d.rttMs === undefined ? '' : `, ${d.rttMs.toFixed(0)} ms`})`;
+  switch (d.outcome) {
+    case 'shown':
+      return { shown: true, text: `${d.device} printed it`, aside: via };
+    case 'not-shown':
+      return { shown: false, text: `${d.device} did not print it: the board says it is addressed to another board or group (check its students/group in the project, then build and deploy)`, aside: via };
+    case 'refused':
+      return { shown: false, text: `${d.device} answered an error: ${d.error}${isUnknownCommand(d.error) ? ' — its firmware predates the result command: build and deploy' : ''}`, aside: via };
+    case 'no-reply':
+      return { shown: false, text: `${d.device}: ${d.error}`, aside: ' — is it online? `mpy-iot watch` shows it' };
+  }
+}
+
+/** 3 when a board did not answer (device error), 1 when one answered but did not print it, else 0. */
+export function deliveryExit(deliveries: VerdictDelivery[]): ExitCodeValue {
+  if (deliveries.some((d) => d.outcome === 'no-reply')) return ExitCode.deviceError;
+  if (deliveries.some((d) => d.outcome !== 'shown')) return ExitCode.verificationFailed;
+  return ExitCode.ok;
 }
