@@ -233,3 +233,36 @@ test('grade and verify name the same problems of a board, in the same order (one
   ]);
   assert.deepEqual(evaluate(snap, { devices: one }).reasons, grade.map((r) => `team-1 (240ac4000001): ${r}`));
 });
+
+test('three deploys in a row late in the lesson, then a board running for three minutes: not a reboot loop', () => {
+  // Resets at 41:05, 41:35 and 42:05, then it runs to 45:00 — under the old count it failed.
+  assert.deepEqual(lesson([41 * 60_000 + 5_000, 41.5 * 60_000 + 5_000, 42 * 60_000 + 5_000]), { grade: [], verify: [] });
+});
+
+test('a board swapped for a new one after it crash-looped: the team is judged on the board it has now', () => {
+  const one = devices.slice(0, 1);
+  const t = new TelemetryTracker({ devices: one, startedAt: 0 });
+  // The first board resets every 40 s in minutes 2-5 and is then taken away…
+  let seq = 0;
+  const resets = minutes(2, 2 / 3, 5);
+  for (let at = 10_000; at <= 5 * 60_000; at += 10_000) {
+    if (resets.some((r) => r > at - 10_000 && r <= at)) {
+      born(t, 'team-1', '240ac4000001', at - 1);
+      seq = 0;
+    }
+    send(t, '240ac4000001', ['Иванов И.И'], 'G1', at, seq++);
+  }
+  // …and the new one runs cleanly from 5:30 to the end of the lesson.
+  born(t, 'team-1', '240ac4000009', 5.5 * 60_000 - 1);
+  for (let at = 5.5 * 60_000, s = 0; at <= 45 * 60_000; at += 10_000) send(t, '240ac4000009', ['Иванов И.И'], 'G1', at, s++);
+  const snap = t.snapshot(45 * 60_000);
+  assert.deepEqual(gradeTeams(snap, one, { minMessages: 3 }).teams[0]!.reasons, []);
+  assert.deepEqual(evaluate(snap, { devices: one }).reasons, []);
+  // Had the old board kept looping beside the new one, it would still fail.
+  born(t, 'team-1', '240ac4000001', 44 * 60_000);
+  for (const at of [44.2, 44.5, 44.8]) {
+    born(t, 'team-1', '240ac4000001', at * 60_000);
+    send(t, '240ac4000001', ['Иванов И.И'], 'G1', at * 60_000 + 1, 0);
+  }
+  assert.match(gradeTeams(t.snapshot(45 * 60_000), one, { minMessages: 3 }).teams[0]!.reasons.join('\n'), /rebooted \d+ times in 300 s/);
+});

@@ -110,7 +110,7 @@ export function gradeTeams(snapshot: Snapshot, devices: ResolvedDevice[], option
       const firstError = sending.find((s) => s.firstError)?.firstError;
       if (invalid > maxInvalid && firstError) reasons.push(text.invalid(invalid, messages, firstError));
       // Each board of the team (usually one), its problems once.
-      reasons.push(...new Set(sending.flatMap((s) => teamProblems(s, d, windowOf(snapshot), text))));
+      reasons.push(...new Set(sending.flatMap((s) => teamProblems(s, d, windowOf(snapshot), text, sending))));
       const expectedMs = d.telemetry.intervalSeconds * 1000;
       const meanMs = best?.interval.meanMs ?? null;
       if (valid < min) reasons.push(text.tooFew(valid, min, seconds, meanMs !== null && meanMs > 1.5 * expectedMs ? { meanMs, expectedMs } : undefined));

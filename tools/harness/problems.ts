@@ -3,7 +3,7 @@
 import type { ResolvedDevice } from '../config/types.ts';
 import { teamName, type GradingText } from './gradeText.ts';
 import { tooFast } from './rate.ts';
-import { rebootLoop } from './reboots.ts';
+import { rebootLoop, replacedLater } from './reboots.ts';
 import type { DeviceStats, Snapshot } from './types.ts';
 
 /** How long the snapshot watched, ms. */
@@ -12,12 +12,13 @@ export const windowOf = (snapshot: Pick<Snapshot, 'at' | 'startedAt'>): number =
 /**
  * What is wrong with a board that sends telemetry, beyond counts and schema errors, most telling
  * first: its payload names the team otherwise than the roster, it is in a reboot loop, it
- * publishes far too fast. `device`: the roster device the board is (too fast needs its interval).
+ * publishes far too fast. `device`: the roster device the board is (too fast needs its interval);
+ * `teamBoards`: every board heard as that team (a board it replaced is not judged on its resets).
  */
-export function teamProblems(d: DeviceStats, device: ResolvedDevice | undefined, windowMs: number, text: GradingText): string[] {
+export function teamProblems(d: DeviceStats, device: ResolvedDevice | undefined, windowMs: number, text: GradingText, teamBoards: DeviceStats[] = [d]): string[] {
   const reasons: string[] = [];
   if (d.mismatch) reasons.push(text.mismatch(d.mismatch));
-  const loop = rebootLoop(d, windowMs);
+  const loop = replacedLater(d, teamBoards) ? null : rebootLoop(d, windowMs);
   if (loop) reasons.push(text.rebooted(loop.resets, Math.round(loop.spanMs / 1000)));
   const fast = device ? tooFast(d, device, windowMs) : null;
   if (fast) reasons.push(text.tooFast(fast, Math.round(windowMs / 1000)));

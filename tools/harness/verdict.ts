@@ -18,7 +18,7 @@ export function collisionReason(c: ClientIdCollision): string {
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 const clock = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
-function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' | 'maxInvalid'>> & EvaluateOptions & { windowMs: number }): string[] {
+function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' | 'maxInvalid'>> & EvaluateOptions & { windowMs: number; snapshotDevices: DeviceStats[] }): string[] {
   const label = deviceLabel(d);
   const reasons: string[] = [];
   if (d.messages === 0) {
@@ -30,7 +30,8 @@ function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' |
     reasons.push(`${label}: ${d.invalid} of ${d.messages} payloads invalid (allowed ${o.maxInvalid}); first on ${d.firstError.topic}: ${d.firstError.reason}`);
   }
   const device = d.device !== null ? o.devices?.find((x) => x.name === d.device) : undefined;
-  for (const problem of teamProblems(d, device, o.windowMs, gradingText('en'))) reasons.push(`${label}: ${problem}`);
+  const teamBoards = d.device === null ? [d] : o.snapshotDevices.filter((x) => x.device === d.device && x.foreign === null);
+  for (const problem of teamProblems(d, device, o.windowMs, gradingText('en'), teamBoards)) reasons.push(`${label}: ${problem}`);
   if (o.requireOnline && d.status === 'offline') {
     reasons.push(`${label}: offline since ${d.statusAt !== null ? clock(d.statusAt) : '?'} (last will or disconnect on its status topic)`);
   }
@@ -47,7 +48,7 @@ function judge(d: DeviceStats, o: Required<Pick<EvaluateOptions, 'minMessages' |
  * at least that many boards must send telemetry (project devices may then be absent).
  */
 export function evaluate(snapshot: Snapshot, options: EvaluateOptions = {}): Verdict {
-  const o = { ...options, minMessages: options.minMessages ?? 1, maxInvalid: options.maxInvalid ?? 0, windowMs: windowOf(snapshot) };
+  const o = { ...options, minMessages: options.minMessages ?? 1, maxInvalid: options.maxInvalid ?? 0, windowMs: windowOf(snapshot), snapshotDevices: snapshot.devices };
   const fleetReasons: string[] = [];
   const devices: DeviceVerdict[] = snapshot.devices.map((d) => {
     // Not in this class: listed, never judged healthy, never a failure of the class either.
