@@ -10,7 +10,8 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startBroker, type RunningBroker } from '../../tools/broker/index.ts';
 import { clientIdHolders } from '../../tools/broker/client-ids.ts';
-import { runCli, tempDir } from '../helpers/cli.ts';
+import { brokerCli, iotCoreProjectWithCerts } from '../helpers/brokerCli.ts';
+import type { CliRun } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 import { OPERATOR, PASSWORDS, ROSTER, as } from './fixtures.ts';
 import { closed, eventLog, open, openOrThrow, publishOutcome, record, unique } from './helpers.ts';
@@ -143,22 +144,14 @@ test('the plain broker (no --iot-core) stays MQTT-standard: a second user with t
 });
 
 test("`broker --iot-core` prints the refusal: dev-2's certificate with dev-1's client id names the id and both devices; dev-1 stays", { timeout: 120_000 }, async () => {
-  const root = tempDir();
-  const dir = path.join(root, 'fleet');
-  for (const [args, cwd] of [[['init', 'fleet', '--template', 'iot-core'], root], [['certs', 'init'], dir], [['certs', 'device', 'dev-1'], dir], [['certs', 'device', 'dev-2'], dir]] as const) {
-    assert.equal((await runCli([...args], { cwd })).code, 0, args.join(' '));
-  }
-  const stop = new AbortController();
-  // --tls-port 0 and the URL it prints: a port picked free beforehand could be taken by another
-  // test file (a listener, or an outgoing connection's port) before the broker binds it.
-  let printed = '';
-  const run = runCli(['broker', '--iot-core', '--port', '0', '--tls-port', '0'], { cwd: dir, env: {}, interrupt: stop.signal, onStdout: (t) => (printed += t) });
+  const dir = await iotCoreProjectWithCerts();
+  const broker = await brokerCli(['--iot-core'], dir);
   const file = (name: string): Buffer => readFileSync(path.join(dir, 'certs', name));
   const device = (id: string) => ({ ca: file('ca.pem'), cert: file(`devices/${id}.pem`), key: file(`devices/${id}.key`), rejectUnauthorized: true, clientId: 'mpy-iot-240ac4aabbcc', reconnectPeriod: 0, connectTimeout: 10_000 });
   let dev1: MqttClient | undefined;
+  let done: CliRun;
   try {
-    await until(() => /listening on mqtts:\/\/127\.0\.0\.1:\d+/.test(printed), 'the mqtts listener announced', 30_000);
-    const url = /listening on (mqtts:\/\/127\.0\.0\.1:\d+)/.exec(printed)![1]!;
+    const url = broker.tlsUrl;
     dev1 = await mqtt.connectAsync(url, device('dev-1'));
     const dev2 = await open(url, device('dev-2'));
     assert.equal(!dev2.ok && dev2.code, 2, !dev2.ok ? dev2.message : 'dev-2 took over dev-1\'s client id');
@@ -166,9 +159,8 @@ test("`broker --iot-core` prints the refusal: dev-2's certificate with dev-1's c
     assert.equal(dev1.connected, true);
     await dev1.endAsync();
   } finally {
-    stop.abort();
+    done = await broker.stop();
   }
-  const done = await run;
   assert.equal(done.code, 130, done.stderr);
   // The broker prints the refusal before it sends the CONNACK the client saw: no waiting needed.
   const lines = done.stdout.split('\n').filter((l) => l.includes('refused'));

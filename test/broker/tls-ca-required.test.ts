@@ -9,35 +9,13 @@ import type { IClientOptions } from 'mqtt';
 import { requiredCertRefusal } from '../../tools/broker/auth.ts';
 import { startBroker } from '../../tools/broker/index.ts';
 import { InputError } from '../../tools/errors.ts';
+import { brokerCli } from '../helpers/brokerCli.ts';
 import { runCli, tempDir } from '../helpers/cli.ts';
 import { until } from '../helpers/until.ts';
 import { makeCerts, type Pem } from './certs.ts';
 import { open } from './helpers.ts';
 
 const certs = makeCerts();
-
-/** Runs `mpy-iot broker … --tls-port 0` until stop(); the mqtts URL it printed, and what it logged. */
-async function brokerCli(args: string[], cwd: string): Promise<{ tlsUrl: string; log: () => string; stop: () => Promise<{ code: number; stdout: string }> }> {
-  const interrupt = new AbortController();
-  let log = '';
-  let exited = false;
-  const run = runCli(['broker', '--port', '0', '--tls-port', '0', ...args], { cwd, env: {}, interrupt: interrupt.signal, onStdout: (t) => (log += t), onStderr: (t) => (log += t) });
-  void run.finally(() => (exited = true));
-  await until(() => exited || /listening on mqtts:\/\/127\.0\.0\.1:\d+/.test(log), 'the mqtts listener announced', 30_000).catch((error: unknown) => {
-    interrupt.abort();
-    throw error;
-  });
-  if (exited) throw new Error(`broker exited ${(await run).code}: ${log}`);
-  const tlsUrl = /listening on (mqtts:\/\/127\.0\.0\.1:\d+)/.exec(log)![1]!;
-  return {
-    tlsUrl,
-    log: () => log,
-    stop: async () => {
-      interrupt.abort();
-      return run;
-    },
-  };
-}
 
 /** The server is verified against the CA in every case: only the client side changes. */
 const client = (clientId: string, pem?: Pem, extra: IClientOptions = {}): IClientOptions => ({
