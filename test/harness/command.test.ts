@@ -3,7 +3,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
 import { publishOnce, sendCommand } from '../../tools/harness/index.ts';
+import { startBroker } from '../../tools/broker/index.ts';
 import { DeviceError } from '../../tools/errors.ts';
+import { as, ROSTER } from '../broker/fixtures.ts';
 import { NOTHING_LISTENS_PORT, startAedes, subscribe, type TestBroker } from '../helpers/brokers.ts';
 import { runnableClock } from '../helpers/clock.ts';
 
@@ -92,4 +94,18 @@ test('publishOnce delivers one message (the RESULT path) with QoS 1', async () =
   await publishOnce({ url: broker.url, topic: 'RESULT', payload: Buffer.from('{"group":"Г","message":"Принято"}') });
   const got = await sub.waitFor((m) => m.topic === 'RESULT', 3000);
   assert.equal(got.payload.toString('utf8'), '{"group":"Г","message":"Принято"}');
+});
+
+test('a login that may not read the reply topic: DeviceError naming the refused topic, before any command is sent', async () => {
+  // On IoT Core rules a device reads only its own commands/config: device A sending to B cannot
+  // subscribe to B's replies, and the broker says so in its SUBACK.
+  const iotBroker = await startBroker({ port: 0, iotCore: { ...ROSTER, rateLimit: false } });
+  try {
+    await assert.rejects(
+      sendCommand({ url: iotBroker.url, mqttOptions: { ...as('A') }, deviceId: 'B', command: 'ping', timeoutMs: 2000 }),
+      (error: unknown) => error instanceof DeviceError && /refused the subscription to \$devices\/B\/events\/reply/.test(error.message),
+    );
+  } finally {
+    await iotBroker.close();
+  }
 });

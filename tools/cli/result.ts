@@ -58,9 +58,10 @@ export const resultCommand = defineCommand<ResultArgs>({
     if (a.group !== undefined && !a['any-group']) checkGroup(a.group, project, out);
     const broker = brokerConnection(a, project, out, { cwd: io.cwd });
     let address: { group?: string; device?: string; students?: string[] } = a.group === undefined ? {} : { group: a.group };
+    let device: ResolvedDevice | undefined;
     if (a.device !== undefined) {
       if (!project) throw new InputError(`--device ${a.device}: no project here to find it in`, [], { hint: 'run in the project folder, or pass --project' });
-      const device = findDevice(project, a.device);
+      device = findDevice(project, a.device);
       // By name + students + group: the board's MAC is not known here (grade addresses by MAC).
       address = { group: device.telemetry.group, device: device.name, students: device.telemetry.students };
     }
@@ -70,7 +71,7 @@ export const resultCommand = defineCommand<ResultArgs>({
       : resultBody({ group: '', message: String(message.message), ...address, ...(a.passed === undefined ? {} : { passed: a.passed }) });
     const payload = Buffer.from(JSON.stringify(body), 'utf8');
     // Each addressed board hears it where it listens: RESULT, else its own commands topic (IoT Core).
-    const addressed = project ? addressedDevices(project, a) : [];
+    const addressed = device ? [device] : project ? addressedDevices(project, a) : [];
     const byCommand = addressed.filter((d) => !listensOnResult(d));
     const onResult = !project || addressed.length === 0 || addressed.some(listensOnResult);
     if (onResult) {
@@ -90,9 +91,8 @@ export const resultCommand = defineCommand<ResultArgs>({
   },
 });
 
-/** The project's devices the result is for: the one of --device, the group's, or all of them. */
+/** The project's devices a result without --device is for: the group's, or all of them. */
 function addressedDevices(project: LoadedProject, a: ResultArgs): ResolvedDevice[] {
-  if (a.device !== undefined) return [findDevice(project, a.device)];
   if (a.group !== undefined) return project.devices.filter((d) => d.telemetry.group.trim() === a.group!.trim());
   return project.devices;
 }

@@ -127,14 +127,17 @@ export async function sendCommands(
   client.on('message', onReply);
   const timers: NodeJS.Timeout[] = [];
   try {
-    for (const replyTopic of new Set(planned.map((p) => p.replyTopic))) {
-      const granted = await client.subscribeAsync(replyTopic, { qos: 1 }).catch((error: unknown) => {
-        throw brokerError(error, url, `subscribe to ${replyTopic} on`);
-      });
-      if (granted.some((g) => g.qos === 128)) {
-        throw new DeviceError(`${safeUrl(url)} refused the subscription to ${replyTopic}`, { hint: 'this client may not read the reply topic: check the broker ACL or credentials' });
+    // Every reply topic in one SUBSCRIBE: a class of 30 boards is one round trip, not 30.
+    const replyTopics = [...new Set(planned.map((p) => p.replyTopic))];
+    // mqtt.js 5 rejects a SUBACK with a failure code (0x80) as ErrorWithSubackPacket, its packet attached.
+    await client.subscribeAsync(replyTopics, { qos: 1 }).catch((error: unknown) => {
+      const granted = (error as { packet?: { granted?: unknown[] } }).packet?.granted ?? [];
+      const refused = replyTopics.filter((_, i) => typeof granted[i] === 'number' && ((granted[i] as number) & 0x80) !== 0);
+      if (refused.length > 0) {
+        throw new DeviceError(`${safeUrl(url)} refused the subscription to ${refused.join(', ')}`, { hint: 'this client may not read the reply topic: check the broker ACL or credentials', cause: error });
       }
-    }
+      throw brokerError(error, url, `subscribe to ${replyTopics.join(', ')} on`);
+    });
     const outcomes: Promise<CommandOutcome>[] = [];
     for (const p of planned) {
       const { id, commandTopic, replyTopic } = p;
